@@ -1,0 +1,1 @@
+"""Acupuncture clinic tracker."""
