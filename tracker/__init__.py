@@ -1,1 +1,102 @@
-"""Acupuncture clinic tracker."""
+"""Acupuncture clinic tracker: the application factory."""
+from pathlib import Path
+
+from flask import Flask, redirect, request, url_for
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import config as config_module
+from .extensions import csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.setup"}
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then environment, then test_config."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=str(ROOT / "templates"), static_folder="static")
+    app.config.from_object(config_module.Defaults)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("TRACKER")
+    else:
+        app.config.update(test_config)
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", config_module.database_url(app.instance_path))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
+    config_module.check_production(app.config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    from . import cli, errors, security
+    errors.init_app(app)
+    security.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                    compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # our server-side session rows do this job
+
+    from . import models  # noqa: F401  (register every model with the metadata)
+    from .accounts.sessions import resolve
+    from .audit import trail  # noqa: F401  (the audit listeners)
+
+    login_manager.user_loader(resolve)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .accounts import admin_views, views
+    from .audit import views as audit_views
+    from .main import bp as main_bp
+    from .patients import views as patient_views
+    from .settings import views as settings_views
+
+    for bp in (views.bp, admin_views.bp, main_bp, patient_views.bp, settings_views.bp,
+               audit_views.bp):
+        app.register_blueprint(bp)
+
+
+def register_hooks(app: Flask) -> None:
+    from .accounts.services import any_user_exists
+    from .permissions import can
+
+    state = {"has_users": False}
+
+    @app.before_request
+    def first_run():
+        # Until the first administrator exists, every page leads to the setup form.
+        if state["has_users"] or request.endpoint in ("auth.setup", "static"):
+            return None
+        if any_user_exists():
+            state["has_users"] = True
+            return None
+        return redirect(url_for("auth.setup"))
+
+    @app.context_processor
+    def helpers():
+        from flask_login import current_user
+        return {"can": lambda perm: can(current_user, perm)}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """Foreign keys on, WAL for concurrent readers, and wait rather than fail when locked."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+

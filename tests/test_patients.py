@@ -1,0 +1,137 @@
+"""The patient register: validation, duplicates, search, sorting, pagination, archive."""
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tracker.extensions import db
+from tracker.patients.models import Patient
+
+VALID = {"given_name": "José", "family_name": "Álvarez", "date_of_birth": "1975-03-14",
+         "sex": "male", "phone": "+44 20 7946 0958", "email": "jose@example.net",
+         "primary_practitioner_id": "0"}
+
+
+def count(app) -> int:
+    with app.app_context():
+        return db.session.execute(select(func.count()).select_from(Patient)).scalar_one()
+
+
+def register(client, **changes):
+    return client.post("/patients/new", data=VALID | changes)
+
+
+def test_register_and_view_patient(app, client, auth):
+    auth.login("reception")
+    response = register(client)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"])
+    assert "José Álvarez".encode() in page.data
+    assert b"14 Mar 1975" in page.data
+
+
+future = (date.today() + timedelta(days=1)).isoformat()
+ancient = (date.today() - timedelta(days=121 * 366)).isoformat()
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("given_name", "", "Enter the patient's given (first) name."),
+    ("family_name", "   ", "Enter the patient's family (last) name."),
+    ("date_of_birth", "", "Enter the date of birth."),
+    ("date_of_birth", "14/03/1975x", "Not a valid date value."),
+    ("date_of_birth", future, "Date of birth cannot be in the future."),
+    ("date_of_birth", ancient, "Date of birth cannot be more than 120 years ago."),
+    ("email", "not-an-email", "Enter an email address like name@example.com."),
+    ("phone", "call me maybe", "Enter a phone number using digits"),
+    ("given_name", "x" * 101, "Field cannot be longer than 100 characters."),
+    ("sex", "robot", "Not a valid choice."),
+])
+def test_invalid_input_is_explained_beside_the_field_and_nothing_saved(
+        app, client, auth, field, value, message):
+    auth.login("reception")
+    response = register(client, **{field: value})
+    assert response.status_code == 400
+    assert message.encode() in response.data
+    assert b'aria-invalid="true"' in response.data
+    # Everything else the user typed comes back.
+    for other in ("given_name", "family_name", "phone", "email"):
+        if other != field:
+            assert VALID[other].encode() in response.data
+    assert count(app) == 0
+
+
+def test_lenient_phone_formats_accepted(app, client, auth):
+    auth.login("reception")
+    for i, phone in enumerate(["(020) 7946-0958", "020.7946.0958", "+1 415 555 2671", ""]):
+        assert register(client, phone=phone, given_name=f"P{i}").status_code == 302, phone
+
+
+def test_likely_duplicate_is_shown_before_saving(app, client, auth):
+    auth.login("reception")
+    register(client)
+    response = register(client, given_name="jose", family_name="ALVAREZ", phone="")
+    assert response.status_code == 409
+    assert b"Possible duplicate" in response.data
+    assert count(app) == 1
+    confirmed = register(client, given_name="jose", family_name="ALVAREZ",
+                         confirm_duplicate="y")
+    assert confirmed.status_code == 302
+    assert count(app) == 2
+
+
+def test_search_is_accent_and_case_insensitive_by_name_dob_and_phone(app, client, auth):
+    auth.login("reception")
+    register(client)
+    register(client, given_name="Zoë", family_name="O'Connor", date_of_birth="1990-01-02",
+             phone="07700 900123", email="")
+    cases = {"jose": "Álvarez", "ALVAREZ": "Álvarez", "álv": "Álvarez", "zoe": "O&#39;Connor",
+             "1990-01-02": "O&#39;Connor", "02/01/1990": "O&#39;Connor", "900123": "O&#39;Connor",
+             "07700 900": "O&#39;Connor"}
+    for q, expected in cases.items():
+        page = client.get("/patients/", query_string={"q": q}).data.decode()
+        assert expected in page, q
+        other = "O&#39;Connor" if expected == "Álvarez" else "Álvarez"
+        assert other not in page, q
+    empty = client.get("/patients/", query_string={"q": "100%_"}).data.decode()
+    assert "No patient matches" in empty
+
+
+def test_pagination_and_sorting(make_app):
+    app = make_app(PATIENTS_PER_PAGE=5)
+    from tests.conftest import Auth, Client
+    app.test_client_class = Client
+    client = app.test_client()
+    Auth(app, client).login("reception")
+    for i in range(12):
+        register(client, given_name=f"Name{i:02d}", family_name=f"Fam{i:02d}")
+    first = client.get("/patients/").data.decode()
+    assert "Fam00" in first and "Fam05" not in first and "Page 1 of 3" in first
+    last = client.get("/patients/?page=3").data.decode()
+    assert "Fam11" in last
+    reverse = client.get("/patients/?sort=-name").data.decode()
+    assert reverse.index("Fam11") < reverse.index("Fam10")
+
+
+def test_archive_and_restore_never_deletes(app, client, auth):
+    auth.login("reception")
+    location = register(client).headers["Location"]
+    patient_id = int(location.rstrip("/").split("/")[-1])
+    client.post(f"/patients/{patient_id}/archive")
+    assert "Álvarez" not in client.get("/patients/").data.decode()
+    assert "Álvarez" in client.get("/patients/?archived=1").data.decode()
+    client.post(f"/patients/{patient_id}/archive", data={"restore": "1"})
+    assert "Álvarez" in client.get("/patients/").data.decode()
+    assert count(app) == 1
+
+
+def test_edit_keeps_changes_and_rejects_bad_input(app, client, auth):
+    auth.login("reception")
+    location = register(client).headers["Location"]
+    edit_url = location + "/edit"
+    form = client.get(edit_url).data.decode()
+    assert 'value="José"' in form
+    bad = client.post(edit_url, data=VALID | {"email": "nope", "phone": "+44 1"})
+    assert bad.status_code == 400
+    good = client.post(edit_url, data=VALID | {"preferred_name": "Pepe"})
+    assert good.status_code == 302
+    assert "Pepe" in client.get(location).data.decode()

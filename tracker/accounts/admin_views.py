@@ -1,0 +1,65 @@
+"""Administrators add, edit and deactivate users and reset passwords."""
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..permissions import require
+from . import services
+from .forms import PasswordResetForm, UserCreateForm, UserEditForm
+from .models import User
+
+bp = Blueprint("users", __name__, url_prefix="/users")
+
+
+@bp.route("/")
+@require("users.manage")
+def index():
+    stmt = select(User).order_by(User.active.desc(), User.display_name)
+    users = db.session.execute(stmt).scalars()
+    return render_template("users/index.html", users=users)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("users.manage")
+def create():
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        data = {k: v for k, v in form.data.items() if k in services.PROFILE_FIELDS}
+        user = services.create_user(form.email.data, form.password.data, **data)
+        db.session.commit()
+        flash(f"{user.display_name} can now log in as {user.role_label.lower()}.", "success")
+        return redirect(url_for(".index"))
+    return render_template("users/form.html", form=form, user=None), 200 if not form.errors else 400
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@require("users.manage")
+def edit(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    form.user_id = user.id
+    if form.validate_on_submit():
+        if user.id == current_user.id and (not form.active.data or form.role.data != "admin"):
+            form.role.errors.append("You cannot remove your own administrator access.")
+        else:
+            services.update_user(user, form.data)
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(url_for(".index"))
+    return render_template("users/form.html", form=form, user=user,
+                           reset=PasswordResetForm()), 200 if not form.errors else 400
+
+
+@bp.route("/<int:user_id>/password", methods=["POST"])
+@require("users.manage")
+def reset_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    reset = PasswordResetForm()
+    if reset.validate_on_submit():
+        services.set_password(user, reset.password.data)
+        db.session.commit()
+        flash(f"Password changed; {user.display_name} is logged out everywhere.", "success")
+        return redirect(url_for(".edit", user_id=user.id))
+    form = UserEditForm(formdata=None, obj=user)
+    return render_template("users/form.html", form=form, user=user, reset=reset), 400

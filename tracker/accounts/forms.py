@@ -1,0 +1,71 @@
+"""Login, first-run and user administration forms."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import (
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from ..forms import choices, password_strength, strip
+from .models import ROLES
+from .services import email_taken
+
+S = [strip]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[InputRequired("Enter your email address."),
+                                            Length(max=254)], filters=S)
+    password = PasswordField("Password", validators=[InputRequired("Enter your password."),
+                                                     Length(max=200)])
+
+
+class ProfileFields(FlaskForm):
+    email = EmailField("Email", filters=S, validators=[
+        InputRequired("Enter an email address."), Length(max=254),
+        Email("Enter an email address like name@example.com.")])
+    display_name = StringField("Full name", filters=S, validators=[
+        InputRequired("Enter the person's name."), Length(max=120)])
+    credentials = StringField("Credentials", filters=S, validators=[Length(max=60)],
+                              description="Printed after the name, e.g. L.Ac., MD, PT.")
+    licence_number = StringField("Licence number", filters=S, validators=[Length(max=60)])
+    years_in_practice = IntegerField("Years in practice", validators=[
+        Optional(), NumberRange(0, 70, "Enter a number of years between 0 and 70.")])
+    default_needle = StringField("Default needle", filters=S, validators=[Length(max=120)],
+                                 description="e.g. 0.25 x 40 mm steel, guide tube")
+
+    user_id: int | None = None
+
+    def validate_email(self, field):
+        if email_taken(field.data, except_id=self.user_id):
+            raise ValidationError("Another account already uses this email address.")
+
+
+class PasswordFields(FlaskForm):
+    password = PasswordField("Password", validators=[InputRequired("Choose a password."),
+                                                     password_strength],
+                             description="At least 12 characters. A short sentence works well.")
+    confirm = PasswordField("Repeat password", validators=[
+        InputRequired("Repeat the password."), EqualTo("password", "The passwords do not match.")])
+
+
+class SetupForm(ProfileFields, PasswordFields):
+    """Creates the first administrator."""
+
+
+class UserCreateForm(ProfileFields, PasswordFields):
+    role = SelectField("Role", choices=choices(ROLES.items()), default="practitioner")
+
+
+class UserEditForm(ProfileFields):
+    role = SelectField("Role", choices=choices(ROLES.items()))
+    active = BooleanField("Account active", description="Inactive accounts cannot log in.")
+
+
+class PasswordResetForm(PasswordFields):
+    pass

@@ -1,0 +1,64 @@
+"""Server-side login sessions: rotation at login, idle and absolute timeouts, real logout."""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, request
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..timeutil import as_utc, utcnow
+from .models import LoginSession, User
+
+TOUCH_EVERY = timedelta(seconds=30)  # avoid a write on every request
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start(user: User) -> str:
+    """Create a login session for the user and return its (unhashed) token."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(token_hash=_hash(token), user_id=user.id,
+                                ip=request.remote_addr or ""))
+    user.login_token = token
+    return token
+
+
+def idle_limit() -> timedelta:
+    from ..settings.services import get_settings
+    return timedelta(minutes=get_settings().idle_timeout_minutes)
+
+
+def resolve(token: str) -> User | None:
+    """The user behind a session token, or None if it is ended, idle too long or too old."""
+    row = db.session.execute(
+        select(LoginSession).where(LoginSession.token_hash == _hash(token))
+    ).scalar_one_or_none()
+    if row is None or row.ended_at is not None or not row.user.active:
+        return None
+    now = utcnow()
+    absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
+    if now - as_utc(row.last_seen_at) > idle_limit() or now - as_utc(row.created_at) > absolute:
+        row.ended_at = now
+        db.session.commit()
+        return None
+    if now - as_utc(row.last_seen_at) > TOUCH_EVERY:
+        row.last_seen_at = now
+        db.session.commit()
+    row.user.login_token = token
+    return row.user
+
+
+def end(token: str | None) -> None:
+    if token:
+        db.session.execute(update(LoginSession).where(LoginSession.token_hash == _hash(token))
+                           .values(ended_at=utcnow()))
+
+
+def end_all(user: User) -> None:
+    """Used when a password is reset or an account deactivated."""
+    db.session.execute(update(LoginSession).where(LoginSession.user_id == user.id,
+                                                  LoginSession.ended_at.is_(None))
+                       .values(ended_at=utcnow()))

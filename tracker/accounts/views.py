@@ -1,0 +1,84 @@
+"""Login, logout and the one-time first-run setup page."""
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..audit.trail import record
+from ..extensions import db
+from . import services, sessions
+from .forms import LoginForm, SetupForm
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths: never an open redirect through ?next=."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("main.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = services.authenticate(form.email.data, form.password.data)
+        if result.throttled:
+            minutes = current_app.config["LOGIN_THROTTLE_MINUTES"]
+            form.password.errors.append(
+                f"Too many failed attempts. Wait {minutes} minutes, or ask an administrator "
+                "to reset your password.")
+        elif result.user is None:
+            form.password.errors.append("That email and password do not match an active account.")
+        else:
+            session.clear()  # a fresh session (and CSRF secret) at every login
+            login_user(result.user)
+            session.permanent = True
+            return redirect(safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form), 200 if not form.errors else 400
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    sessions.end(current_user.login_token)
+    record("logout", "User", current_user.id)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    if services.any_user_exists():
+        abort(404)
+    form = SetupForm()
+    if form.validate_on_submit():
+        data = {k: v for k, v in form.data.items() if k in services.PROFILE_FIELDS}
+        user = services.create_user(form.email.data, form.password.data, role="admin", **data)
+        sessions.start(user)
+        record("setup", "User", user.id, user=user)
+        db.session.commit()
+        session.clear()
+        login_user(user)
+        session.permanent = True
+        flash("Welcome. Your administrator account is ready: add your colleagues next.", "success")
+        return redirect(url_for("users.index"))
+    return render_template("auth/setup.html", form=form), 200 if not form.errors else 400

@@ -1,0 +1,38 @@
+"""Command-line tools: `flask create-user`, `flask seed-demo`."""
+import click
+from flask import Flask
+
+from .accounts import services as accounts
+from .accounts.models import ROLES
+from .extensions import db
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("create-user")
+    @click.option("--email", prompt=True)
+    @click.option("--name", "display_name", prompt="Full name")
+    @click.option("--role", type=click.Choice(list(ROLES)), default="practitioner",
+                  show_default=True)
+    @click.option("--credentials", default="")
+    @click.option("--licence", "licence_number", default="")
+    @click.password_option(help="At least 12 characters.")
+    def create_user(email, display_name, role, credentials, licence_number, password):
+        """Create a staff account (the first one can also be made on the setup page)."""
+        if accounts.email_taken(email):
+            raise click.ClickException(f"{email} already has an account.")
+        if len(password) < 12:
+            raise click.ClickException("Use a password of at least 12 characters.")
+        accounts.create_user(email, password, display_name=display_name, role=role,
+                             credentials=credentials, licence_number=licence_number)
+        db.session.commit()
+        click.echo(f"Created {role} {email}.")
+
+    @app.cli.command("seed-demo")
+    @click.option("--patients", default=30, show_default=True)
+    @click.option("--password", default="demo-password-123", show_default=True)
+    def seed_demo(patients, password):
+        """Fill an empty database with a fictional clinic to explore."""
+        from .demo import seed
+        summary = seed(patients=patients, password=password)
+        click.echo(summary)
+

@@ -1,0 +1,69 @@
+"""Default configuration; instance/config.py and environment variables override it."""
+import os
+import secrets
+from pathlib import Path
+
+INSECURE_KEYS = {"", "dev", "change-me", "changeme", "secret"}
+
+
+class Defaults:
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "tracker_session"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = True
+    # The server-side login session (not the cookie) enforces idle and absolute limits.
+    IDLE_TIMEOUT_MINUTES = 15
+    SESSION_ABSOLUTE_HOURS = 12
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    # Tokens are bound to the session, which the server already limits; an hourly expiry would
+    # only throw away a slow typist's form.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_SSL_STRICT = True
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_IP = 30
+    LOGIN_THROTTLE_MINUTES = 15
+    # OWASP: argon2id with 19 MiB memory, 2 iterations, 1 lane is the minimum; we go above it.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 2
+    INTAKE_LINK_DAYS = 14
+    CLINIC_TIME_ZONE = "Europe/London"
+    PATIENTS_PER_PAGE = 25
+    ENV = "development"  # TRACKER_ENV=production turns on the start-up checks
+
+
+def database_url(instance_path: str) -> str:
+    """TRACKER_DATABASE_URL, else a SQLite file in instance/."""
+    url = os.environ.get("TRACKER_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(Path(instance_path) / "tracker.sqlite")
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Read instance/secret_key, creating it with a random key on first run."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def check_production(config) -> None:
+    """Refuse to start a production app with a guessable key, debug on or insecure cookies."""
+    if config.get("ENV") != "production":
+        return
+    key = config.get("SECRET_KEY") or ""
+    problems = []
+    if key.lower() in INSECURE_KEYS or len(key) < 32:
+        problems.append("SECRET_KEY is missing, a default value or shorter than 32 characters")
+    if config.get("DEBUG"):
+        problems.append("DEBUG is on")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        problems.append("SESSION_COOKIE_SECURE is off")
+    if problems:
+        raise RuntimeError("Refusing to start in production: " + "; ".join(problems))

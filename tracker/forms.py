@@ -1,0 +1,49 @@
+"""Shared form pieces: lenient phone check, plain-language messages, date-of-birth rule."""
+import re
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
+
+PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,25}$")
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms 3.3 select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def strip(value):
+    """WTForms filter: trim surrounding whitespace and drop NUL and control characters."""
+    if isinstance(value, str):
+        value = "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 32).strip()
+    return value
+
+
+def phone_check(form, field) -> None:
+    """Lenient: digits with spaces, brackets, dots, dashes and an optional leading +."""
+    if field.data and (not PHONE_RE.match(field.data)
+                       or sum(ch.isdigit() for ch in field.data) < 6):
+        raise ValidationError("Enter a phone number using digits, e.g. +44 20 7946 0958.")
+
+
+def birth_date_check(form, field) -> None:
+    """Not in the future and not more than 120 years ago."""
+    if field.data is None:
+        return
+    today = date.today()
+    if field.data > today:
+        raise ValidationError("Date of birth cannot be in the future.")
+    if field.data < today - relativedelta(years=120):
+        raise ValidationError("Date of birth cannot be more than 120 years ago.")
+
+
+def password_strength(form, field) -> None:
+    value = field.data or ""
+    if len(value) < 12:
+        raise ValidationError("Use at least 12 characters.")
+    if len(value) > 200:
+        raise ValidationError("Use at most 200 characters.")
+    if value.strip() == "" or len(set(value)) < 4:
+        raise ValidationError("Choose a less predictable password.")

@@ -1,0 +1,13 @@
+"""The dashboard a user lands on after login."""
+from flask import Blueprint, render_template
+
+from .patients.services import count_active
+from .permissions import require
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@require("patients.view")
+def dashboard():
+    return render_template("dashboard.html", patient_count=count_active())

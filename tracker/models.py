@@ -1,0 +1,7 @@
+"""Import every model so Alembic and the app see the whole schema."""
+from .accounts.models import LoginSession, ThrottleEvent, User
+from .audit.models import AuditEntry
+from .patients.models import Patient
+from .settings.models import ClinicSettings
+
+__all__ = ["AuditEntry", "ClinicSettings", "LoginSession", "Patient", "ThrottleEvent", "User"]

@@ -1,0 +1,1 @@
+"""The patient register: demographics, search, archive."""

@@ -1,0 +1,61 @@
+"""Patients. Never deleted: archived_at hides them from the working list."""
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..extensions import db
+from ..timeutil import utcnow
+
+SEXES = {"female": "Female", "male": "Male", "intersex": "Intersex", "unknown": "Not recorded"}
+
+
+class Patient(db.Model):
+    __tablename__ = "patient"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    preferred_name: Mapped[str] = mapped_column(String(100), default="")
+    date_of_birth: Mapped[date] = mapped_column(index=True)
+    sex: Mapped[str] = mapped_column(String(20), default="unknown")
+    gender: Mapped[str] = mapped_column(String(60), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    emergency_contact_name: Mapped[str] = mapped_column(String(120), default="")
+    emergency_contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    referring_physician: Mapped[str] = mapped_column(String(200), default="")
+    primary_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # Folded copies kept for fast accent- and case-insensitive search on any database.
+    search_name: Mapped[str] = mapped_column(String(400), default="", index=True)
+    phone_digits: Mapped[str] = mapped_column(String(40), default="", index=True)
+    sort_name: Mapped[str] = mapped_column(String(220), default="", index=True)
+    last_visit_on: Mapped[date | None] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    primary_practitioner: Mapped[User | None] = relationship()
+
+    audit_skip = frozenset({"search_name", "phone_digits", "sort_name"})  # derived copies
+
+    @property
+    def audit_patient_id(self) -> int:
+        return self.id
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def display_name(self) -> str:
+        if self.preferred_name and self.preferred_name != self.given_name:
+            return f"{self.given_name} ({self.preferred_name}) {self.family_name}"
+        return self.full_name
+
+    @property
+    def sex_label(self) -> str:
+        return SEXES.get(self.sex, self.sex)

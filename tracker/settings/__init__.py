@@ -1,0 +1,1 @@
+"""Clinic-wide settings an administrator edits."""

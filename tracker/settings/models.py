@@ -1,0 +1,21 @@
+"""The one row of clinic settings."""
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+
+class ClinicSettings(db.Model):
+    __tablename__ = "clinic_settings"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), default="Acupuncture Clinic")
+    address: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    time_zone: Mapped[str] = mapped_column(String(60), default="Europe/London")
+    consent_text: Mapped[str] = mapped_column(Text, default="")
+    consent_version: Mapped[int] = mapped_column(default=1)
+    idle_timeout_minutes: Mapped[int] = mapped_column(default=15)
+    intake_link_days: Mapped[int] = mapped_column(default=14)

@@ -1,0 +1,36 @@
+"""Reading and changing the clinic settings row."""
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import ClinicSettings
+
+
+def get_settings() -> ClinicSettings:
+    """The settings row; until an admin saves one, unsaved defaults (no write on a GET)."""
+    row = db.session.execute(select(ClinicSettings).limit(1)).scalar_one_or_none()
+    if row is None:
+        from ..clinical.safety import DEFAULT_CONSENT_TEXT
+        row = ClinicSettings(name="Acupuncture Clinic", address="", phone="", email="",
+                             time_zone=current_app.config["CLINIC_TIME_ZONE"],
+                             consent_text=DEFAULT_CONSENT_TEXT, consent_version=1,
+                             idle_timeout_minutes=current_app.config["IDLE_TIMEOUT_MINUTES"],
+                             intake_link_days=current_app.config["INTAKE_LINK_DAYS"])
+    return row
+
+
+def clinic_zone() -> ZoneInfo:
+    return ZoneInfo(get_settings().time_zone)
+
+
+def update(row: ClinicSettings, data: dict) -> None:
+    """Apply validated form data; a changed consent text gets a new version number."""
+    db.session.add(row)
+    if data.get("consent_text") is not None and data["consent_text"] != row.consent_text:
+        row.consent_version = (row.consent_version or 0) + 1
+    for key in ("name", "address", "phone", "email", "time_zone", "consent_text",
+                "idle_timeout_minutes", "intake_link_days"):
+        if key in data:
+            setattr(row, key, data[key])
