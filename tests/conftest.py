@@ -81,8 +81,15 @@ class Client(FlaskClient):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.environ_base.update({"wsgi.url_scheme": "https", "HTTP_REFERER": "https://localhost/",
-                                  "REMOTE_ADDR": "10.0.0.1"})
+        self.environ_base.update({"REMOTE_ADDR": "10.0.0.1"})
+
+    def open(self, *args, **kwargs):
+        # Flask-WTF checks the Referer on HTTPS posts, as browsers send it (same-origin policy).
+        headers = dict(kwargs.pop("headers", None) or {})
+        headers.setdefault("Referer", "https://localhost/")
+        if not (args and not isinstance(args[0], str)):
+            kwargs.setdefault("base_url", "https://localhost")
+        return super().open(*args, headers=headers, **kwargs)
 
 
 @pytest.fixture

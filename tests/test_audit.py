@@ -2,6 +2,7 @@
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import make_user
 from tracker.audit.models import AuditEntry
 from tracker.extensions import db
 
@@ -34,6 +35,7 @@ def test_create_update_view_and_login_are_audited(app, client, auth):
 
 
 def test_failed_login_is_audited(app, client, auth):
+    make_user(app, "admin")
     client.post("/login", data={"email": "nobody@example.org", "password": "wrong password"})
     failed = [row for row in entries(app) if row[0] == "login_failed"]
     assert failed and failed[0][2] == "nobody@example.org"

@@ -1,4 +1,6 @@
 """The patient register: validation, duplicates, search, sorting, pagination, archive."""
+import html
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -15,6 +17,11 @@ VALID = {"given_name": "José", "family_name": "Álvarez", "date_of_birth": "197
 def count(app) -> int:
     with app.app_context():
         return db.session.execute(select(func.count()).select_from(Patient)).scalar_one()
+
+
+def rows(response) -> str:
+    """The text of the results table only (not flash messages left from earlier requests)."""
+    return html.unescape(re.search(r"<tbody>(.*?)</tbody>", response.data.decode(), re.S).group(1))
 
 
 def register(client, **changes):
@@ -51,7 +58,7 @@ def test_invalid_input_is_explained_beside_the_field_and_nothing_saved(
     auth.login("reception")
     response = register(client, **{field: value})
     assert response.status_code == 400
-    assert message.encode() in response.data
+    assert message in html.unescape(response.data.decode())
     assert b'aria-invalid="true"' in response.data
     # Everything else the user typed comes back.
     for other in ("given_name", "family_name", "phone", "email"):
@@ -84,16 +91,15 @@ def test_search_is_accent_and_case_insensitive_by_name_dob_and_phone(app, client
     register(client)
     register(client, given_name="Zoë", family_name="O'Connor", date_of_birth="1990-01-02",
              phone="07700 900123", email="")
-    cases = {"jose": "Álvarez", "ALVAREZ": "Álvarez", "álv": "Álvarez", "zoe": "O&#39;Connor",
-             "1990-01-02": "O&#39;Connor", "02/01/1990": "O&#39;Connor", "900123": "O&#39;Connor",
-             "07700 900": "O&#39;Connor"}
+    cases = {"jose": "Álvarez", "ALVAREZ": "Álvarez", "álv": "Álvarez", "zoe": "O'Connor",
+             "1990-01-02": "O'Connor", "02/01/1990": "O'Connor", "900123": "O'Connor",
+             "07700 900": "O'Connor", "o'con": "O'Connor"}
     for q, expected in cases.items():
-        page = client.get("/patients/", query_string={"q": q}).data.decode()
+        page = rows(client.get("/patients/", query_string={"q": q}))
         assert expected in page, q
-        other = "O&#39;Connor" if expected == "Álvarez" else "Álvarez"
+        other = "O'Connor" if expected == "Álvarez" else "Álvarez"
         assert other not in page, q
-    empty = client.get("/patients/", query_string={"q": "100%_"}).data.decode()
-    assert "No patient matches" in empty
+    assert "No patient matches" in rows(client.get("/patients/", query_string={"q": "100%_"}))
 
 
 def test_pagination_and_sorting(make_app):
@@ -104,11 +110,11 @@ def test_pagination_and_sorting(make_app):
     Auth(app, client).login("reception")
     for i in range(12):
         register(client, given_name=f"Name{i:02d}", family_name=f"Fam{i:02d}")
-    first = client.get("/patients/").data.decode()
-    assert "Fam00" in first and "Fam05" not in first and "Page 1 of 3" in first
-    last = client.get("/patients/?page=3").data.decode()
-    assert "Fam11" in last
-    reverse = client.get("/patients/?sort=-name").data.decode()
+    first = client.get("/patients/")
+    assert "Fam00" in rows(first) and "Fam05" not in rows(first)
+    assert "Page 1 of 3" in first.data.decode()
+    assert "Fam11" in rows(client.get("/patients/?page=3"))
+    reverse = rows(client.get("/patients/?sort=-name"))
     assert reverse.index("Fam11") < reverse.index("Fam10")
 
 
@@ -117,10 +123,10 @@ def test_archive_and_restore_never_deletes(app, client, auth):
     location = register(client).headers["Location"]
     patient_id = int(location.rstrip("/").split("/")[-1])
     client.post(f"/patients/{patient_id}/archive")
-    assert "Álvarez" not in client.get("/patients/").data.decode()
-    assert "Álvarez" in client.get("/patients/?archived=1").data.decode()
+    assert "Álvarez" not in rows(client.get("/patients/"))
+    assert "Álvarez" in rows(client.get("/patients/?archived=1"))
     client.post(f"/patients/{patient_id}/archive", data={"restore": "1"})
-    assert "Álvarez" in client.get("/patients/").data.decode()
+    assert "Álvarez" in rows(client.get("/patients/"))
     assert count(app) == 1
 
 

@@ -27,6 +27,14 @@ def init_app(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Created {role} {email}.")
 
+    @app.cli.command("first-run-hint")
+    def first_run_hint():
+        """Say how to create the first account when there is none."""
+        if not accounts.any_user_exists():
+            click.echo("No accounts yet: open http://127.0.0.1:5000/ and create the first "
+                       "administrator on the setup page (or run `flask create-user --role admin`)."
+                       "\nWant a fictional clinic to explore instead? Run `make demo`.")
+
     @app.cli.command("seed-demo")
     @click.option("--patients", default=30, show_default=True)
     @click.option("--password", default="demo-password-123", show_default=True)

@@ -1,7 +1,7 @@
 """Login, first-run and user administration forms."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import (
+from wtforms.validators import (DataRequired, 
     Email,
     EqualTo,
     InputRequired,
@@ -19,7 +19,7 @@ S = [strip]
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[InputRequired("Enter your email address."),
+    email = EmailField("Email", validators=[DataRequired("Enter your email address."),
                                             Length(max=254)], filters=S)
     password = PasswordField("Password", validators=[InputRequired("Enter your password."),
                                                      Length(max=200)])
@@ -27,10 +27,10 @@ class LoginForm(FlaskForm):
 
 class ProfileFields(FlaskForm):
     email = EmailField("Email", filters=S, validators=[
-        InputRequired("Enter an email address."), Length(max=254),
+        DataRequired("Enter an email address."), Length(max=254),
         Email("Enter an email address like name@example.com.")])
     display_name = StringField("Full name", filters=S, validators=[
-        InputRequired("Enter the person's name."), Length(max=120)])
+        DataRequired("Enter the person's name."), Length(max=120)])
     credentials = StringField("Credentials", filters=S, validators=[Length(max=60)],
                               description="Printed after the name, e.g. L.Ac., MD, PT.")
     licence_number = StringField("Licence number", filters=S, validators=[Length(max=60)])

@@ -9,7 +9,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from ..forms import birth_date_check, choices, phone_check, strip
 from .models import SEXES
@@ -19,9 +19,9 @@ S = [strip]
 
 class PatientForm(FlaskForm):
     given_name = StringField("Given name", filters=S, validators=[
-        InputRequired("Enter the patient's given (first) name."), Length(max=100)])
+        DataRequired("Enter the patient's given (first) name."), Length(max=100)])
     family_name = StringField("Family name", filters=S, validators=[
-        InputRequired("Enter the patient's family (last) name."), Length(max=100)])
+        DataRequired("Enter the patient's family (last) name."), Length(max=100)])
     preferred_name = StringField("Preferred name", filters=S, validators=[Length(max=100)],
                                  description="What the patient likes to be called.")
     date_of_birth = DateField("Date of birth", validators=[

@@ -3,7 +3,7 @@ from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..forms import choices, phone_check, strip
 
@@ -12,7 +12,7 @@ S = [strip]
 
 class SettingsForm(FlaskForm):
     name = StringField("Clinic name", filters=S,
-                       validators=[InputRequired("Enter the clinic's name."), Length(max=120)])
+                       validators=[DataRequired("Enter the clinic's name."), Length(max=120)])
     address = TextAreaField("Address", filters=S, validators=[Length(max=500)],
                             description="Printed in the header of treatment summaries.")
     phone = StringField("Phone", filters=S, validators=[Length(max=40), phone_check])
@@ -26,5 +26,5 @@ class SettingsForm(FlaskForm):
         InputRequired("Enter a number of days."),
         NumberRange(1, 90, "Choose between 1 and 90 days.")])
     consent_text = TextAreaField("Consent text shown to patients", filters=S, validators=[
-        InputRequired("Patients must be shown a consent text."), Length(max=20000)],
+        DataRequired("Patients must be shown a consent text."), Length(max=20000)],
         description="Changing it starts a new version; each intake records the version it showed.")
