@@ -41,7 +41,7 @@ def database_url(tmp_path_factory) -> Iterator[str]:
     engine.dispose()
     app = create_app(_base_config(url))
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
     yield url
 
 

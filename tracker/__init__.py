@@ -1,4 +1,5 @@
 """Acupuncture clinic tracker: the application factory."""
+from importlib import import_module
 from pathlib import Path
 
 from flask import Flask, redirect, request, url_for
@@ -56,16 +57,20 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(resolve)
 
 
-def register_blueprints(app: Flask) -> None:
-    from .accounts import admin_views, views
-    from .audit import views as audit_views
-    from .main import bp as main_bp
-    from .patients import views as patient_views
-    from .settings import views as settings_views
+# Each module exposes `bp`; one line per feature.
+BLUEPRINTS = (
+    "tracker.accounts.views",
+    "tracker.accounts.admin_views",
+    "tracker.main",
+    "tracker.patients.views",
+    "tracker.settings.views",
+    "tracker.audit.views",
+)
 
-    for bp in (views.bp, admin_views.bp, main_bp, patient_views.bp, settings_views.bp,
-               audit_views.bp):
-        app.register_blueprint(bp)
+
+def register_blueprints(app: Flask) -> None:
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_module(name).bp)
 
 
 def register_hooks(app: Flask) -> None:
