@@ -58,7 +58,8 @@ def test_migrations_build_the_schema_and_match_the_models(tmp_path):
     env = {"TRACKER_DATABASE_URL": f"sqlite:///{tmp_path}/m.sqlite", "FLASK_APP": "tracker",
            "TRACKER_SECRET_KEY": "k" * 40, "PATH": "/usr/bin:/bin"}
     flask = [sys.executable, "-m", "flask"]
-    up = subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True)
+    up = subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, capture_output=True,
+                        text=True)
     assert up.returncode == 0, up.stderr
     check = subprocess.run(flask + ["db", "check"], cwd=ROOT, env=env, capture_output=True,
                            text=True)

@@ -106,7 +106,8 @@ def test_ip_throttle_across_accounts(make_app):
 def test_idle_timeout_is_enforced_on_the_server(app, client, auth):
     auth.login("practitioner")
     with app.app_context():
-        db.session.execute(update(LoginSession).values(last_seen_at=utcnow() - timedelta(minutes=16)))
+        idle = utcnow() - timedelta(minutes=16)
+        db.session.execute(update(LoginSession).values(last_seen_at=idle))
         db.session.commit()
     response = client.get("/patients/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from .accounts import services as accounts
 from .accounts.models import User
 from .extensions import db
-from .patients import services as patients
+from .patients import services as patient_services
 from .settings.services import get_settings
 
 STAFF = [
@@ -61,7 +61,7 @@ def seed(patients: int = 30, password: str = DEMO_PASSWORD, rng_seed: int = 7) -
             "referring_physician": rng.choice(PHYSICIANS),
             "primary_practitioner_id": rng.choice(clinicians).id,
         }
-        patients.save(None, patients_data)
+        patient_services.save(None, patients_data)
     db.session.commit()
     return (f"Seeded {len(staff)} staff and {patients} patients. Log in as {STAFF[0][0]} "
             f"(admin), {STAFF[1][0]} (practitioner) or {STAFF[4][0]} (reception) with the "
@@ -69,4 +69,4 @@ def seed(patients: int = 30, password: str = DEMO_PASSWORD, rng_seed: int = 7) -
 
 
 def patients_fold(text: str) -> str:
-    return "".join(ch for ch in patients.fold(text) if ch.isalnum())
+    return "".join(ch for ch in patient_services.fold(text) if ch.isalnum())

@@ -1,7 +1,8 @@
 """Login, first-run and user administration forms."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import (DataRequired, 
+from wtforms.validators import (
+    DataRequired,
     Email,
     EqualTo,
     InputRequired,

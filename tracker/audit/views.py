@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from ..accounts.models import User
 from ..extensions import db
+from ..patients.models import Patient
 from ..permissions import require
 from .models import AuditEntry
 
@@ -22,5 +23,9 @@ def index():
         stmt = stmt.where(AuditEntry.user_id == user_id)
     page = db.paginate(stmt, per_page=50, max_per_page=200)
     users = db.session.execute(select(User).order_by(User.display_name)).scalars()
-    return render_template("audit/index.html", page=page, users=users,
+    ids = {e.patient_id for e in page.items if e.patient_id}
+    names = dict(db.session.execute(
+        select(Patient.id, Patient.family_name + ", " + Patient.given_name)
+        .where(Patient.id.in_(ids))).all()) if ids else {}
+    return render_template("audit/index.html", page=page, users=users, names=names,
                            patient_id=patient_id, user_id=user_id)

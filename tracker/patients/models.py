@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..extensions import db
-from ..timeutil import utcnow
+from ..timeutil import age_on, utcnow
 
 SEXES = {"female": "Female", "male": "Male", "intersex": "Intersex", "unknown": "Not recorded"}
 
@@ -55,6 +55,10 @@ class Patient(db.Model):
         if self.preferred_name and self.preferred_name != self.given_name:
             return f"{self.given_name} ({self.preferred_name}) {self.family_name}"
         return self.full_name
+
+    @property
+    def age(self) -> int:
+        return age_on(self.date_of_birth, date.today())
 
     @property
     def sex_label(self) -> str:

@@ -5,6 +5,7 @@ from datetime import date
 
 from dateutil import parser as dateparser
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..extensions import db
@@ -105,6 +106,7 @@ def search_query(q: str = "", sort: str = "name", archived: bool = False,
         if len(number) >= 4 and len(number) >= len(q.replace(" ", "")) - 3:
             conditions.append(Patient.phone_digits.like(f"%{number}%"))
         stmt = stmt.where(or_(*conditions)) if conditions else stmt
+    stmt = stmt.options(selectinload(Patient.primary_practitioner))
     return stmt.order_by(*SORTS.get(sort, SORTS["name"]))
 
 

@@ -18,7 +18,8 @@ class SettingsForm(FlaskForm):
     phone = StringField("Phone", filters=S, validators=[Length(max=40), phone_check])
     email = EmailField("Email", filters=S, validators=[
         Optional(), Length(max=254), Email("Enter an email address like name@example.com.")])
-    time_zone = SelectField("Time zone", choices=choices((z, z) for z in sorted(available_timezones())))
+    time_zone = SelectField("Time zone",
+                            choices=choices((z, z) for z in sorted(available_timezones())))
     idle_timeout_minutes = IntegerField("Log out after inactivity (minutes)", validators=[
         InputRequired("Enter a number of minutes."),
         NumberRange(2, 240, "Choose between 2 and 240 minutes.")])
