@@ -10,7 +10,6 @@ from . import config as config_module
 from .extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.setup"}
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -82,7 +81,7 @@ def register_hooks(app: Flask) -> None:
     @app.before_request
     def first_run():
         # Until the first administrator exists, every page leads to the setup form.
-        if state["has_users"] or request.endpoint in ("auth.setup", "static"):
+        if state["has_users"] or request.endpoint in ("auth.setup", "static", "main.healthz"):
             return None
         if any_user_exists():
             state["has_users"] = True

@@ -7,6 +7,12 @@ from .permissions import require
 bp = Blueprint("main", __name__)
 
 
+@bp.route("/healthz")
+def healthz():
+    """A bare route for load balancers, and the baseline the benchmark compares pages with."""
+    return "ok", 200, {"Content-Type": "text/plain"}
+
+
 @bp.route("/")
 @require("patients.view")
 def dashboard():

@@ -1,0 +1,1 @@
+"""Benchmark: a large fictional clinic, page timings and throughput (`make bench`)."""

@@ -1,0 +1,205 @@
+"""`make bench`: build a large clinic on SQLite and PostgreSQL, then time the key pages.
+
+Reports per page: SQL statements per request, median and 95th-percentile server time (in-process,
+test client) and requests per second through gunicorn beside a bare /healthz route measured in the
+same run. Results are appended to bench/RESULTS.md with the date and machine."""
+import argparse
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from bench import populate
+from tracker import create_app
+from tracker.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
+
+
+def pages(ids: dict) -> list[tuple[str, str]]:
+    """(name, path) of the pages that matter most; later features add theirs here."""
+    return [
+        ("dashboard", "/"),
+        ("patient search", "/patients/?q=garc"),
+        ("patient list, last visit", "/patients/?sort=last_visit&page=40"),
+        ("patient page", f"/patients/{ids['patient_id']}"),
+        ("audit trail", "/audit/"),
+    ]
+
+
+def fresh_database(kind: str, workdir: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{workdir}/bench.sqlite"
+    name = f"tracker_bench_{os.getpid()}"
+    admin = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def drop_database(url: str) -> None:
+    if url.startswith("postgresql"):
+        name = url.rsplit("/", 1)[1]
+        admin = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+                                 isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def in_process(app, ids: dict, requests: int) -> list[dict]:
+    """Median and p95 time and SQL statement count per page through the test client."""
+    statements = {"n": 0}
+
+    def count(*_args, **_kwargs):
+        statements["n"] += 1
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+    client = app.test_client()
+    client.post("/login", data={"email": "admin@bench.example", "password": populate.PASSWORD},
+                base_url="https://localhost")
+    rows = []
+    for name, path in pages(ids):
+        timings, counts = [], set()
+        for i in range(requests + 3):
+            statements["n"] = 0
+            start = time.perf_counter()
+            response = client.get(path, base_url="https://localhost")
+            elapsed = time.perf_counter() - start
+            assert response.status_code == 200, (path, response.status_code)
+            if i >= 3:  # warm-up excluded
+                timings.append(elapsed * 1000)
+                counts.add(statements["n"])
+        timings.sort()
+        rows.append({"page": name, "queries": "/".join(map(str, sorted(counts))),
+                     "median_ms": statistics.median(timings),
+                     "p95_ms": timings[int(len(timings) * 0.95) - 1]})
+    return rows
+
+
+def _opener_logged_in(base: str):
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(base + "/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    data = urllib.parse.urlencode({"csrf_token": token, "email": "admin@bench.example",
+                                   "password": populate.PASSWORD}).encode()
+    opener.open(urllib.request.Request(base + "/login", data=data,
+                                       headers={"Referer": base + "/login"}))
+    return opener
+
+
+def throughput(base: str, path: str, seconds: float, threads: int) -> float:
+    done = {"n": 0}
+    stop = time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def worker():
+        opener = _opener_logged_in(base)
+        while time.monotonic() < stop:
+            opener.open(base + path).read()
+            with lock:
+                done["n"] += 1
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    started = time.monotonic()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return done["n"] / (time.monotonic() - started)
+
+
+def through_gunicorn(url: str, ids: dict, seconds: float) -> dict[str, float]:
+    port = 5600 + os.getpid() % 300
+    env = os.environ | {"TRACKER_DATABASE_URL": url, "TRACKER_SECRET_KEY": SECRET,
+                        "TRACKER_SESSION_COOKIE_SECURE": "false"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b",
+                               f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz")  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.1)
+        results = {"hello (/healthz)": throughput(base, "/healthz", seconds, 4)}
+        for name, path in pages(ids):
+            results[name] = throughput(base, path, seconds, 4)
+        return results
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def run(kind: str, args) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = fresh_database(kind, Path(tmp))
+        try:
+            app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET,
+                              "WTF_CSRF_ENABLED": False})
+            started = time.perf_counter()
+            with app.app_context():
+                upgrade(directory=str(ROOT / "migrations"), revision="heads")
+                ids = populate.build(args.patients, args.practitioners)
+            built = time.perf_counter() - started
+            timed = in_process(app, ids, args.requests)
+            rps = through_gunicorn(url, ids, args.seconds)
+        finally:
+            drop_database(url)
+    hello = rps.pop("hello (/healthz)")
+    lines = [f"### {kind}: {args.patients:,} patients, {args.practitioners} practitioners "
+             f"(built in {built:.0f} s)", "",
+             "| page | SQL statements | median ms | p95 ms | req/s (gunicorn, 2 workers) | "
+             "÷ hello |", "|---|---|---|---|---|---|",
+             f"| hello (/healthz) | 0 | | | {hello:.0f} | 1.00 |"]
+    for row in timed:
+        page_rps = rps[row["page"]]
+        lines.append(f"| {row['page']} | {row['queries']} | {row['median_ms']:.1f} | "
+                     f"{row['p95_ms']:.1f} | {page_rps:.0f} | {page_rps / hello:.2f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--patients", type=int, default=50_000)
+    parser.add_argument("--practitioners", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--no-save", action="store_true")
+    args = parser.parse_args()
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    header = (f"## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node() or 'unknown'}: "
+              f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    report = "\n\n".join([header] + [run(kind, args) for kind in kinds])
+    print(report)
+    if not args.no_save:
+        results = ROOT / "bench" / "RESULTS.md"
+        previous = results.read_text() if results.exists() else "# Benchmark results\n"
+        title, _, rest = previous.partition("\n")
+        results.write_text(f"{title}\n\n{report}\n{rest}")
+
+
+if __name__ == "__main__":
+    main()
