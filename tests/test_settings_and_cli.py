@@ -1,0 +1,87 @@
+"""Clinic settings, the demo seed and the error pages."""
+import html
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from tracker.extensions import db
+from tracker.patients.models import Patient
+from tracker.settings.models import ClinicSettings
+
+SETTINGS = {"name": "Riverside Acupuncture", "address": "1 Mill Lane", "phone": "020 7946 0000",
+            "email": "", "time_zone": "Europe/London", "idle_timeout_minutes": "15",
+            "intake_link_days": "14", "consent_text": "You may stop at any time."}
+
+
+def test_admin_edits_settings_and_consent_gets_a_new_version(app, client, auth):
+    auth.login("admin")
+    page = html.unescape(client.get("/settings/").data.decode())
+    assert "sterile, single-use needles" in page  # the default consent text
+    assert client.post("/settings/", data=SETTINGS).status_code == 302
+    client.post("/settings/", data=SETTINGS | {"consent_text": "Revised text."})
+    client.post("/settings/", data=SETTINGS | {"consent_text": "Revised text.", "name": "New"})
+    with app.app_context():
+        row = db.session.execute(select(ClinicSettings)).scalar_one()
+        assert (row.name, row.consent_version) == ("New", 3)
+
+
+def test_settings_reject_bad_values_and_keep_typing(app, client, auth):
+    auth.login("admin")
+    response = client.post("/settings/", data=SETTINGS | {"idle_timeout_minutes": "0",
+                                                          "time_zone": "Mars/Olympus"})
+    text = html.unescape(response.data.decode())
+    assert response.status_code == 400
+    assert "Choose between 2 and 240 minutes." in text
+    assert "Not a valid choice" in text
+    assert "Riverside Acupuncture" in text
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(ClinicSettings)).scalar() == 0
+
+
+def test_idle_timeout_setting_applies(app, client, auth):
+    auth.login("admin")
+    client.post("/settings/", data=SETTINGS | {"idle_timeout_minutes": "2"})
+    from sqlalchemy import update
+
+    from tracker.accounts.models import LoginSession
+    from tracker.timeutil import utcnow
+    with app.app_context():
+        db.session.execute(update(LoginSession).values(
+            last_seen_at=utcnow() - timedelta(minutes=3)))
+        db.session.commit()
+    assert client.get("/patients/").status_code == 302
+
+
+def test_seed_demo_builds_a_clinic_once(app, runner):
+    result = runner.invoke(args=["seed-demo", "--patients", "12"])
+    assert result.exit_code == 0, result.output
+    assert "admin@example.org" in result.output
+    again = runner.invoke(args=["seed-demo"])
+    assert "already present" in again.output
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Patient)).scalar() == 12
+
+
+def test_server_error_page_is_friendly_and_rolls_back(make_app):
+    from tests.conftest import Auth, Client
+    app = make_app(PROPAGATE_EXCEPTIONS=False, TESTING=False)
+
+    @app.route("/boom")
+    def boom():
+        db.session.add(Patient(given_name="Half", family_name="Saved",
+                               date_of_birth=date(1980, 1, 1)))
+        db.session.flush()
+        raise RuntimeError("boom")
+
+    app.test_client_class = Client
+    client = app.test_client()
+    Auth(app, client).login("practitioner")
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert b"Nothing you entered was half-saved" in response.data
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Patient)).scalar() == 0
+
+
+def test_first_run_hint(app, runner):
+    assert "create the first administrator" in runner.invoke(args=["first-run-hint"]).output
