@@ -4,6 +4,7 @@
         /patients/ /patients/1 --out /tmp/shots --width 390
 """
 import argparse
+import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -15,7 +16,7 @@ def main() -> None:
     parser.add_argument("email")
     parser.add_argument("password")
     parser.add_argument("paths", nargs="+")
-    parser.add_argument("--out", default="/tmp/shots")
+    parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "shots"))
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=900)
     args = parser.parse_args()
