@@ -35,5 +35,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
+loadtest: $(STAMP)
+	$(BIN)/python -m bench.loadtest
+
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,235 @@
+"""`make loadtest`: 50 clients against gunicorn (several workers) on SQLite and PostgreSQL.
+
+Clients mix searches and page views with creates and edits. Afterwards: zero 5xx, every
+acknowledged write present exactly once with its last acknowledged value. A second phase kills
+the server with SIGKILL mid-load, restarts it, lets clients retry, and checks the same plus the
+database's own integrity check."""
+import argparse
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import Counter
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bench.run import SECRET, drop_database, fresh_database
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "load-test-password-1"
+TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class Server:
+    def __init__(self, url: str, port: int, workers: int):
+        self.url, self.port, self.workers = url, port, workers
+        self.base = f"http://127.0.0.1:{port}"
+        self.proc = None
+
+    def start(self):
+        env = os.environ | {"TRACKER_DATABASE_URL": self.url, "TRACKER_SECRET_KEY": SECRET,
+                            "TRACKER_SESSION_COOKIE_SECURE": "false"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b",
+             f"127.0.0.1:{self.port}", "--timeout", "60", "wsgi:app"], cwd=ROOT, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=2)  # noqa: S310
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("gunicorn did not start")
+
+    def kill(self):
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(15)
+
+
+class Client(threading.Thread):
+    def __init__(self, n: int, base: str, stop_at: float, stats: Counter, lock, writes: dict):
+        super().__init__(daemon=True)
+        self.n, self.base, self.stop_at = n, base, stop_at
+        self.stats, self.lock, self.writes = stats, lock, writes
+        self.rng = random.Random(n)
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()),
+                                                  NoRedirect())
+        self.created: list[int] = []
+        self.token = ""
+
+    def request(self, path: str, data: dict | None = None, retries: int = 40):
+        """Send; on a dropped connection (server killed) retry the same request."""
+        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+        for _ in range(retries):
+            try:
+                req = urllib.request.Request(self.base + path, data=body,
+                                             headers={"Referer": self.base + "/"})
+                with self.opener.open(req, timeout=30) as resp:
+                    return resp.status, resp.headers, resp.read().decode()
+            except urllib.error.HTTPError as err:
+                return err.code, err.headers, err.read().decode(errors="replace")
+            except (OSError, urllib.error.URLError):
+                with self.lock:
+                    self.stats["retried"] += 1
+                time.sleep(0.25)
+        raise RuntimeError("server unreachable")
+
+    def count(self, status: int):
+        with self.lock:
+            self.stats[f"{status // 100}xx"] += 1
+
+    def login(self):
+        status, _, page = self.request("/login")
+        self.token = TOKEN_RE.search(page).group(1)
+        status, _, _ = self.request("/login", {"csrf_token": self.token,
+                                               "email": f"load{self.n}@example.org",
+                                               "password": PASSWORD})
+        assert status == 302, status
+        _, _, page = self.request("/patients/new")
+        self.token = TOKEN_RE.search(page).group(1)
+
+    def run(self):
+        self.login()
+        i = 0
+        while time.monotonic() < self.stop_at:
+            i += 1
+            roll = self.rng.random()
+            if roll < 0.35:
+                status, _, _ = self.request(f"/patients/?q=load+c{self.n}")
+            elif roll < 0.6 and self.created:
+                status, _, _ = self.request(f"/patients/{self.rng.choice(self.created)}")
+            elif roll < 0.8 or not self.created:
+                marker = f"C{self.n}-{i}"
+                data = {"csrf_token": self.token, "given_name": "Load", "family_name": marker,
+                        "date_of_birth": "1970-01-01", "sex": "unknown",
+                        "primary_practitioner_id": "0", "phone": "020 7946 0000"}
+                status, headers, _ = self.request("/patients/new", data)
+                if status == 302:
+                    patient_id = int(headers["Location"].rstrip("/").rsplit("/", 1)[1])
+                    self.created.append(patient_id)
+                    with self.lock:
+                        self.writes[marker] = (patient_id, "020 7946 0000")
+            else:
+                patient_id = self.rng.choice(self.created)
+                marker = next(m for m, (pid, _) in self.writes.items() if pid == patient_id)
+                phone = f"020 7946 {self.rng.randint(1000, 9999)}"
+                status, _, _ = self.request(f"/patients/{patient_id}/edit", {
+                    "csrf_token": self.token, "given_name": "Load", "family_name": marker,
+                    "date_of_birth": "1970-01-01", "sex": "unknown",
+                    "primary_practitioner_id": "0", "phone": phone})
+                if status == 302:
+                    with self.lock:
+                        self.writes[marker] = (patient_id, phone)
+            self.count(status)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def prepare(url: str, clients: int) -> None:
+    from flask_migrate import upgrade
+
+    from tracker import create_app
+    from tracker.accounts.services import create_user
+    from tracker.extensions import db
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
+        for n in range(clients):
+            create_user(f"load{n}@example.org", PASSWORD, display_name=f"Load {n}",
+                        role="reception")
+        db.session.commit()
+        db.engine.dispose()
+
+
+def verify(url: str, writes: dict) -> list[str]:
+    problems = []
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT id, family_name, phone FROM patient WHERE given_name = 'Load'")).all()
+        if url.startswith("sqlite"):
+            check = conn.execute(sa.text("PRAGMA integrity_check")).scalar()
+            if check != "ok":
+                problems.append(f"integrity_check: {check}")
+            if conn.execute(sa.text("PRAGMA foreign_key_check")).first():
+                problems.append("foreign_key_check found orphans")
+    engine.dispose()
+    by_marker = Counter(r.family_name for r in rows)
+    stored = {r.family_name: (r.id, r.phone) for r in rows}
+    for marker, expected in writes.items():
+        if by_marker[marker] != 1:
+            problems.append(f"{marker}: stored {by_marker[marker]} times")
+        elif stored[marker] != expected:
+            problems.append(f"{marker}: expected {expected}, stored {stored[marker]}")
+    problems += [f"{m}: duplicate" for m, n in by_marker.items() if n > 1 and m not in writes]
+    return problems
+
+
+def phase(kind: str, args, kill: bool) -> bool:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = fresh_database(kind, Path(tmp))
+        server = Server(url, 5900 + os.getpid() % 90, args.workers)
+        try:
+            prepare(url, args.clients)
+            server.start()
+            stats, lock, writes = Counter(), threading.Lock(), {}
+            stop_at = time.monotonic() + args.seconds
+            clients = [Client(n, server.base, stop_at, stats, lock, writes)
+                       for n in range(args.clients)]
+            for c in clients:
+                c.start()
+            if kill:
+                time.sleep(args.seconds / 2)
+                server.kill()
+                time.sleep(1)
+                server.start()
+            for c in clients:
+                c.join()
+            server.stop()
+            problems = verify(url, writes)
+        finally:
+            server.stop()
+            drop_database(url)
+    label = f"{kind}, {args.workers} workers, {args.clients} clients, {args.seconds:.0f} s" + (
+        ", SIGKILL mid-load" if kill else "")
+    total = sum(v for k, v in stats.items() if k.endswith("xx"))
+    print(f"{label}: {total} requests ({total / args.seconds:.0f}/s), "
+          f"{dict(sorted(stats.items()))}, {len(writes)} acknowledged creates; "
+          f"{'OK' if not problems and not stats['5xx'] else 'PROBLEMS'}")
+    for p in problems[:20]:
+        print("  -", p)
+    return not problems and not stats["5xx"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    args = parser.parse_args()
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    ok = all([phase(kind, args, kill) for kind in kinds for kill in (False, True)])
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
