@@ -5,6 +5,7 @@ acknowledged write present exactly once with its last acknowledged value. A seco
 the server with SIGKILL mid-load, restarts it, lets clients retry, and checks the same plus the
 database's own integrity check."""
 import argparse
+import http.client
 import os
 import random
 import re
@@ -79,11 +80,13 @@ class Client(threading.Thread):
             try:
                 req = urllib.request.Request(self.base + path, data=body,
                                              headers={"Referer": self.base + "/"})
-                with self.opener.open(req, timeout=30) as resp:
-                    return resp.status, resp.headers, resp.read().decode()
-            except urllib.error.HTTPError as err:
-                return err.code, err.headers, err.read().decode(errors="replace")
-            except (OSError, urllib.error.URLError):
+                try:
+                    with self.opener.open(req, timeout=30) as resp:
+                        return resp.status, resp.headers, resp.read().decode()
+                except urllib.error.HTTPError as err:
+                    return err.code, err.headers, err.read().decode(errors="replace")
+            except (OSError, http.client.HTTPException):
+                # Connection refused or cut mid-response while the server was killed.
                 with self.lock:
                     self.stats["retried"] += 1
                 time.sleep(0.25)
