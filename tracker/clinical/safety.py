@@ -1,4 +1,121 @@
-"""Safety screen content (placeholder until the clinical module lands)."""
+"""The intake safety screen, low-back-pain red flags, adverse-event categories and the default
+consent text (source: shared/clinical/safety.md)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ANSWERS = (("yes", "Yes"), ("no", "No"), ("unsure", "Not sure"))
+
+
+@dataclass(frozen=True)
+class SafetyItem:
+    code: str
+    question: str
+    flag: str               # the flag kind a "yes" or "not sure" raises
+    detail_prompt: str = ""  # what to ask for when the answer is yes
+
+
+SAFETY_ITEMS = (
+    SafetyItem("pregnancy", "Are you pregnant, possibly pregnant, or trying to become pregnant?",
+               "pregnancy", "If pregnant, how many weeks?"),
+    SafetyItem("bleeding", "Do you have a bleeding disorder, or take blood thinners or "
+               "antiplatelet medicine (for example warfarin, apixaban, rivaroxaban, clopidogrel "
+               "or a daily aspirin)?", "bleeding_risk", "Which medicine or condition?"),
+    SafetyItem("device", "Do you have a pacemaker, defibrillator or any other implanted "
+               "electronic device?", "implanted_device", "Which device?"),
+    SafetyItem("epilepsy", "Do you have epilepsy or have you had seizures?", "epilepsy"),
+    SafetyItem("fainting", "Have you ever fainted with needles, blood tests or injections, or "
+               "are you afraid of needles?", "fainting"),
+    SafetyItem("immune", "Is your immune system weakened (for example steroids, chemotherapy, "
+               "a transplant or HIV), or do you have diabetes?", "immunosuppression",
+               "Please tell us more"),
+    SafetyItem("skin", "Do you have a skin infection, an open wound or lymphoedema (swelling "
+               "after lymph node removal) anywhere we might treat?", "skin",
+               "Where on your body?"),
+    SafetyItem("metal", "Are you allergic to metal, such as nickel?", "metal_allergy"),
+    SafetyItem("cancer", "Have you ever had cancer, or do you have it now?", "cancer",
+               "What kind, and when?"),
+)
+
+FLAG_LABELS = {
+    "pregnancy": "Pregnancy: avoid points marked for pregnancy; no strong stimulation",
+    "bleeding_risk": "Bleeding risk: bleeding disorder or blood thinners",
+    "implanted_device": "Implanted electronic device: no electroacupuncture",
+    "epilepsy": "Epilepsy or seizures: no electroacupuncture if uncontrolled",
+    "fainting": "Fainting or needle fear: treat lying down, fewer needles at first",
+    "immunosuppression": "Infection risk or diabetes: check skin; care with moxa and heat",
+    "skin": "Skin infection, wound or lymphoedema: do not needle the area",
+    "metal_allergy": "Metal (nickel) allergy",
+    "cancer": "Cancer, current or past",
+    "red_flag": "Back pain red flag: refer for medical assessment",
+    "cauda_equina": "Possible cauda equina: same-day emergency care",
+}
+URGENT_FLAGS = frozenset({"red_flag", "cauda_equina"})
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    code: str
+    group: str
+    question: str
+    emergency: bool = False
+
+
+RED_FLAG_GROUPS = {
+    "fracture": "Possible fracture",
+    "tumour_infection": "Possible tumour or infection",
+    "cauda_equina": "Possible cauda equina syndrome",
+    "not_improving": "Not improving",
+}
+RED_FLAGS = (
+    RedFlag("major_trauma", "fracture", "Did your back pain start after a major injury, such as "
+            "a car accident or a bad fall?"),
+    RedFlag("minor_trauma", "fracture", "Did it start after a minor fall or heavy lifting, and "
+            "do you have osteoporosis (thin bones)?"),
+    RedFlag("steroids", "fracture", "Have you taken steroid tablets (such as prednisolone) for "
+            "a long time?"),
+    RedFlag("age_onset", "tumour_infection", "Did this back pain first start when you were "
+            "over 50 or under 20?"),
+    RedFlag("cancer_history", "tumour_infection", "Have you ever had cancer?"),
+    RedFlag("fever", "tumour_infection", "Have you had a fever or chills with this pain?"),
+    RedFlag("weight_loss", "tumour_infection", "Have you lost weight recently without trying?"),
+    RedFlag("infection_risk", "tumour_infection", "Have you recently had a bacterial infection, "
+            "injected drugs, or been told your immune system is weak?"),
+    RedFlag("lying_down", "tumour_infection", "Is the pain worse when you lie down?"),
+    RedFlag("night_pain", "tumour_infection", "Do you have severe pain at night?"),
+    RedFlag("saddle_numbness", "cauda_equina", "Do you have numbness around your bottom, "
+            "genitals or inner thighs (where you would sit on a saddle)?", emergency=True),
+    RedFlag("bladder_bowel", "cauda_equina", "Have you had new trouble passing urine, or "
+            "controlling your bladder or bowel?", emergency=True),
+    RedFlag("leg_weakness", "cauda_equina", "Do you have severe or worsening weakness or "
+            "numbness in your legs?", emergency=True),
+    RedFlag("not_improving", "not_improving", "Has this pain not improved after 4 to 6 weeks "
+            "of care from a doctor or therapist?"),
+)
+RED_FLAG_ADVICE = "Refer for medical assessment before or alongside acupuncture."
+EMERGENCY_ADVICE = "Possible cauda equina syndrome: same-day emergency care."
+
+ADVERSE_EVENTS = (
+    ("bleeding", "Bleeding at site"), ("bruising", "Bruising / haematoma"),
+    ("site_pain", "Pain at needle site"), ("soreness", "Post-treatment soreness"),
+    ("fainting", "Dizziness or fainting (needle shock)"), ("nausea", "Nausea"),
+    ("sweating", "Sweating"), ("fatigue", "Fatigue or drowsiness"), ("headache", "Headache"),
+    ("aggravation", "Aggravation of symptoms"), ("skin_reaction", "Skin reaction"),
+    ("burn", "Burn (moxa, heat lamp, cupping)"), ("infection", "Infection at site"),
+    ("needle_problem", "Stuck, bent or broken needle"), ("forgotten_needle", "Forgotten needle"),
+    ("nerve", "Nerve injury or tingling"), ("pneumothorax", "Suspected pneumothorax"),
+    ("other", "Other"),
+)
+
+
+def flags_from_screen(answers: dict[str, str]) -> list[str]:
+    """Flag kinds raised by safety answers: "yes" and "not sure" both need a conversation."""
+    return [item.flag for item in SAFETY_ITEMS if answers.get(item.code) in ("yes", "unsure")]
+
+
+def red_flags_raised(answers: dict[str, str]) -> list[RedFlag]:
+    return [flag for flag in RED_FLAGS if answers.get(flag.code) == "yes"]
+
 
 DEFAULT_CONSENT_TEXT = "\n\n".join([
     'Acupuncture uses fine, sterile, single-use needles placed in the skin. Your practitioner '
