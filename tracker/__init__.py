@@ -64,6 +64,8 @@ BLUEPRINTS = (
     "tracker.patients.views",
     "tracker.settings.views",
     "tracker.audit.views",
+    "tracker.plans.views",
+    "tracker.schedule.views",
 )
 
 

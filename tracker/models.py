@@ -2,6 +2,10 @@
 from .accounts.models import LoginSession, ThrottleEvent, User
 from .audit.models import AuditEntry
 from .patients.models import Patient
+from .plans.models import Assessment, PlanGoal, PlanPoint, PlanRemedy, PlanVersion, TreatmentPlan
+from .schedule.models import Appointment, ClosureDay, WorkingHours
 from .settings.models import ClinicSettings
 
 __all__ = ["AuditEntry", "ClinicSettings", "LoginSession", "Patient", "ThrottleEvent", "User"]
+__all__ += ["Appointment", "Assessment", "ClosureDay", "PlanGoal", "PlanPoint", "PlanRemedy",
+            "PlanVersion", "TreatmentPlan", "WorkingHours"]

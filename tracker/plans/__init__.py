@@ -1,0 +1,1 @@
+"""Assessments and treatment plans: what the practitioner found, intends, and why."""

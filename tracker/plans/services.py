@@ -1,0 +1,241 @@
+"""Assessment and plan rules: save, prefill from the latest assessment, copy, status changes and
+versions ("what was the plan at date X"). Callers commit."""
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..clinical import acupoints
+from ..extensions import db
+from ..timeutil import as_utc, utcnow
+from .models import (
+    MEASURE_SOURCES,
+    Assessment,
+    PlanGoal,
+    PlanPoint,
+    PlanRemedy,
+    PlanVersion,
+    TreatmentPlan,
+)
+
+ASSESSMENT_FIELDS = (
+    "assessed_on", "western_diagnosis", "icd10", "patterns", "pattern_notes", "tongue_colour",
+    "tongue_shape", "coating_colour", "coating_thickness", "coating_quality", "tongue_notes",
+    "pulse_rate", "pulse_bpm", "pulse_rhythm", "pulse_qualities", "pulse_notes", "palpation")
+PLAN_FIELDS = ("assessment_id", "conditions", "patterns", "style", "variation", "rationale",
+               "modalities", "weekdays", "interval_weeks", "start_time", "minutes", "start_on",
+               "sessions_planned", "end_on", "reeval_every")
+# Changing any of these on an active plan means the future appointments must be regenerated.
+SCHEDULE_FIELDS = ("weekdays", "interval_weeks", "start_time", "minutes", "start_on",
+                   "sessions_planned", "end_on")
+TRANSITIONS = {
+    "draft": {"discontinued"},
+    "active": {"on_hold", "completed", "discontinued"},
+    "on_hold": {"active", "completed", "discontinued"},
+    "completed": set(), "discontinued": set(),
+}
+REASON_NEEDED = {"on_hold", "discontinued"}
+
+
+def save_assessment(assessment: Assessment | None, patient_id: int, practitioner_id: int,
+                    data: dict) -> Assessment:
+    if assessment is None:
+        assessment = Assessment(patient_id=patient_id, practitioner_id=practitioner_id)
+        db.session.add(assessment)
+    for key in ASSESSMENT_FIELDS:
+        if key in data:
+            value = data[key]
+            setattr(assessment, key, list(value) if isinstance(value, list | tuple) else
+                    ("" if value is None and key not in ("pulse_bpm", "assessed_on") else value))
+    db.session.flush()
+    return assessment
+
+
+def assessments_for(patient_id: int) -> list[Assessment]:
+    return list(db.session.execute(
+        select(Assessment).options(selectinload(Assessment.practitioner))
+        .where(Assessment.patient_id == patient_id)
+        .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())).scalars())
+
+
+def plans_for(patient_id: int) -> list[TreatmentPlan]:
+    return list(db.session.execute(
+        select(TreatmentPlan).options(selectinload(TreatmentPlan.practitioner))
+        .where(TreatmentPlan.patient_id == patient_id)
+        .order_by(TreatmentPlan.start_on.desc(), TreatmentPlan.id.desc())).scalars())
+
+
+def prefill(patient_id: int, today: date) -> dict[str, Any]:
+    """Defaults for a new plan: the latest assessment's diagnosis and patterns."""
+    data: dict[str, Any] = {"start_on": today, "weekdays": [], "start_time": time(9, 30),
+                            "minutes": 45, "interval_weeks": 1, "sessions_planned": 10,
+                            "reeval_every": 6, "style": "tcm", "variation": "core-plus"}
+    latest = next(iter(assessments_for(patient_id)), None)
+    if latest:
+        data.update(assessment_id=latest.id, patterns=list(latest.patterns or []),
+                    conditions=latest.western_diagnosis
+                    + (f" ({latest.icd10})" if latest.icd10 else ""))
+    return data
+
+
+def baseline_goals(patient_id: int) -> list[dict[str, Any]]:
+    """Goal rows prefilled with the intake's baselines, where the intake module has them."""
+    try:
+        from ..measurements.services import baseline
+    except ImportError:  # intake not installed: the practitioner types the baseline
+        return []
+    goals = []
+    for measure, what in (("nrs_average", "Reduce average pain"), ("peg", "Less pain "
+                                                                          "interference")):
+        instrument, frame = MEASURE_SOURCES[measure]
+        found = baseline(patient_id, instrument, frame)
+        if found is not None:
+            goals.append({"description": what, "measure": measure, "baseline": found.value,
+                          "target": None, "target_on": None})
+    return goals
+
+
+def point_from_text(text: str) -> tuple[str | None, str]:
+    """(WHO code, '') for a known point, (None, text) for a free location such as ashi."""
+    point = acupoints.lookup(text)
+    return (point.code, "") if point else (None, text.strip())
+
+
+def save_plan(plan: TreatmentPlan | None, patient_id: int, practitioner_id: int, data: dict,
+              user_id: int | None = None) -> tuple[TreatmentPlan, bool]:
+    """Create or update a plan and its children. Returns (plan, schedule_changed). A plan that
+    has been active gets a new version."""
+    if plan is None:
+        plan = TreatmentPlan(patient_id=patient_id, practitioner_id=practitioner_id,
+                             status="draft")
+        db.session.add(plan)
+    before = {k: getattr(plan, k) for k in SCHEDULE_FIELDS}
+    for key in PLAN_FIELDS:
+        if key in data:
+            value = data[key]
+            if isinstance(value, list | tuple):
+                value = sorted(int(v) for v in value) if key == "weekdays" else list(value)
+            elif value is None and key in ("conditions", "rationale"):
+                value = ""
+            setattr(plan, key, value)
+    plan.practitioner_id = data.get("practitioner_id") or plan.practitioner_id
+    if "goals" in data:
+        plan.goals = [PlanGoal(position=i, description=g["description"], measure=g["measure"],
+                               baseline=g["baseline"], target=g["target"],
+                               target_on=g["target_on"])
+                      for i, g in enumerate(data["goals"]) if g.get("description")]
+    if "points" in data:
+        rows = []
+        for i, p in enumerate(x for x in data["points"] if (x.get("point") or "").strip()):
+            code, location = point_from_text(p["point"])
+            rows.append(PlanPoint(position=i, code=code, location=location, side=p["side"]))
+        plan.points = rows
+    if "remedies" in data:
+        plan.remedies = [PlanRemedy(position=i, kind=r["kind"], name=r["name"], dose=r["dose"])
+                         for i, r in enumerate(data["remedies"]) if r.get("name")]
+    db.session.flush()
+    changed = any(before[k] != getattr(plan, k) for k in SCHEDULE_FIELDS)
+    if plan.status != "draft":
+        add_version(plan, user_id, "Plan edited")
+    return plan, changed
+
+
+def copy_plan(source: TreatmentPlan, practitioner_id: int, today: date) -> TreatmentPlan:
+    """A new draft with the previous plan's content, starting today."""
+    plan = TreatmentPlan(patient_id=source.patient_id, practitioner_id=practitioner_id,
+                         status="draft", copied_from_id=source.id, start_on=today)
+    for key in PLAN_FIELDS:
+        if key not in ("start_on", "end_on"):
+            value = getattr(source, key)
+            setattr(plan, key, list(value) if isinstance(value, list) else value)
+    plan.goals = [PlanGoal(position=g.position, description=g.description, measure=g.measure,
+                           baseline=g.baseline, target=g.target) for g in source.goals]
+    plan.points = [PlanPoint(position=p.position, code=p.code, location=p.location, side=p.side)
+                   for p in source.points]
+    plan.remedies = [PlanRemedy(position=r.position, kind=r.kind, name=r.name, dose=r.dose)
+                     for r in source.remedies]
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def transition_problem(plan: TreatmentPlan, status: str, reason: str) -> str:
+    if status not in TRANSITIONS.get(plan.status, set()):
+        return f"A {plan.status_label.lower()} plan cannot be set to that status."
+    if status in REASON_NEEDED and not reason.strip():
+        return "Give a reason (it is kept with the plan)."
+    return ""
+
+
+def set_status(plan: TreatmentPlan, status: str, reason: str, user_id: int | None) -> None:
+    plan.status = status
+    plan.status_reason = reason.strip()
+    db.session.flush()
+    add_version(plan, user_id, f"Status: {plan.status_label}")
+
+
+def activate(plan: TreatmentPlan, user_id: int | None) -> None:
+    plan.status = "active"
+    plan.status_reason = ""
+    db.session.flush()
+    add_version(plan, user_id, "Activated")
+
+
+# --- Versions -------------------------------------------------------------------------------
+
+def snapshot(plan: TreatmentPlan) -> dict[str, Any]:
+    """Everything the plan says, as plain JSON values (the same shape the summary renders)."""
+    def plain(value):
+        return value.isoformat() if isinstance(value, date | time | datetime) else value
+    data = {key: plain(getattr(plan, key)) for key in PLAN_FIELDS + ("status", "status_reason")}
+    data["goals"] = [{"description": g.description, "measure": g.measure, "baseline": g.baseline,
+                      "target": g.target, "target_on": plain(g.target_on)} for g in plan.goals]
+    data["points"] = [{"code": p.code, "location": p.location, "side": p.side}
+                      for p in plan.points]
+    data["remedies"] = [{"kind": r.kind, "name": r.name, "dose": r.dose} for r in plan.remedies]
+    data["practitioner_id"] = plan.practitioner_id
+    return data
+
+
+def add_version(plan: TreatmentPlan, user_id: int | None, note: str) -> PlanVersion:
+    plan.version = (plan.version or 0) + 1
+    version = PlanVersion(plan=plan, version=plan.version, valid_from=utcnow(),
+                          changed_by_id=user_id, note=note, snapshot=snapshot(plan))
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def version_at(plan: TreatmentPlan, when: datetime) -> PlanVersion | None:
+    """The version in force at `when` (UTC); None before the plan was first activated."""
+    found = None
+    for version in plan.versions:
+        if as_utc(version.valid_from) <= when:
+            found = version
+    return found
+
+
+def dashboard(today: date, now: datetime, practitioner_id: int | None) -> dict[str, Any]:
+    """Active plan counts and plans ending soon, in a fixed number of queries."""
+    from sqlalchemy import func, or_
+
+    from ..schedule.models import Appointment
+    upcoming = (select(func.count()).where(Appointment.plan_id == TreatmentPlan.id,
+                                           Appointment.status == "scheduled",
+                                           Appointment.starts_at >= now)
+                .correlate(TreatmentPlan).scalar_subquery())
+    active = TreatmentPlan.status == "active"
+    count = db.session.scalar(select(func.count()).select_from(TreatmentPlan).where(active))
+    mine = (db.session.scalar(select(func.count()).select_from(TreatmentPlan).where(
+        active, TreatmentPlan.practitioner_id == practitioner_id)) if practitioner_id else None)
+    from datetime import timedelta
+    ending_stmt = (select(TreatmentPlan).options(selectinload(TreatmentPlan.patient))
+                   .where(active, or_(
+                       (TreatmentPlan.sessions_planned.is_not(None)) & (upcoming <= 2),
+                       TreatmentPlan.end_on <= today + timedelta(days=14)))
+                   .order_by(TreatmentPlan.id.desc()).limit(8))
+    if practitioner_id:
+        ending_stmt = ending_stmt.where(TreatmentPlan.practitioner_id == practitioner_id)
+    return {"active": count, "mine": mine,
+            "ending": list(db.session.execute(ending_stmt).scalars())}

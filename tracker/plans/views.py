@@ -1,0 +1,236 @@
+"""Assessment and treatment-plan pages (clinical staff only)."""
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..clinical import acupoints, tcm
+from ..extensions import db
+from ..patients.models import Patient
+from ..patients.services import practitioners
+from ..permissions import can, require
+from ..schedule import services as schedule
+from ..schedule.recurrence import to_utc
+from . import services
+from .forms import AssessmentForm, EmptyForm, PlanForm, StatusForm, confirm_form
+from .models import MEASURES, STATUSES, Assessment, TreatmentPlan
+
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+
+
+@bp.app_context_processor
+def plan_helpers():
+    return {"plans_panel": panel, "tcm": tcm, "acupoints": acupoints, "MEASURES": MEASURES,
+            "PLAN_STATUSES": STATUSES}
+
+
+def panel(patient: Patient) -> dict:
+    """What the patient page shows: clinical content only for those allowed to read it."""
+    data: dict = {"assessments": [], "plans": [], "upcoming": []}
+    if can(current_user, "clinical.view"):
+        data["assessments"] = services.assessments_for(patient.id)[:5]
+        data["plans"] = [(p, schedule.progress(p)) for p in services.plans_for(patient.id)]
+    if can(current_user, "schedule.view"):
+        data["upcoming"] = schedule.upcoming_for_patient(patient.id, 8)
+    return data
+
+
+def _patient(patient_id: int) -> Patient:
+    return db.get_or_404(Patient, patient_id)
+
+
+# --- Assessments ----------------------------------------------------------------------------
+
+def _assessment_page(form: AssessmentForm, patient: Patient, assessment: Assessment | None):
+    if form.validate_on_submit():
+        assessment = services.save_assessment(assessment, patient.id, current_user.id, form.data)
+        db.session.commit()
+        flash("Assessment saved.", "success")
+        return redirect(url_for(".assessment", assessment_id=assessment.id))
+    return render_template("plans/assessment_form.html", form=form, patient=patient,
+                           assessment=assessment), 400 if form.errors else 200
+
+
+@bp.route("/patients/<int:patient_id>/assessments/new", methods=["GET", "POST"])
+@require("clinical.edit")
+def new_assessment(patient_id: int):
+    form = AssessmentForm()
+    if request.method == "GET":
+        form.assessed_on.data = schedule.local_today()
+    return _assessment_page(form, _patient(patient_id), None)
+
+
+@bp.route("/assessments/<int:assessment_id>/edit", methods=["GET", "POST"])
+@require("clinical.edit")
+def edit_assessment(assessment_id: int):
+    assessment = db.get_or_404(Assessment, assessment_id)
+    return _assessment_page(AssessmentForm(obj=assessment), assessment.patient, assessment)
+
+
+@bp.route("/assessments/<int:assessment_id>")
+@require("clinical.view")
+def assessment(assessment_id: int):
+    item = db.get_or_404(Assessment, assessment_id)
+    return render_template("plans/assessment.html", a=item, patient=item.patient)
+
+
+# --- Plans ----------------------------------------------------------------------------------
+
+def _form_data(plan: TreatmentPlan) -> dict:
+    data = {k: getattr(plan, k) for k in services.PLAN_FIELDS}
+    data["practitioner_id"] = plan.practitioner_id
+    data["assessment_id"] = plan.assessment_id or 0
+    data["goals"] = [{"description": g.description, "measure": g.measure, "baseline": g.baseline,
+                      "target": g.target, "target_on": g.target_on} for g in plan.goals]
+    data["points"] = [{"point": p.code or p.location, "side": p.side} for p in plan.points]
+    data["remedies"] = [{"kind": r.kind, "name": r.name, "dose": r.dose} for r in plan.remedies]
+    return data
+
+
+def _pad(form: PlanForm, extra: int = 0) -> None:
+    """Blank rows to type into (no script needed): two goals, six points, one remedy spare."""
+    for name, spare in (("goals", 2), ("points", 6), ("remedies", 1)):
+        rows = getattr(form, name)
+        filled = sum(1 for e in rows.entries if any(
+            v for k, v in e.data.items() if k not in ("measure", "side", "kind")))
+        while len(rows.entries) < min(rows.max_entries, filled + spare + extra):
+            rows.append_entry()
+
+
+def _plan_page(form: PlanForm, patient: Patient, plan: TreatmentPlan | None):
+    form.set_choices(practitioners(), services.assessments_for(patient.id))
+    if form.more_rows.data:
+        _pad(form, extra=3)
+        return render_template("plans/plan_form.html", form=form, patient=patient, plan=plan)
+    if form.validate_on_submit():
+        plan, changed = services.save_plan(plan, patient.id, form.practitioner_id.data,
+                                           form.plan_data(), current_user.id)
+        db.session.commit()
+        if plan.status in ("active", "on_hold") and changed:
+            flash("Plan saved. Its frequency or length changed: review and confirm the new "
+                  "schedule (only future, unattended appointments change).", "info")
+            return redirect(url_for(".schedule_plan", plan_id=plan.id))
+        flash("Plan saved.", "success")
+        return redirect(url_for(".plan", plan_id=plan.id))
+    _pad(form)
+    return render_template("plans/plan_form.html", form=form, patient=patient,
+                           plan=plan), 400 if form.errors else 200
+
+
+@bp.route("/patients/<int:patient_id>/new", methods=["GET", "POST"])
+@require("clinical.edit")
+def new_plan(patient_id: int):
+    patient = _patient(patient_id)
+    if request.method == "GET":
+        data = services.prefill(patient.id, schedule.local_today())
+        data["practitioner_id"] = (current_user.id if current_user.role != "reception"
+                                   else patient.primary_practitioner_id)
+        data["goals"] = services.baseline_goals(patient.id)
+        form = PlanForm(data=data)
+    else:
+        form = PlanForm()
+    return _plan_page(form, patient, None)
+
+
+@bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
+@require("clinical.edit")
+def edit_plan(plan_id: int):
+    plan = db.get_or_404(TreatmentPlan, plan_id)
+    if plan.status in ("completed", "discontinued"):
+        flash("A completed or discontinued plan is kept as it was. Copy it to start a new one.",
+              "info")
+        return redirect(url_for(".plan", plan_id=plan.id))
+    form = PlanForm(data=_form_data(plan)) if request.method == "GET" else PlanForm()
+    return _plan_page(form, plan.patient, plan)
+
+
+@bp.route("/<int:plan_id>")
+@require("clinical.view")
+def plan(plan_id: int):
+    item = db.get_or_404(TreatmentPlan, plan_id)
+    shown, at, version = services.snapshot(item), request.args.get("at", ""), None
+    if at:
+        try:
+            day = datetime.strptime(at[:10], "%Y-%m-%d").date()  # noqa: DTZ007 (a date only)
+        except ValueError:
+            flash("Give the date as YYYY-MM-DD.", "error")
+            day = None
+        if day:
+            end_of_day = to_utc(day + timedelta(days=1), time(0, 0), schedule.zone())
+            version = services.version_at(item, end_of_day)
+            shown = version.snapshot if version else None
+    appointments = schedule.plan_appointments(item.id)
+    return render_template(
+        "plans/plan.html", plan=item, patient=item.patient, shown=shown, at=at, version=version,
+        appointments=appointments, progress=schedule.progress(item, appointments),
+        status_form=StatusForm(), copy_form=EmptyForm(), is_reeval=schedule.is_reeval,
+        now=schedule.now(), tz=schedule.zone())
+
+
+@bp.route("/<int:plan_id>/schedule", methods=["GET", "POST"])
+@require("clinical.edit")
+def schedule_plan(plan_id: int):
+    """Preview (GET) and confirm (POST) the appointments the plan's rule gives from now on."""
+    item = db.get_or_404(TreatmentPlan, plan_id)
+    if item.status not in ("draft", "active", "on_hold"):
+        abort(409)
+    slots, replace = schedule.preview(item)
+    form = confirm_form(slots)
+    if form.validate_on_submit():
+        choices = {int(name.split("_")[1]): f.data for name, f in form._fields.items()
+                   if name.startswith("choice_")}
+        created = schedule.apply_schedule(item, slots, replace, choices)
+        if item.status != "active":
+            services.activate(item, current_user.id)
+        db.session.commit()
+        flash(f"Plan active: {len(created)} appointments booked.", "success")
+        return redirect(url_for(".plan", plan_id=item.id))
+    return render_template("plans/schedule_preview.html", plan=item, patient=item.patient,
+                           slots=slots, replace=replace, form=form, tz=schedule.zone(),
+                           closed=schedule.closures(
+                               item.start_on, item.start_on + timedelta(days=3 * 366))
+                           ), 400 if form.errors else 200
+
+
+@bp.route("/<int:plan_id>/status", methods=["POST"])
+@require("clinical.edit")
+def set_status(plan_id: int):
+    item = db.get_or_404(TreatmentPlan, plan_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    status, reason = form.status.data, form.reason.data or ""
+    problem = services.transition_problem(item, status, reason)
+    if problem:
+        flash(problem, "error")
+        return redirect(url_for(".plan", plan_id=item.id) + "#status")
+    if status == "active":  # resuming: book the remaining sessions after review
+        return redirect(url_for(".schedule_plan", plan_id=item.id))
+    services.set_status(item, status, reason, current_user.id)
+    removed = schedule.remove_future(item)
+    db.session.commit()
+    flash(f"Plan {item.status_label.lower()}."
+          + (f" {removed} future appointments removed from the diary." if removed else ""),
+          "success")
+    return redirect(url_for(".plan", plan_id=item.id))
+
+
+@bp.route("/<int:plan_id>/copy", methods=["POST"])
+@require("clinical.edit")
+def copy(plan_id: int):
+    source = db.get_or_404(TreatmentPlan, plan_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    new = services.copy_plan(source, current_user.id if current_user.role != "reception"
+                             else source.practitioner_id, schedule.local_today())
+    db.session.commit()
+    flash("A new draft copied from the previous plan. Check the dates and frequency.", "success")
+    return redirect(url_for(".edit_plan", plan_id=new.id))
+
+
+@bp.route("/points")
+@require("clinical.view")
+def points():
+    q = request.args.get("q", "")[:60]
+    return render_template("plans/points.html", q=q, results=acupoints.search(q, 60))
+

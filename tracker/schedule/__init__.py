@@ -1,0 +1,1 @@
+"""Appointments generated from plans, closure days, working hours, week views."""

@@ -1,0 +1,86 @@
+"""Appointment, reschedule, closure-day and working-hours forms."""
+from datetime import date, timedelta
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..forms import choices, strip
+from .services import ACTIONS
+
+S = [strip]
+
+
+def within_two_years(form, field) -> None:
+    if field.data and abs((field.data - date.today()).days) > 2 * 366:
+        raise ValidationError("Choose a date within two years of today.")
+
+
+class SlotFields:
+    day = DateField("Date", validators=[InputRequired("Enter the date."), within_two_years])
+    start = TimeField("Time", validators=[InputRequired("Enter a time, e.g. 09:30.")])
+    minutes = IntegerField("Minutes", default=45, validators=[
+        InputRequired("Enter the length in minutes."),
+        NumberRange(10, 240, "Choose between 10 and 240 minutes.")])
+    reason = StringField("Reason or note", filters=S, validators=[Length(max=300)])
+    book_anyway = BooleanField("Book anyway, even though it clashes")
+
+
+class AppointmentForm(SlotFields, FlaskForm):
+    practitioner_id = SelectField("Practitioner", coerce=int)
+    plan_id = SelectField("Treatment plan", coerce=int, default=0)
+
+    def set_choices(self, practitioners, plans) -> None:
+        self.practitioner_id.choices = choices((u.id, u.signature_name) for u in practitioners)
+        self.plan_id.choices = choices([(0, "None (one-off)")] + [
+            (p.id, f"Plan from {p.start_on:%d %b %Y}") for p in plans])
+
+
+class RescheduleForm(SlotFields, FlaskForm):
+    pass
+
+
+class ActionForm(FlaskForm):
+    action = SelectField("Action", choices=choices(ACTIONS.items()))
+    reason = TextAreaField("Reason", filters=S, validators=[Length(max=500)])
+
+
+class ClosureForm(FlaskForm):
+    day = DateField("Date", validators=[InputRequired("Enter the date the clinic is closed."),
+                                        within_two_years])
+    reason = StringField("Reason", filters=S, validators=[Length(max=200)],
+                         description="e.g. Bank holiday, staff training.")
+
+
+class EmptyForm(FlaskForm):
+    """CSRF only."""
+
+
+class DayHours(Form):
+    starts = TimeField("From", validators=[Optional()])
+    ends = TimeField("To", validators=[Optional()])
+
+    def validate_ends(self, field) -> None:
+        if bool(field.data) != bool(self.starts.data):
+            raise ValidationError("Give both times, or neither for a day off.")
+        if field.data and self.starts.data and field.data <= self.starts.data:
+            raise ValidationError("The end must be after the start.")
+
+
+class HoursForm(FlaskForm):
+    days = FieldList(FormField(DayHours), min_entries=7, max_entries=7)
+
+
+def next_week(day: date) -> date:
+    return day + timedelta(days=7)

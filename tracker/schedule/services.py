@@ -1,0 +1,420 @@
+"""Scheduling rules: plan appointments, clashes with the next free slot, regeneration, actions,
+progress against the plan. Callers commit; nothing here needs a request."""
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..plans.models import TreatmentPlan
+from ..settings.services import clinic_zone
+from ..timeutil import utcnow
+from . import recurrence
+from .models import BOOKED, CANCELLED, Appointment, ClosureDay, WorkingHours
+
+# When a practitioner has not set working hours: weekdays 08:00-18:00.
+DEFAULT_HOURS = {d: [(time(8, 0), time(18, 0))] for d in range(5)}
+ACTIONS = {
+    "check_in": "Checked in", "attended": "Attended", "cancelled_patient": "Cancelled by patient",
+    "cancelled_clinic": "Cancelled by clinic", "late_cancel": "Late cancellation",
+    "no_show": "No-show", "scheduled": "Back to scheduled",
+}
+NEEDS_REASON = {"cancelled_patient", "cancelled_clinic", "late_cancel"}
+ON_THE_DAY = {"check_in", "attended", "no_show"}  # only once the day has come
+
+
+def now() -> datetime:
+    """The current time; one seam so tests can move the clinic's clock."""
+    return utcnow()
+
+
+def zone() -> ZoneInfo:
+    return clinic_zone()
+
+
+def local_today() -> date:
+    return now().astimezone(zone()).date()
+
+
+def working_hours(practitioner_id: int) -> dict[int, list[tuple[time, time]]]:
+    rows = db.session.execute(select(WorkingHours).where(
+        WorkingHours.practitioner_id == practitioner_id)).scalars().all()
+    if not rows:
+        return DEFAULT_HOURS
+    hours: dict[int, list[tuple[time, time]]] = {}
+    for row in rows:
+        hours.setdefault(row.weekday, []).append((row.starts, row.ends))
+    return hours
+
+
+def set_working_hours(practitioner_id: int, spans: dict[int, list[tuple[time, time]]]) -> None:
+    db.session.execute(delete(WorkingHours).where(WorkingHours.practitioner_id == practitioner_id))
+    for weekday, day_spans in spans.items():
+        for starts, ends in day_spans:
+            db.session.add(WorkingHours(practitioner_id=practitioner_id, weekday=weekday,
+                                        starts=starts, ends=ends))
+
+
+def closures(start: date, end: date) -> dict[date, str]:
+    rows = db.session.execute(select(ClosureDay).where(
+        ClosureDay.day >= start, ClosureDay.day <= end)).scalars()
+    return {row.day: row.reason for row in rows}
+
+
+def busy(practitioner_id: int, patient_id: int | None, start: datetime, end: datetime,
+         exclude: set[int] = frozenset()) -> list[Appointment]:
+    """Booked appointments of the practitioner (or the patient) touching [start, end)."""
+    who = Appointment.practitioner_id == practitioner_id
+    if patient_id:
+        who = or_(who, Appointment.patient_id == patient_id)
+    stmt = (select(Appointment).options(joinedload(Appointment.patient))
+            .where(who, Appointment.status.in_(BOOKED),
+                   Appointment.starts_at < end, Appointment.starts_at > start - timedelta(hours=8))
+            .order_by(Appointment.starts_at))
+    rows = db.session.execute(stmt).scalars().all()
+    return [a for a in rows if a.id not in exclude and a.end_utc > start]
+
+
+@dataclass
+class Slot:
+    """A proposed start with what stands in its way and the next free slot offered instead."""
+
+    start: datetime
+    minutes: int
+    problems: list[str] = field(default_factory=list)
+    alternative: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check(practitioner_id: int, patient_id: int | None, starts: list[datetime], minutes: int,
+          exclude: set[int] = frozenset()) -> list[Slot]:
+    """Clashes and working-hours problems for each start, each offered the next free slot.
+    Starts in the same batch count as busy for each other. Queries do not grow with the list."""
+    if not starts:
+        return []
+    tz = zone()
+    hours = working_hours(practitioner_id)
+    window_end = max(starts) + timedelta(days=30)
+    taken = busy(practitioner_id, patient_id, min(starts), window_end, exclude)
+    spans = [(a.start_utc, a.end_utc, a) for a in taken]
+    closed = closures(recurrence.local(min(starts), tz).date(), window_end.date())
+    slots: list[Slot] = []
+    booked: list[recurrence.Span] = []
+    for start in starts:
+        slot = Slot(start, minutes)
+        span = (start, start + timedelta(minutes=minutes))
+        for b_start, b_end, appt in spans:
+            if recurrence.overlaps(span, (b_start, b_end)):
+                who = ("the practitioner" if appt.practitioner_id == practitioner_id
+                       else "the patient")
+                slot.problems.append(
+                    f"Clashes with {who}'s appointment with {appt.patient.full_name} at "
+                    f"{recurrence.local(b_start, tz):%H:%M}.")
+        if any(recurrence.overlaps(span, b) for b in booked):
+            slot.problems.append("Clashes with another session in this booking.")
+        if recurrence.local(start, tz).date() in closed:
+            slot.problems.append(f"The clinic is closed that day "
+                                 f"({closed[recurrence.local(start, tz).date()] or 'closure'}).")
+        if not recurrence.within_hours(start, minutes, tz, hours):
+            slot.problems.append("Outside the practitioner's working hours.")
+        if slot.problems:
+            slot.alternative = recurrence.next_free(
+                start, minutes, tz, hours, [(s, e) for s, e, _ in spans] + booked, closed)
+        booked.append((slot.alternative or start, (slot.alternative or start)
+                       + timedelta(minutes=minutes)) if slot.problems else span)
+        slots.append(slot)
+    return slots
+
+
+# --- Plans and their appointments ---------------------------------------------------------
+
+def plan_appointments(plan_id: int) -> list[Appointment]:
+    return list(db.session.execute(select(Appointment).where(Appointment.plan_id == plan_id)
+                                   .order_by(Appointment.starts_at, Appointment.id)).scalars())
+
+
+def replaceable(appointments: list[Appointment], when: datetime) -> list[Appointment]:
+    """The plan's appointments regeneration may replace: scheduled and not yet started."""
+    return [a for a in appointments if a.status == "scheduled" and a.start_utc >= when]
+
+
+def proposed_starts(plan: TreatmentPlan, when: datetime | None = None) -> tuple[list[datetime],
+                                                                                list[Appointment]]:
+    """The starts the plan's rule gives from now on, and the appointments they would replace.
+    Held sessions (attended, or past and still scheduled) count towards the plan's length."""
+    when = when or now()
+    existing = plan_appointments(plan.id) if plan.id else []
+    replace = replaceable(existing, when)
+    held = sum(1 for a in existing if a.status in BOOKED and a not in replace)
+    count = None
+    if plan.sessions_planned:
+        count = plan.sessions_planned - held
+        if count <= 0:
+            return [], replace
+    tz = zone()
+    first = max(plan.start_on, recurrence.local(when, tz).date())
+    closed = closures(first, plan.end_on or first + timedelta(days=recurrence.MAX_OCCURRENCES * 7))
+    starts = recurrence.occurrences(plan.start_on, plan.weekdays, plan.start_time, tz, count=count,
+                                    until=plan.end_on, interval_weeks=plan.interval_weeks,
+                                    closures=closed, not_before=when)
+    return starts, replace
+
+
+def preview(plan: TreatmentPlan, when: datetime | None = None) -> tuple[list[Slot],
+                                                                       list[Appointment]]:
+    starts, replace = proposed_starts(plan, when)
+    slots = check(plan.practitioner_id, plan.patient_id, starts, plan.minutes,
+                  exclude={a.id for a in replace})
+    return slots, replace
+
+
+def apply_schedule(plan: TreatmentPlan, slots: list[Slot], replace: list[Appointment],
+                   choices: dict[int, str]) -> list[Appointment]:
+    """Replace the plan's future unattended appointments with the proposed slots. A slot with a
+    problem needs a choice: 'next' (the offered free slot), 'keep' (book anyway, knowingly) or
+    'skip'. Past and attended appointments are never touched."""
+    for appt in replace:
+        db.session.delete(appt)
+    db.session.flush()
+    created = []
+    for i, slot in enumerate(slots):
+        start = slot.start
+        if not slot.ok:
+            choice = choices.get(i)
+            if choice == "skip" or (choice == "next" and slot.alternative is None):
+                continue
+            if choice == "next":
+                start = slot.alternative
+            elif choice != "keep":
+                raise ValueError(f"slot {i} needs a choice")
+        appt = Appointment(patient_id=plan.patient_id, practitioner_id=plan.practitioner_id,
+                           plan_id=plan.id, starts_at=start, minutes=plan.minutes,
+                           status="scheduled")
+        db.session.add(appt)
+        created.append(appt)
+    db.session.flush()
+    renumber(plan)
+    return created
+
+
+def renumber(plan: TreatmentPlan) -> None:
+    """Booked sessions are numbered 1..n in time order; cancelled and no-shows have no number."""
+    n = 0
+    for appt in plan_appointments(plan.id):
+        if appt.status in BOOKED:
+            n += 1
+            if appt.number != n:
+                appt.number = n
+        elif appt.number is not None:
+            appt.number = None
+
+
+def remove_future(plan: TreatmentPlan) -> int:
+    """On hold, completed or discontinued: future unattended sessions are taken off the diary."""
+    future = replaceable(plan_appointments(plan.id), now())
+    for appt in future:
+        db.session.delete(appt)
+    db.session.flush()
+    renumber(plan)
+    return len(future)
+
+
+@dataclass
+class Progress:
+    planned: int
+    booked: int
+    attended: int
+    upcoming: int
+    cancelled: int
+    no_show: int
+    next_appointment: Appointment | None
+    next_reeval: Appointment | None
+    ending_soon: bool
+
+    @property
+    def to_book(self) -> int:
+        return max(0, self.planned - self.booked)
+
+
+def progress(plan: TreatmentPlan, appointments: list[Appointment] | None = None) -> Progress:
+    appts = plan_appointments(plan.id) if appointments is None else appointments
+    when = now()
+    counts = Counter(a.status for a in appts)
+    upcoming = [a for a in appts if a.status == "scheduled" and a.end_utc > when]
+    booked = counts["scheduled"] + counts["attended"]
+    reevals = [a for a in upcoming if is_reeval(a, plan)]
+    ending = plan.status == "active" and (
+        (plan.sessions_planned is not None and len(upcoming) <= 2)
+        or (plan.end_on is not None and plan.end_on <= local_today() + timedelta(days=14)))
+    return Progress(planned=plan.sessions_planned or booked, booked=booked,
+                    attended=counts["attended"], upcoming=len(upcoming),
+                    cancelled=sum(counts[s] for s in CANCELLED), no_show=counts["no_show"],
+                    next_appointment=upcoming[0] if upcoming else None,
+                    next_reeval=reevals[0] if reevals else None, ending_soon=ending)
+
+
+def is_reeval(appt: Appointment, plan: TreatmentPlan | None = None) -> bool:
+    plan = plan or appt.plan
+    return bool(plan and appt.number and plan.reeval_every and
+                appt.number % plan.reeval_every == 0 and appt.status in BOOKED)
+
+
+def session_label(appt: Appointment) -> str:
+    """'Session 4 of 10' (or 'Session 4' for a plan with an end date)."""
+    if not appt.plan or not appt.number:
+        return ""
+    total = appt.plan.sessions_planned
+    return f"Session {appt.number} of {total}" if total else f"Session {appt.number}"
+
+
+# --- Single appointments --------------------------------------------------------------------
+
+def book(patient_id: int, practitioner_id: int, start: datetime, minutes: int,
+         plan: TreatmentPlan | None = None, reason: str = "",
+         rescheduled_from: Appointment | None = None) -> Appointment:
+    appt = Appointment(patient_id=patient_id, practitioner_id=practitioner_id,
+                       plan_id=plan.id if plan else None, starts_at=start, minutes=minutes,
+                       reason=reason, status="scheduled",
+                       rescheduled_from_id=rescheduled_from.id if rescheduled_from else None)
+    db.session.add(appt)
+    db.session.flush()
+    if plan:
+        renumber(plan)
+    return appt
+
+
+def reschedule(appt: Appointment, start: datetime, minutes: int, reason: str = "") -> Appointment:
+    """The old row stays as 'rescheduled' (history); a new row takes its place and number."""
+    appt.status = "rescheduled"
+    appt.reason = reason or appt.reason
+    db.session.flush()
+    return book(appt.patient_id, appt.practitioner_id, start, minutes, appt.plan,
+                reason=reason, rescheduled_from=appt)
+
+
+def action_problem(appt: Appointment, action: str, reason: str) -> str:
+    """Why this action cannot be taken now, or '' when it can."""
+    if action not in ACTIONS:
+        return "Choose one of the actions offered."
+    if appt.status == "rescheduled":
+        return "This appointment was rescheduled; act on the new one."
+    if action in ON_THE_DAY and recurrence.local(appt.start_utc, zone()).date() > local_today():
+        return f"{ACTIONS[action]} can only be recorded on or after the day of the appointment."
+    if action in NEEDS_REASON and not reason.strip():
+        return "Give a reason for the cancellation."
+    if action == "scheduled" and appt.status == "scheduled":
+        return "The appointment is already scheduled."
+    return ""
+
+
+def act(appt: Appointment, action: str, reason: str = "") -> None:
+    """Check in, attended, cancel (with reason), late cancel, no-show, or back to scheduled.
+    No-show is only ever set here, by a person."""
+    if action == "check_in":
+        appt.checked_in_at = now()
+    else:
+        appt.status = action
+        if action in NEEDS_REASON or reason:
+            appt.reason = reason.strip()
+        if action == "scheduled":
+            appt.checked_in_at = None
+    db.session.flush()
+    if appt.plan:
+        renumber(appt.plan)
+
+
+# --- Week views -----------------------------------------------------------------------------
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def week_appointments(monday: date, practitioner_id: int | None = None) -> list[Appointment]:
+    """One query for a week (clinic time), whatever the size of the diary."""
+    tz = zone()
+    start = recurrence.to_utc(monday, time(0, 0), tz)
+    end = recurrence.to_utc(monday + timedelta(days=7), time(0, 0), tz)
+    stmt = (select(Appointment)
+            .options(joinedload(Appointment.patient), joinedload(Appointment.plan),
+                     joinedload(Appointment.practitioner))
+            .where(and_(Appointment.starts_at >= start, Appointment.starts_at < end),
+                   Appointment.status != "rescheduled")
+            .order_by(Appointment.starts_at, Appointment.id))
+    if practitioner_id:
+        stmt = stmt.where(Appointment.practitioner_id == practitioner_id)
+    return list(db.session.execute(stmt).unique().scalars())
+
+
+def day_appointments(day: date, practitioner_id: int | None = None) -> list[Appointment]:
+    return [a for a in week_appointments(week_start(day), practitioner_id)
+            if recurrence.local(a.start_utc, zone()).date() == day]
+
+
+def upcoming_for_patient(patient_id: int, limit: int = 20) -> list[Appointment]:
+    return list(db.session.execute(
+        select(Appointment).options(joinedload(Appointment.practitioner),
+                                    joinedload(Appointment.plan))
+        .where(Appointment.patient_id == patient_id, Appointment.status == "scheduled",
+               Appointment.starts_at >= now() - timedelta(hours=1))
+        .order_by(Appointment.starts_at).limit(limit)).scalars())
+
+
+@dataclass
+class GridRow:
+    at: time
+    cells: list[list[Appointment]]
+    busy: list[bool]  # an earlier appointment is still running in this slot
+
+
+def week_grid(appointments: list[Appointment], monday: date, tz: ZoneInfo,
+              hours: dict[int, list[tuple[time, time]]] | None = None,
+              step: int = 30) -> list[GridRow]:
+    """Rows of `step` minutes covering working hours and every appointment of the week."""
+    hours = hours or DEFAULT_HOURS
+    first = min((s for spans in hours.values() for s, _ in spans), default=time(8, 0))
+    last = max((e for spans in hours.values() for _, e in spans), default=time(18, 0))
+    starts = [recurrence.local(a.start_utc, tz) for a in appointments]
+    lo = min([first.hour * 60 + first.minute] + [s.hour * 60 + s.minute for s in starts])
+    hi = max([last.hour * 60 + last.minute] + [
+        min(24 * 60, s.hour * 60 + s.minute + a.minutes) for s, a in zip(starts, appointments,
+                                                                         strict=True)])
+    lo -= lo % step
+    rows = [GridRow(time(m // 60, m % 60), [[] for _ in range(7)], [False] * 7)
+            for m in range(lo, hi, step)]
+    for start, appt in zip(starts, appointments, strict=True):
+        day = (start.date() - monday).days
+        if not 0 <= day < 7 or not rows:
+            continue
+        minute = start.hour * 60 + start.minute
+        index = min(len(rows) - 1, max(0, (minute - lo) // step))
+        rows[index].cells[day].append(appt)
+        if appt.status in BOOKED:
+            for later in rows[index + 1:]:
+                if later.at.hour * 60 + later.at.minute < minute + appt.minutes:
+                    later.busy[day] = True
+    return rows
+
+
+def today_list(practitioner_id: int | None) -> list[Appointment]:
+    return day_appointments(local_today(), practitioner_id)
+
+
+def reevals_due(practitioner_id: int | None, days: int = 7) -> list[Appointment]:
+    """Booked plan sessions in the coming days that fall on a re-evaluation."""
+    start = now() - timedelta(hours=12)
+    stmt = (select(Appointment).join(TreatmentPlan, Appointment.plan_id == TreatmentPlan.id)
+            .options(joinedload(Appointment.patient), joinedload(Appointment.plan))
+            .where(Appointment.status == "scheduled", Appointment.starts_at >= start,
+                   Appointment.starts_at < start + timedelta(days=days),
+                   Appointment.number.is_not(None), TreatmentPlan.reeval_every > 0,
+                   Appointment.number % TreatmentPlan.reeval_every == 0)
+            .order_by(Appointment.starts_at).limit(30))
+    if practitioner_id:
+        stmt = stmt.where(Appointment.practitioner_id == practitioner_id)
+    return list(db.session.execute(stmt).scalars())

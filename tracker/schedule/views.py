@@ -1,0 +1,299 @@
+"""Week views, appointment pages and actions, closure days, working hours, card and .ics."""
+from datetime import date, datetime, timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from ..accounts.models import User
+from ..extensions import db
+from ..patients.models import Patient
+from ..patients.services import practitioners
+from ..permissions import can, require
+from ..plans.models import WEEKDAYS, TreatmentPlan
+from ..settings.services import get_settings
+from . import calendar, recurrence, services
+from .forms import (
+    ActionForm,
+    AppointmentForm,
+    ClosureForm,
+    EmptyForm,
+    HoursForm,
+    RescheduleForm,
+)
+from .models import Appointment, ClosureDay
+
+bp = Blueprint("schedule", __name__, url_prefix="/schedule")
+SESSION_ENDPOINT = "sessions.new"  # the session record, once that feature exists
+
+
+@bp.app_template_filter("local_dt")
+def local_dt(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    return recurrence.local(value, services.zone()).strftime(fmt) if value else ""
+
+
+@bp.app_template_filter("weekday_name")
+def weekday_name(value: int) -> str:
+    return WEEKDAYS[int(value)] if 0 <= int(value) < 7 else ""
+
+
+@bp.app_context_processor
+def schedule_helpers():
+    def dashboard() -> dict:
+        mine = current_user.id if current_user.role == "practitioner" else None
+        return {"today": services.today_list(mine), "reevals": services.reevals_due(mine),
+                "mine": mine}
+
+    def plans_dashboard() -> dict:
+        from ..plans.services import dashboard as plan_dash
+        mine = current_user.id if current_user.role == "practitioner" else None
+        return plan_dash(services.local_today(), services.now(), mine)
+
+    return {"schedule_dashboard": dashboard, "plans_dashboard": plans_dashboard,
+            "session_label": services.session_label, "is_reeval": services.is_reeval,
+            "one_week": timedelta(days=7)}
+
+
+def _monday(arg: str | None) -> date:
+    try:
+        day = date.fromisoformat((arg or "")[:10])
+    except ValueError:
+        day = services.local_today()
+    return services.week_start(day)
+
+
+@bp.route("/")
+@require("schedule.view")
+def index():
+    if current_user.role == "practitioner":
+        return redirect(url_for(".week", practitioner=current_user.id))
+    return redirect(url_for(".clinic"))
+
+
+@bp.route("/week")
+@require("schedule.view")
+def week():
+    staff = practitioners()
+    wanted = request.args.get("practitioner", type=int) or (
+        current_user.id if current_user.role != "reception" else None)
+    chosen = next((u for u in staff if u.id == wanted), staff[0] if staff else None)
+    monday = _monday(request.args.get("start"))
+    appts = services.week_appointments(monday, chosen.id) if chosen else []
+    tz = services.zone()
+    hours = services.working_hours(chosen.id) if chosen else services.DEFAULT_HOURS
+    return render_template(
+        "schedule/week.html", staff=staff, chosen=chosen, monday=monday,
+        days=[monday + timedelta(days=i) for i in range(7)], tz=tz,
+        rows=services.week_grid(appts, monday, tz, hours), count=len(appts),
+        closed=services.closures(monday, monday + timedelta(days=6)),
+        today=services.local_today())
+
+
+@bp.route("/clinic")
+@require("schedule.view")
+def clinic():
+    monday = _monday(request.args.get("start"))
+    tz = services.zone()
+    appts = services.week_appointments(monday)
+    staff = practitioners()
+    cells: dict[tuple[int, int], list[Appointment]] = {}
+    for a in appts:
+        day = (recurrence.local(a.start_utc, tz).date() - monday).days
+        cells.setdefault((a.practitioner_id, day), []).append(a)
+    return render_template(
+        "schedule/clinic.html", staff=staff, monday=monday, cells=cells, tz=tz,
+        days=[monday + timedelta(days=i) for i in range(7)], count=len(appts),
+        closed=services.closures(monday, monday + timedelta(days=6)),
+        today=services.local_today())
+
+
+@bp.route("/appointments/<int:appointment_id>")
+@require("schedule.view")
+def appointment(appointment_id: int):
+    appt = db.get_or_404(Appointment, appointment_id)
+    return _appointment_page(appt, ActionForm())
+
+
+def _appointment_page(appt: Appointment, form: ActionForm, code: int = 200):
+    day = recurrence.local(appt.start_utc, services.zone()).date()
+    return render_template(
+        "schedule/appointment.html", a=appt, form=form, tz=services.zone(),
+        progress=services.progress(appt.plan) if appt.plan else None,
+        reeval=services.is_reeval(appt), label=services.session_label(appt),
+        on_the_day=day <= services.local_today(),
+        closed=services.closures(day, day).get(day),
+        replaced_by=db.session.execute(db.select(Appointment).where(
+            Appointment.rescheduled_from_id == appt.id)).scalar_one_or_none()), code
+
+
+@bp.route("/appointments/<int:appointment_id>/action", methods=["POST"])
+@require("schedule.manage")
+def action(appointment_id: int):
+    appt = db.get_or_404(Appointment, appointment_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return _appointment_page(appt, form, 400)
+    problem = services.action_problem(appt, form.action.data, form.reason.data or "")
+    if problem:
+        form.reason.errors = [problem] if "reason" in problem else []
+        if not form.reason.errors:
+            form.action.errors = [problem]
+        return _appointment_page(appt, form, 400)
+    services.act(appt, form.action.data, form.reason.data or "")
+    db.session.commit()
+    flash(f"{services.ACTIONS[form.action.data]}: {appt.patient.full_name}, "
+          f"{local_dt(appt.start_utc)}.", "success")
+    if form.action.data == "attended" and SESSION_ENDPOINT in current_app.view_functions:
+        return redirect(url_for(SESSION_ENDPOINT, appointment_id=appt.id))
+    return redirect(url_for(".appointment", appointment_id=appt.id))
+
+
+def _slot_problem(form, practitioner_id: int, patient_id: int, exclude: set[int]):
+    """Check the requested slot; explain a clash beside the time with the next free slot."""
+    tz = services.zone()
+    start = recurrence.to_utc(form.day.data, form.start.data, tz)
+    slot = services.check(practitioner_id, patient_id, [start], form.minutes.data, exclude)[0]
+    if slot.ok or form.book_anyway.data:
+        return start, None
+    offer = (f" Next free slot: {local_dt(slot.alternative)}." if slot.alternative
+             else " No free slot in the next four weeks.")
+    form.start.errors = [*form.start.errors, " ".join(slot.problems) + offer]
+    return start, slot
+
+
+@bp.route("/appointments/<int:appointment_id>/reschedule", methods=["GET", "POST"])
+@require("schedule.manage")
+def reschedule(appointment_id: int):
+    appt = db.get_or_404(Appointment, appointment_id)
+    if appt.status != "scheduled":
+        flash("Only a scheduled appointment can be rescheduled.", "error")
+        return redirect(url_for(".appointment", appointment_id=appt.id))
+    form = RescheduleForm()
+    slot = None
+    if request.method == "GET":
+        local = recurrence.local(appt.start_utc, services.zone())
+        form.day.data, form.start.data, form.minutes.data = local.date(), local.time(), \
+            appt.minutes
+    elif form.validate_on_submit():
+        start, slot = _slot_problem(form, appt.practitioner_id, appt.patient_id, {appt.id})
+        if slot is None:
+            new = services.reschedule(appt, start, form.minutes.data, form.reason.data or "")
+            db.session.commit()
+            flash(f"Rescheduled to {local_dt(new.start_utc)}.", "success")
+            return redirect(url_for(".appointment", appointment_id=new.id))
+    return render_template("schedule/slot_form.html", form=form, a=appt, patient=appt.patient,
+                           slot=slot, title="Reschedule appointment"
+                           ), 400 if form.errors or slot else 200
+
+
+@bp.route("/patients/<int:patient_id>/appointments/new", methods=["GET", "POST"])
+@require("schedule.manage")
+def new_appointment(patient_id: int):
+    patient = db.get_or_404(Patient, patient_id)
+    plans = db.session.execute(db.select(TreatmentPlan).where(
+        TreatmentPlan.patient_id == patient.id, TreatmentPlan.status == "active")).scalars().all()
+    form = AppointmentForm()
+    form.set_choices(practitioners(), plans)
+    slot = None
+    if request.method == "GET":
+        form.practitioner_id.data = (patient.primary_practitioner_id
+                                     or (current_user.id if current_user.role != "reception"
+                                         else None))
+        form.day.data = services.local_today() + timedelta(days=1)
+    elif form.validate_on_submit():
+        start, slot = _slot_problem(form, form.practitioner_id.data, patient.id, set())
+        if slot is None:
+            plan = next((p for p in plans if p.id == form.plan_id.data), None)
+            appt = services.book(patient.id, form.practitioner_id.data, start, form.minutes.data,
+                                 plan, form.reason.data or "")
+            db.session.commit()
+            flash(f"Booked {local_dt(appt.start_utc)}.", "success")
+            return redirect(url_for(".appointment", appointment_id=appt.id))
+    return render_template("schedule/slot_form.html", form=form, a=None, patient=patient,
+                           slot=slot, title="Book an appointment"
+                           ), 400 if form.errors or slot else 200
+
+
+@bp.route("/patients/<int:patient_id>/card")
+@require("schedule.view")
+def card(patient_id: int):
+    patient = db.get_or_404(Patient, patient_id)
+    return render_template("schedule/card.html", patient=patient, settings=get_settings(),
+                           appts=services.upcoming_for_patient(patient.id, 30))
+
+
+@bp.route("/patients/<int:patient_id>/appointments.ics")
+@require("schedule.view")
+def ics(patient_id: int):
+    patient = db.get_or_404(Patient, patient_id)
+    body = calendar.ics(services.upcoming_for_patient(patient.id, 100), get_settings(),
+                        request.host)
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": "attachment; filename=appointments.ics"})
+
+
+@bp.route("/closures", methods=["GET", "POST"])
+@require("settings.manage")
+def closures():
+    form = ClosureForm()
+    if form.validate_on_submit():
+        if db.session.execute(db.select(ClosureDay).where(
+                ClosureDay.day == form.day.data)).scalar_one_or_none():
+            form.day.errors = ["That day is already marked closed."]
+        else:
+            db.session.add(ClosureDay(day=form.day.data, reason=form.reason.data or ""))
+            db.session.commit()
+            booked = [a for a in services.day_appointments(form.day.data) if a.is_open]
+            flash(f"Closed on {form.day.data:%a %d %b %Y}. New plans skip this day."
+                  + (f" {len(booked)} appointments are already booked that day: move or "
+                     f"cancel them." if booked else ""), "warning" if booked else "success")
+            return redirect(url_for(".closures"))
+    days = db.session.execute(db.select(ClosureDay).where(
+        ClosureDay.day >= services.local_today() - timedelta(days=30))
+        .order_by(ClosureDay.day)).scalars().all()
+    return render_template("schedule/closures.html", form=form, days=days,
+                           delete_form=EmptyForm()), 400 if form.errors else 200
+
+
+@bp.route("/closures/<int:closure_id>/delete", methods=["POST"])
+@require("settings.manage")
+def delete_closure(closure_id: int):
+    row = db.get_or_404(ClosureDay, closure_id)
+    if EmptyForm().validate_on_submit():
+        db.session.delete(row)
+        db.session.commit()
+        flash("Closure day removed.", "success")
+    return redirect(url_for(".closures"))
+
+
+@bp.route("/hours/<int:user_id>", methods=["GET", "POST"])
+@require("schedule.view")
+def hours(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if user.role == "reception" or not (user.id == current_user.id
+                                        or can(current_user, "schedule.manage")):
+        abort(404 if user.role == "reception" else 403)
+    form = HoursForm()
+    if request.method == "GET":
+        current = services.working_hours(user.id)
+        for i, entry in enumerate(form.days.entries):
+            spans = current.get(i, [])
+            entry.starts.data, entry.ends.data = spans[0] if spans else (None, None)
+    elif form.validate_on_submit():
+        services.set_working_hours(user.id, {
+            i: [(e.starts.data, e.ends.data)] for i, e in enumerate(form.days.entries)
+            if e.starts.data})
+        db.session.commit()
+        flash(f"Working hours saved for {user.display_name}.", "success")
+        return redirect(url_for(".week", practitioner=user.id))
+    return render_template("schedule/hours.html", form=form, user=user,
+                           weekdays=WEEKDAYS), 400 if form.errors else 200
