@@ -73,7 +73,8 @@ VARIATIONS = {
 MODALITIES = {
     "electro": "Electroacupuncture", "moxa-direct": "Moxibustion, direct",
     "moxa-indirect": "Moxibustion, indirect", "warm-needle": "Warm needle",
-    "cupping-dry": "Cupping, dry", "cupping-wet": "Cupping, wet", "cupping-moving": "Cupping, moving",
+    "cupping-dry": "Cupping, dry", "cupping-wet": "Cupping, wet",
+    "cupping-moving": "Cupping, moving",
     "gua-sha": "Gua sha", "tuina": "Tuina / massage", "heat-lamp": "Heat lamp",
     "ear-seeds": "Ear seeds / press tacks", "exercise": "Exercise or home programme",
     "lifestyle": "Lifestyle advice",
