@@ -31,7 +31,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_hooks(app)
-    from . import cli, errors, security
+    from . import cli, errors, security, templating
+    templating.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     cli.init_app(app)
@@ -66,6 +67,8 @@ BLUEPRINTS = (
     "tracker.audit.views",
     "tracker.plans.views",
     "tracker.schedule.views",
+    "tracker.intake.views",
+    "tracker.intake.public_views",
 )
 
 

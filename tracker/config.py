@@ -30,6 +30,9 @@ class Defaults:
     ARGON2_MEMORY_COST = 65536
     ARGON2_PARALLELISM = 2
     INTAKE_LINK_DAYS = 14
+    # Wrong intake links from one address before it is paused (counted in the database).
+    INTAKE_THROTTLE_LIMIT = 20
+    INTAKE_THROTTLE_MINUTES = 15
     CLINIC_TIME_ZONE = "Europe/London"
     PATIENTS_PER_PAGE = 25
     ENV = "development"  # TRACKER_ENV=production turns on the start-up checks

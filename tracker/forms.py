@@ -3,8 +3,10 @@ import re
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
+from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,25}$")
 
@@ -47,3 +49,15 @@ def password_strength(form, field) -> None:
         raise ValidationError("Use at most 200 characters.")
     if value.strip() == "" or len(set(value)) < 4:
         raise ValidationError("Choose a less predictable password.")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of checkboxes; `_macros.field` renders it as a fieldset."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def not_in_future(form, field) -> None:
+    if field.data and field.data > date.today():
+        raise ValidationError("This date cannot be in the future.")

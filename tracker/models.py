@@ -1,11 +1,23 @@
 """Import every model so Alembic and the app see the whole schema."""
 from .accounts.models import LoginSession, ThrottleEvent, User
 from .audit.models import AuditEntry
+from .flags.models import SafetyFlag
+from .intake.models import (
+    Intake,
+    IntakeAnswer,
+    IntakeCondition,
+    IntakeInvitation,
+    IntakeMedication,
+    IntakeRegion,
+)
+from .measurements.models import Measurement
 from .patients.models import Patient
 from .plans.models import Assessment, PlanGoal, PlanPoint, PlanRemedy, PlanVersion, TreatmentPlan
 from .schedule.models import Appointment, ClosureDay, WorkingHours
 from .settings.models import ClinicSettings
 
-__all__ = ["AuditEntry", "ClinicSettings", "LoginSession", "Patient", "ThrottleEvent", "User"]
+__all__ = ["AuditEntry", "ClinicSettings", "Intake", "IntakeAnswer", "IntakeCondition",
+           "IntakeInvitation", "IntakeMedication", "IntakeRegion", "LoginSession", "Measurement",
+           "Patient", "SafetyFlag", "ThrottleEvent", "User"]
 __all__ += ["Appointment", "Assessment", "ClosureDay", "PlanGoal", "PlanPoint", "PlanRemedy",
             "PlanVersion", "TreatmentPlan", "WorkingHours"]

@@ -1,4 +1,4 @@
-"""Outcome instruments, their exact items and their scoring (source: shared/clinical/instruments.md).
+"""Outcome instruments, their exact items and their scoring (shared/clinical/instruments.md).
 
 Every number the tracker reports about pain, mood or sleep is computed here and nowhere else."""
 from __future__ import annotations
@@ -27,7 +27,8 @@ PEG_ANCHORS = (("no pain", "pain as bad as you can imagine"),
 
 FREQUENCY_CHOICES = ((0, "Not at all"), (1, "Several days"), (2, "More than half the days"),
                      (3, "Nearly every day"))
-TWO_WEEKS_STEM = "Over the last 2 weeks, how often have you been bothered by the following problems?"
+TWO_WEEKS_STEM = ("Over the last 2 weeks, how often have you been bothered by the following "
+                  "problems?")
 PHQ2_ITEMS = ("Little interest or pleasure in doing things",
               "Feeling down, depressed, or hopeless")
 GAD2_ITEMS = ("Feeling nervous, anxious or on edge",

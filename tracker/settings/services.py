@@ -1,4 +1,5 @@
 """Reading and changing the clinic settings row."""
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -23,6 +24,11 @@ def get_settings() -> ClinicSettings:
 
 def clinic_zone() -> ZoneInfo:
     return ZoneInfo(get_settings().time_zone)
+
+
+def clinic_today() -> date:
+    """Today's date where the clinic is, not where the server is."""
+    return datetime.now(clinic_zone()).date()
 
 
 def update(row: ClinicSettings, data: dict) -> None:

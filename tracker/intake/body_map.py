@@ -1,0 +1,74 @@
+"""The body map drawn as SVG from region codes: tappable on the intake, filled in on review.
+
+Front view shows the patient's right on the viewer's left; the back view the other way round.
+Shapes are kept simple on purpose: they locate a region, they are not anatomy."""
+from markupsafe import Markup, escape
+
+from ..clinical.body_regions import regions
+
+# (code without side, views, kind, x, y, w or r, h): x is measured towards the patient's left
+# from the midline; sided regions are mirrored.
+SHAPES = (
+    ("head_front", "F", "ellipse", 0, 32, 22, 26),
+    ("head_back", "B", "ellipse", 0, 32, 22, 26),
+    ("temple", "F", "circle", 19, 26, 6, 0),
+    ("jaw", "F", "ellipse", 11, 53, 9, 6),
+    ("neck", "FB", "rect", -10, 60, 20, 14),
+    ("shoulder_girdle", "FB", "rect", 12, 74, 34, 14),
+    ("chest", "F", "rect", -30, 90, 60, 42),
+    ("abdomen", "F", "rect", -28, 134, 56, 42),
+    ("upper_back", "B", "rect", -30, 90, 60, 46),
+    ("lower_back", "B", "rect", -28, 138, 56, 38),
+    ("upper_arm", "FB", "rect", 36, 90, 14, 58),
+    ("elbow", "FB", "circle", 44, 156, 8, 0),
+    ("lower_arm", "FB", "rect", 40, 166, 13, 48),
+    ("hand_wrist", "FB", "ellipse", 48, 228, 8, 13),
+    ("hip", "FB", "rect", 4, 178, 26, 26),
+    ("upper_leg", "FB", "rect", 5, 206, 23, 64),
+    ("knee", "F", "circle", 16, 282, 10, 0),
+    ("lower_leg", "FB", "rect", 7, 294, 18, 64),
+    ("foot_ankle", "FB", "ellipse", 16, 372, 12, 10),
+)
+VIEWS = (("F", "Front", 110), ("B", "Back", 330))
+
+
+def _shape(kind, x, y, a, b, cls, code, label):
+    title = f"<title>{escape(label)}</title>"
+    attrs = f'class="{cls}" data-region="{code}"'
+    if kind == "rect":
+        return f'<rect {attrs} x="{x}" y="{y}" width="{a}" height="{b}" rx="5">{title}</rect>'
+    if kind == "circle":
+        return f'<circle {attrs} cx="{x}" cy="{y}" r="{a}">{title}</circle>'
+    return f'<ellipse {attrs} cx="{x}" cy="{y}" rx="{a}" ry="{b}">{title}</ellipse>'
+
+
+def render(selected=(), interactive: bool = False, caption: str = "Body map") -> Markup:
+    table, selected = regions(), set(selected)
+    parts = []
+    for view, name, centre in VIEWS:
+        parts.append(f'<g transform="translate({centre},14)"><text class="view" x="0" y="402" '
+                     f'text-anchor="middle">{name}</text>')
+        # Where the patient's own left and right are in this view.
+        left_x = 62 if view == "F" else -62
+        parts.append(f'<text class="side" x="{left_x}" y="20" text-anchor="middle">L</text>'
+                     f'<text class="side" x="{-left_x}" y="20" text-anchor="middle">R</text>')
+        for base, views, kind, x, y, a, b in SHAPES:
+            if view not in views:
+                continue
+            sided = [(base, 0)] if base in table else [(f"{base}_l", 1), (f"{base}_r", -1)]
+            for code, sign in sided:
+                if code not in table:
+                    continue
+                mirror = sign * (1 if view == "F" else -1)
+                if kind == "rect":
+                    sx = x if sign == 0 else (x if mirror > 0 else -x - a)
+                else:
+                    sx = x if sign == 0 else x * mirror
+                cls = "region on" if code in selected else "region"
+                parts.append(_shape(kind, sx, y, a, b, cls, code, table[code].label))
+        parts.append("</g>")
+    role = ('aria-hidden="true" hidden data-bodymap' if interactive
+            else f'role="img" aria-label="{escape(caption)}"')
+    # Every piece of text in the drawing went through escape() above.
+    svg = f'<svg class="bodymap" viewBox="0 0 440 425" {role}>{"".join(parts)}</svg>'
+    return Markup(svg)  # noqa: S704

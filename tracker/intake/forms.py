@@ -1,0 +1,244 @@
+"""The intake form, one FlaskForm per step, with plain-language messages for patients."""
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+
+from ..clinical import body_regions, instruments, safety
+from ..clinical.conditions import CONDITIONS, DURATIONS
+from ..forms import (
+    MultiCheckboxField,
+    birth_date_check,
+    choices,
+    not_in_future,
+    phone_check,
+    strip,
+)
+
+S = [strip]
+ZERO_TO_TEN = choices((i, str(i)) for i in range(11))
+MED_DAYS = choices((i, str(i)) for i in range(8))
+FREQUENCY = choices(instruments.FREQUENCY_CHOICES)
+YES_NO_UNSURE = choices(safety.ANSWERS)
+
+
+def scale(label: str, message: str, description: str = "", options=ZERO_TO_TEN) -> RadioField:
+    return RadioField(label, coerce=int, choices=options, description=description,
+                      validators=[InputRequired(message)])
+
+
+class AboutForm(FlaskForm):
+    given_name = StringField("First name", filters=S, validators=[
+        DataRequired("Please enter your first name."), Length(max=100)])
+    family_name = StringField("Last name", filters=S, validators=[
+        DataRequired("Please enter your last name."), Length(max=100)])
+    date_of_birth = DateField("Date of birth", validators=[
+        InputRequired("Please enter your date of birth."), birth_date_check])
+    phone = StringField("Phone", filters=S, validators=[Length(max=40), phone_check])
+    email = EmailField("Email", filters=S, validators=[
+        Optional(), Length(max=254),
+        Email("Please check your email address, e.g. name@example.com.")])
+    address = TextAreaField("Address", filters=S, validators=[Length(max=500)])
+    emergency_contact_name = StringField("Emergency contact: name", filters=S,
+                                         validators=[Length(max=120)])
+    emergency_contact_phone = StringField("Emergency contact: phone", filters=S,
+                                          validators=[Length(max=40), phone_check])
+    family_doctor = StringField("Family doctor", filters=S, validators=[Length(max=200)],
+                                description="Name and practice, if you have one.")
+
+
+class PainForm(FlaskForm):
+    complaint = TextAreaField("What brings you here?", filters=S, validators=[
+        DataRequired("Please tell us, in your own words, what brings you here."),
+        Length(max=4000)], description="In your own words: where, what it feels like, when.")
+    conditions = MultiCheckboxField(
+        "Have you been told you have any of these?", choices=choices(CONDITIONS.items()),
+        validators=[DataRequired("Please tick at least one. If none fit, tick “Other”.")])
+    condition_other = StringField("If other, what?", filters=S, validators=[Length(max=200)])
+    pain_duration = RadioField("How long have you had this pain?",
+                               choices=choices((k, v[0]) for k, v in DURATIONS.items()),
+                               validators=[InputRequired("Please choose how long.")])
+    regions = MultiCheckboxField(
+        "Where does it hurt?", description="Tap the body map, or tick the areas in the list.",
+        validators=[DataRequired("Please mark at least one area where you have pain.")])
+    nrs_now = scale(instruments.NRS_FRAMES["now"], "Please choose a number for your pain now.",
+                    "0 = no pain, 10 = worst pain imaginable")
+    nrs_average_week = scale("Your pain on average over the past 7 days",
+                             "Please choose a number for your average pain.",
+                             "0 = no pain, 10 = pain as bad as you can imagine")
+    nrs_worst_week = scale(instruments.NRS_FRAMES["worst_week"],
+                           "Please choose a number for your worst pain.")
+    nrs_least_week = scale(instruments.NRS_FRAMES["least_week"],
+                           "Please choose a number for your least pain.")
+    peg_enjoyment = scale("During the past week, how much has pain interfered with your "
+                          "enjoyment of life?", "Please choose a number.",
+                          "0 = does not interfere, 10 = completely interferes")
+    peg_activity = scale("During the past week, how much has pain interfered with your "
+                         "general activity?", "Please choose a number.",
+                         "0 = does not interfere, 10 = completely interferes")
+    medication_days = scale(instruments.MED_DAYS_ITEM, "Please choose a number of days (0 to 7).",
+                            options=MED_DAYS)
+    medication_for_pain = StringField("Which medicines do you take for your pain?", filters=S,
+                                      validators=[Length(max=500)])
+    better_with = TextAreaField("What makes it better?", filters=S, validators=[Length(max=2000)])
+    worse_with = TextAreaField("What makes it worse?", filters=S, validators=[Length(max=2000)])
+    # Fibromyalgia symptom severity (ACR 2016): only when fibromyalgia is ticked.
+    sss_fatigue = RadioField("Fatigue (tiredness)", coerce=int, choices=choices(
+        instruments.SSS_SEVERITY), validators=[Optional()])
+    sss_unrefreshed = RadioField("Waking up tired (unrefreshed)", coerce=int, choices=choices(
+        instruments.SSS_SEVERITY), validators=[Optional()])
+    sss_cognitive = RadioField("Trouble thinking or remembering", coerce=int, choices=choices(
+        instruments.SSS_SEVERITY), validators=[Optional()])
+    sss_headaches = BooleanField("Headaches")
+    sss_abdominal = BooleanField("Pain or cramps in the lower abdomen")
+    sss_depression = BooleanField("Depression")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.regions.choices = choices((r.code, r.label) for r in body_regions.regions().values())
+
+    def validate_condition_other(self, field):
+        if "other" in (self.conditions.data or []) and not field.data:
+            raise ValidationError("You ticked “Other”: please tell us what it is.")
+
+    def validate_nrs_least_week(self, field):
+        worst = self.nrs_worst_week.data
+        if field.data is not None and worst is not None and field.data > worst:
+            raise ValidationError("Your least pain cannot be higher than your worst pain. "
+                                  "Please check both numbers.")
+
+    def validate_nrs_average_week(self, field):
+        worst, least = self.nrs_worst_week.data, self.nrs_least_week.data
+        if field.data is None or worst is None or least is None or least > worst:
+            return
+        if not least <= field.data <= worst:
+            raise ValidationError("Your average pain should be between your least and your "
+                                  "worst pain. Please check the numbers.")
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if "fibromyalgia" in (self.conditions.data or []):
+            for name in ("sss_fatigue", "sss_unrefreshed", "sss_cognitive"):
+                field = self[name]
+                if field.data is None:
+                    field.errors = [*field.errors, "You ticked fibromyalgia: please answer "
+                                    "this question too."]
+                    ok = False
+        return ok
+
+    @property
+    def sss_fields(self):
+        return [self.sss_fatigue, self.sss_unrefreshed, self.sss_cognitive]
+
+
+class SleepMoodForm(FlaskForm):
+    sleep = scale(instruments.SLEEP_ITEM, "Please choose a number for your sleep.",
+                  "0 = terrible, 10 = excellent")
+    phq2_1 = scale(instruments.PHQ2_ITEMS[0], "Please choose an answer.", options=FREQUENCY)
+    phq2_2 = scale(instruments.PHQ2_ITEMS[1], "Please choose an answer.", options=FREQUENCY)
+    gad2_1 = scale(instruments.GAD2_ITEMS[0], "Please choose an answer.", options=FREQUENCY)
+    gad2_2 = scale(instruments.GAD2_ITEMS[1], "Please choose an answer.", options=FREQUENCY)
+
+
+class MedicationRow(Form):
+    name = StringField("Medicine", filters=S, validators=[Length(max=200)])
+    dose = StringField("Dose", filters=S, validators=[Length(max=100)],
+                       description="e.g. 500 mg")
+    how_often = StringField("How often", filters=S, validators=[Length(max=100)],
+                            description="e.g. twice a day")
+
+    def validate_name(self, field):
+        if not field.data and (self.dose.data or self.how_often.data):
+            raise ValidationError("Please add the medicine's name.")
+
+
+class HealthForm(FlaskForm):
+    medical_history = TextAreaField("Other health conditions", filters=S,
+                                    validators=[Length(max=4000)],
+                                    description="For example high blood pressure, asthma, "
+                                                "arthritis, heart problems.")
+    surgeries = TextAreaField("Operations or serious injuries", filters=S,
+                              validators=[Length(max=4000)], description="With the year, roughly.")
+    medications = FieldList(FormField(MedicationRow), "Medicines you take now", min_entries=3,
+                            max_entries=30)
+    supplements = TextAreaField("Supplements and herbs", filters=S, validators=[Length(max=2000)],
+                                description="Vitamins, herbal remedies, Chinese herbs.")
+    allergies = TextAreaField("Allergies", filters=S, validators=[Length(max=2000)],
+                              description="Medicines, plasters, latex, metals, foods.")
+
+
+def _safety_form():
+    attrs = {}
+    for item in safety.SAFETY_ITEMS:
+        attrs[f"safety_{item.code}"] = RadioField(
+            item.question, choices=YES_NO_UNSURE,
+            validators=[InputRequired("Please answer yes, no or not sure.")])
+        attrs[f"safety_{item.code}_detail"] = StringField(
+            item.detail_prompt or "Anything we should know?", filters=S,
+            validators=[Length(max=500)])
+    for flag in safety.RED_FLAGS:
+        attrs[f"red_{flag.code}"] = RadioField(flag.question, choices=YES_NO_UNSURE,
+                                               validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = FlaskForm.validate(self, extra_validators)
+        if self.asks_red_flags:
+            for flag in safety.RED_FLAGS:
+                field = self[f"red_{flag.code}"]
+                if not field.data:
+                    field.errors = [*field.errors, "Please answer yes, no or not sure."]
+                    ok = False
+        return ok
+
+    attrs["validate"] = validate
+    attrs["asks_red_flags"] = False
+    return type("SafetyForm", (FlaskForm,), attrs)
+
+
+SafetyForm = _safety_form()
+
+
+def safety_fields(form):
+    """(question field, detail field) pairs in screen order."""
+    return [(form[f"safety_{i.code}"], form[f"safety_{i.code}_detail"])
+            for i in safety.SAFETY_ITEMS]
+
+
+def red_flag_fields(form):
+    groups = {}
+    for flag in safety.RED_FLAGS:
+        groups.setdefault(safety.RED_FLAG_GROUPS[flag.group], []).append(form[f"red_{flag.code}"])
+    return groups
+
+
+class GoalsForm(FlaskForm):
+    previous_treatments = TextAreaField("Treatments you have tried for this pain", filters=S,
+                                        validators=[Length(max=4000)],
+                                        description="Physiotherapy, massage, acupuncture, "
+                                                    "injections, surgery, medicines ...")
+    what_helped = TextAreaField("What helped, and what did not?", filters=S,
+                                validators=[Length(max=4000)])
+    goals = TextAreaField("What would you like to be able to do again?", filters=S, validators=[
+        DataRequired("Please tell us at least one thing you would like to be able to do."),
+        Length(max=4000)], description="For example: sleep through the night, walk the dog, "
+                                       "pick up my grandchild.")
+
+
+class ConsentForm(FlaskForm):
+    consent_name = StringField("Type your full name as your signature", filters=S, validators=[
+        DataRequired("Please type your full name to sign."), Length(max=200)])
+    consent_date = DateField("Date", validators=[InputRequired("Please enter today's date."),
+                                                 not_in_future])
+    agree = BooleanField("I have read and understood the information above and agree to "
+                         "acupuncture treatment.", validators=[
+                             DataRequired("Please tick the box to give your consent. If you "
+                                          "have questions, ask us before you sign.")])

@@ -1,0 +1,237 @@
+"""Intake rules: links, drafts, submission (once), reopening and review. No request needed."""
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import contains_eager
+
+from ..clinical import body_regions, conditions, instruments, safety
+from ..extensions import db
+from ..flags import services as flags
+from ..flags.models import SafetyFlag
+from ..measurements import services as measurements
+from ..patients.models import Patient
+from ..timeutil import utcnow
+from .models import (
+    Intake,
+    IntakeAnswer,
+    IntakeCondition,
+    IntakeInvitation,
+    IntakeMedication,
+    IntakeRegion,
+)
+
+TOKEN_BYTES = 32  # 256 bits from the OS generator; the link carries it, the database its hash
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_draft(patient: Patient) -> Intake | None:
+    return db.session.scalars(select(Intake).where(
+        Intake.patient_id == patient.id, Intake.status == "draft")
+        .order_by(Intake.id.desc()).limit(1)).first()
+
+
+def create_invitation(patient: Patient, user, days: int) -> tuple[IntakeInvitation, str]:
+    """A new link. It continues the patient's unfinished intake if there is one, so a patient
+    whose old link expired never loses what they typed."""
+    intake = open_draft(patient) or Intake(patient=patient, draft={})
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    invitation = IntakeInvitation(patient_id=patient.id, intake=intake,
+                                  token_hash=token_hash(token),
+                                  created_by_id=user.id if user else None,
+                                  expires_at=utcnow() + timedelta(days=days))
+    db.session.add(invitation)
+    return invitation, token
+
+
+def find(token: str) -> IntakeInvitation | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalars(select(IntakeInvitation).where(
+        IntakeInvitation.token_hash == token_hash(token))).first()
+
+
+def revoke(invitation: IntakeInvitation, user) -> None:
+    invitation.revoked_at = utcnow()
+    invitation.revoked_by_id = user.id
+
+
+def invitations_for(patient_id: int) -> list[IntakeInvitation]:
+    return list(db.session.scalars(select(IntakeInvitation).where(
+        IntakeInvitation.patient_id == patient_id).order_by(IntakeInvitation.created_at.desc())))
+
+
+def intakes_for(patient_id: int) -> list[Intake]:
+    return list(db.session.scalars(select(Intake).where(Intake.patient_id == patient_id)
+                                   .order_by(Intake.id.desc())))
+
+
+def save_draft(intake: Intake, step: str, formdata: dict[str, list[str]], reached: int) -> None:
+    """Keep the patient's raw answers for a step, whatever state they are in."""
+    draft = dict(intake.draft or {})
+    draft[step] = {k: v for k, v in formdata.items() if k != "csrf_token"}
+    draft["_reached"] = max(int(draft.get("_reached", 0)), reached)
+    intake.draft = draft  # a new dict so the JSON column is seen as changed
+    intake.current_step = step
+
+
+def awaiting_review():
+    return (select(Intake).join(Patient).where(Intake.status == "submitted")
+            .options(contains_eager(Intake.patient)).order_by(Intake.submitted_at))
+
+
+def urgent_intake_ids(intake_ids: list[int]) -> set[int]:
+    if not intake_ids:
+        return set()
+    return set(db.session.scalars(select(SafetyFlag.intake_id).where(
+        SafetyFlag.intake_id.in_(intake_ids), SafetyFlag.active.is_(True),
+        SafetyFlag.kind.in_(safety.URGENT_FLAGS))))
+
+
+def awaiting_review_count() -> int:
+    return db.session.execute(select(func.count()).select_from(Intake)
+                              .where(Intake.status == "submitted")).scalar_one()
+
+
+# -- submission -----------------------------------------------------------------------------------
+
+TEXT_FIELDS = {
+    "about": ("given_name", "family_name", "date_of_birth", "phone", "email", "address",
+              "emergency_contact_name", "emergency_contact_phone", "family_doctor"),
+    "pain": ("complaint", "condition_other", "pain_duration", "better_with", "worse_with",
+             "medication_for_pain"),
+    "health": ("medical_history", "surgeries", "supplements", "allergies"),
+    "goals": ("previous_treatments", "what_helped", "goals"),
+}
+
+
+def submit(intake: Intake, data: dict[str, dict], consent_text: str, consent_version: int,
+           now: datetime | None = None) -> bool:
+    """Store a finished intake once. Returns False when it was already submitted (a double
+    submit, or a second tab): the conditional UPDATE lets exactly one request through."""
+    now = now or utcnow()
+    claimed = db.session.execute(
+        update(Intake).where(Intake.id == intake.id, Intake.status == "draft")
+        .values(status="submitted", submitted_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return False
+    db.session.refresh(intake)
+    _store_answers(intake, data)
+    consent = data["consent"]
+    intake.consent_name = consent["consent_name"]
+    intake.consent_date = consent["consent_date"]
+    intake.consent_at = now
+    intake.consent_text = consent_text
+    intake.consent_version = consent_version
+    intake.reviewed_at = intake.reviewed_by_id = None
+    _store_scores(intake, data, now)
+    _store_flags(intake, data)
+    return True
+
+
+def _store_answers(intake: Intake, data: dict[str, dict]) -> None:
+    for step, names in TEXT_FIELDS.items():
+        for name in names:
+            setattr(intake, name, data[step][name] if data[step][name] is not None else "")
+    pain, health, answers = data["pain"], data["health"], data["safety"]
+    intake.conditions = [IntakeCondition(code=c) for c in pain["conditions"]]
+    intake.regions = [IntakeRegion(code=r) for r in pain["regions"]]
+    intake.medications = [
+        IntakeMedication(position=i, name=row["name"], dose=row["dose"] or "",
+                         how_often=row["how_often"] or "")
+        for i, row in enumerate(r for r in health["medications"] if r["name"])]
+    rows = [IntakeAnswer(kind="safety", code=item.code, answer=answers[f"safety_{item.code}"],
+                         detail=answers[f"safety_{item.code}_detail"] or "")
+            for item in safety.SAFETY_ITEMS]
+    if answers.get("_asks_red_flags"):
+        rows += [IntakeAnswer(kind="red_flag", code=flag.code, answer=answers[f"red_{flag.code}"])
+                 for flag in safety.RED_FLAGS]
+    intake.answers = rows
+
+
+def _store_scores(intake: Intake, data: dict[str, dict], now: datetime) -> None:
+    """The intake's scores become the patient's baseline measurements."""
+    pain, mood = data["pain"], data["sleep"]
+    measurements.replace_for_intake(intake.id)
+
+    def add(instrument, value, time_frame="", items=None):
+        measurements.add(intake.patient_id, instrument, value, source="intake", taken_at=now,
+                         time_frame=time_frame, items=items, intake_id=intake.id)
+
+    for frame in instruments.NRS_FRAMES:
+        add("nrs", pain[f"nrs_{frame}"], frame)
+    peg_items = [pain["nrs_average_week"], pain["peg_enjoyment"], pain["peg_activity"]]
+    add("peg3", instruments.peg_score(peg_items), items={"pain": peg_items[0],
+                                                          "enjoyment": peg_items[1],
+                                                          "activity": peg_items[2]})
+    add("med_days", pain["medication_days"], "week")
+    add("sleep", mood["sleep"], "week")
+    for code in ("phq2", "gad2"):
+        items = [mood[f"{code}_1"], mood[f"{code}_2"]]
+        add(code, instruments.two_item_screen(items).total, items={"1": items[0], "2": items[1]})
+    add("wpi", body_regions.wpi(pain["regions"]), items={"regions": sorted(pain["regions"])})
+    if "fibromyalgia" in pain["conditions"]:
+        sss_items = {k: pain[f"sss_{k}"] for k in ("fatigue", "unrefreshed", "cognitive",
+                                                    "headaches", "abdominal", "depression")}
+        add("sss", instruments.sss_score(**sss_items), items=sss_items)
+
+
+def _store_flags(intake: Intake, data: dict[str, dict]) -> None:
+    answers = data["safety"]
+    raised = []
+    for item in safety.SAFETY_ITEMS:
+        if answers[f"safety_{item.code}"] in ("yes", "unsure"):
+            how = "Yes" if answers[f"safety_{item.code}"] == "yes" else "Not sure"
+            detail = answers[f"safety_{item.code}_detail"]
+            raised.append((item.flag, f"{how}: {item.question}" + (f" — {detail}" if detail
+                                                                     else "")))
+    if answers.get("_asks_red_flags"):
+        for flag in safety.red_flags_raised({f.code: answers[f"red_{f.code}"]
+                                             for f in safety.RED_FLAGS}):
+            raised.append(("cauda_equina" if flag.emergency else "red_flag",
+                           f"{safety.RED_FLAG_GROUPS[flag.group]}: {flag.question}"))
+    flags.replace_from_intake(intake.patient_id, intake.id, raised)
+
+
+def reopen(intake: Intake) -> None:
+    """Staff let the patient change a submitted intake; their answers are kept."""
+    intake.status = "draft"
+    intake.reopened_at = utcnow()
+    intake.current_step = "about"
+
+
+def mark_reviewed(intake: Intake, user) -> None:
+    intake.status = "reviewed"
+    intake.reviewed_at = utcnow()
+    intake.reviewed_by_id = user.id
+
+
+# -- reading back ---------------------------------------------------------------------------------
+
+def scores(intake: Intake) -> dict:
+    """What the review page shows: values, screens and the fibromyalgia screening."""
+    rows = measurements.for_intake(intake.id)
+
+    def value(instrument, frame=""):
+        row = rows.get((instrument, frame))
+        return row.value if row else None
+
+    result = {"nrs": {f: value("nrs", f) for f in instruments.NRS_FRAMES},
+              "peg": value("peg3"), "peg_items": (rows.get(("peg3", "")) or None),
+              "sleep": value("sleep", "week"), "med_days": value("med_days", "week"),
+              "wpi": value("wpi"), "sss": value("sss")}
+    for code in ("phq2", "gad2"):
+        total = value(code)
+        result[code] = None if total is None else instruments.Screen(
+            int(total), total >= instruments.SCREEN_POSITIVE_AT)
+    if result["sss"] is not None:
+        result["fibro"] = body_regions.fibromyalgia_screen(
+            [r.code for r in intake.regions], int(result["sss"]),
+            conditions.duration_months(intake.pain_duration))
+    return result

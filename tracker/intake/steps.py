@@ -1,0 +1,58 @@
+"""The intake's steps, in the order the patient sees them, and how a step's form is built."""
+from dataclasses import dataclass
+
+from werkzeug.datastructures import MultiDict
+
+from ..clinical.conditions import needs_red_flags
+from . import forms
+
+
+@dataclass(frozen=True)
+class Step:
+    code: str
+    title: str
+    form_class: type
+
+
+STEPS = (
+    Step("about", "About you", forms.AboutForm),
+    Step("pain", "Your pain", forms.PainForm),
+    Step("sleep", "Sleep and mood", forms.SleepMoodForm),
+    Step("health", "Health history", forms.HealthForm),
+    Step("safety", "Safety questions", forms.SafetyForm),
+    Step("goals", "Treatments and goals", forms.GoalsForm),
+    Step("consent", "Consent", forms.ConsentForm),
+)
+BY_CODE = {step.code: step for step in STEPS}
+CODES = [step.code for step in STEPS]
+
+
+def index(code: str) -> int:
+    return CODES.index(code)
+
+
+def draft_formdata(draft: dict, code: str) -> MultiDict | None:
+    saved = (draft or {}).get(code)
+    return MultiDict([(k, v) for k, values in saved.items() for v in values]) if saved else None
+
+
+def asks_red_flags(draft: dict) -> bool:
+    pain = (draft or {}).get("pain") or {}
+    return needs_red_flags(pain.get("conditions", []), pain.get("regions", []))
+
+
+def build(code: str, draft: dict, formdata=None, defaults: dict | None = None, meta=None):
+    """The form for one step: posted data if any, else the saved draft, else defaults."""
+    step = BY_CODE[code]
+    kwargs = {"meta": meta} if meta else {}
+    if formdata is None:
+        formdata = draft_formdata(draft, code)
+        if formdata is None:
+            form = step.form_class(formdata=None, data=defaults or {}, **kwargs)
+        else:
+            form = step.form_class(formdata=formdata, **kwargs)
+    else:
+        form = step.form_class(formdata=formdata, **kwargs)
+    if code == "safety":
+        form.asks_red_flags = asks_red_flags(draft)
+    return form

@@ -1,0 +1,157 @@
+"""Staff side of the intake: send links, review submitted intakes, reopen them."""
+import segno
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from ..audit.trail import record
+from ..clinical import body_regions, conditions, instruments, safety
+from ..extensions import db
+from ..flags import services as flag_services
+from ..flags.models import SafetyFlag
+from ..patients.models import Patient
+from ..permissions import can, require
+from ..settings.services import get_settings
+from . import body_map, services
+from .models import Intake, IntakeInvitation
+
+bp = Blueprint("intake", __name__)
+SHOWN_LINKS = "intake_links_to_show"
+
+
+class ActionForm(FlaskForm):
+    """An empty form: its CSRF token protects the POST-only buttons."""
+
+
+@bp.app_template_global()
+def intake_panel(patient: Patient) -> dict:
+    """What the patient page shows about intakes; answers and flags only for clinicians."""
+    clinical = can(current_user, "clinical.view")
+    return {
+        "invitations": services.invitations_for(patient.id),
+        "intakes": services.intakes_for(patient.id),
+        "flags": flag_services.active_for(patient.id) if clinical else [],
+        "clinical": clinical,
+        "form": ActionForm(),
+    }
+
+
+@bp.app_template_global()
+def intakes_awaiting_review(limit: int = 8) -> list[tuple[Intake, bool]]:
+    """Oldest first, each with whether it raised an urgent (red) flag."""
+    intakes = list(db.session.scalars(services.awaiting_review().limit(limit)))
+    urgent = services.urgent_intake_ids([i.id for i in intakes])
+    return [(intake, intake.id in urgent) for intake in intakes]
+
+
+@bp.route("/patients/<int:patient_id>/intake-links", methods=["POST"])
+@require("intake.send")
+def create_link(patient_id: int):
+    patient = db.get_or_404(Patient, patient_id)
+    if patient.archived_at or not ActionForm().validate_on_submit():
+        abort(400)
+    invitation, token = services.create_invitation(patient, current_user,
+                                                   get_settings().intake_link_days)
+    db.session.commit()
+    # The token is never stored; it rides in the signed session just long enough to be shown.
+    session[SHOWN_LINKS] = {str(invitation.id): token}
+    return redirect(url_for(".share", invitation_id=invitation.id))
+
+
+@bp.route("/intake-links/<int:invitation_id>")
+@require("intake.send")
+def share(invitation_id: int):
+    invitation = db.get_or_404(IntakeInvitation, invitation_id)
+    token = (session.pop(SHOWN_LINKS, None) or {}).get(str(invitation_id))
+    url = qr = None
+    if token:
+        url = url_for("intake_public.start", token=token, _external=True)
+        qr = segno.make(url, error="m").svg_inline(scale=5, border=2, title="Intake link QR code")
+    return render_template("intake/share.html", invitation=invitation, url=url, qr=qr,
+                           patient=invitation.intake.patient, form=ActionForm())
+
+
+@bp.route("/intake-links/<int:invitation_id>/revoke", methods=["POST"])
+@require("intake.send")
+def revoke(invitation_id: int):
+    invitation = db.get_or_404(IntakeInvitation, invitation_id)
+    if ActionForm().validate_on_submit() and not invitation.revoked_at:
+        services.revoke(invitation, current_user)
+        db.session.commit()
+        flash("The link was revoked; it no longer opens the form.", "success")
+    return redirect(url_for("patients.detail", patient_id=invitation.patient_id))
+
+
+@bp.route("/intakes/<int:intake_id>/reopen", methods=["POST"])
+@require("intake.send")
+def reopen(intake_id: int):
+    intake = db.get_or_404(Intake, intake_id)
+    if ActionForm().validate_on_submit() and intake.status != "draft":
+        services.reopen(intake)
+        db.session.commit()
+        flash("The intake is open again: the patient can change it from any link that has not "
+              "expired, or from a new link.", "success")
+    return redirect(url_for("patients.detail", patient_id=intake.patient_id))
+
+
+@bp.route("/intakes/")
+@require("clinical.view")
+def index():
+    page = db.paginate(services.awaiting_review(), per_page=25, max_per_page=100)
+    urgent = services.urgent_intake_ids([i.id for i in page.items])
+    return render_template("intake/index.html", page=page, urgent=urgent)
+
+
+@bp.route("/intakes/<int:intake_id>")
+@require("clinical.view")
+def review(intake_id: int):
+    intake = db.get_or_404(Intake, intake_id)
+    if intake.status == "draft" and not intake.submitted_at:
+        abort(404)
+    record("view", "Intake", intake.id, patient_id=intake.patient_id)
+    db.session.commit()
+    flags = flag_services.active_for(intake.patient_id)
+    return render_template(
+        "intake/review.html", intake=intake, patient=intake.patient,
+        scores=services.scores(intake), flags=flags, form=ActionForm(),
+        regions=[r.code for r in intake.regions],
+        region_labels=[body_regions.label(r.code) for r in intake.regions],
+        conditions=conditions, instruments=instruments, safety=safety,
+        answers={(a.kind, a.code): a for a in intake.answers}, body_map=body_map.render)
+
+
+@bp.route("/intakes/<int:intake_id>/review", methods=["POST"])
+@require("clinical.edit")
+def mark_reviewed(intake_id: int):
+    intake = db.get_or_404(Intake, intake_id)
+    if ActionForm().validate_on_submit() and intake.status == "submitted":
+        services.mark_reviewed(intake, current_user)
+        db.session.commit()
+        flash(f"Intake for {intake.patient.full_name} marked as reviewed.", "success")
+    return redirect(url_for(".index") if request.form.get("next") == "list"
+                    else url_for("patients.detail", patient_id=intake.patient_id))
+
+
+@bp.route("/flags/<int:flag_id>/resolve", methods=["POST"])
+@require("clinical.edit")
+def resolve_flag(flag_id: int):
+    flag = db.get_or_404(SafetyFlag, flag_id)
+    note = (request.form.get("resolution") or "").strip()[:500]
+    if ActionForm().validate_on_submit() and flag.active:
+        if not note:
+            flash("Say why the flag no longer applies (for example “baby born March 2026”).",
+                  "error")
+        else:
+            flag_services.resolve(flag, current_user, note)
+            db.session.commit()
+            flash("Flag resolved.", "success")
+    return redirect(url_for("patients.detail", patient_id=flag.patient_id))

@@ -1,0 +1,33 @@
+"""Template filters shared by every feature: dates shown in the clinic's time zone."""
+from datetime import date, datetime
+
+from flask import Flask, g
+
+from .timeutil import as_utc
+
+
+def _zone():
+    if "clinic_zone" not in g:
+        from .settings.services import clinic_zone
+        g.clinic_zone = clinic_zone()
+    return g.clinic_zone
+
+
+def localdt(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
+    """A UTC timestamp as the clinic's wall-clock time."""
+    if value is None:
+        return "—"
+    return as_utc(value).astimezone(_zone()).strftime(fmt)
+
+
+def localdate(value: datetime | date | None, fmt: str = "%d %b %Y") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return localdt(value, fmt)
+    return value.strftime(fmt)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(localdt)
+    app.add_template_filter(localdate)
