@@ -45,7 +45,8 @@ def login(auth, role="practitioner") -> int:
 
 def plan_data(**changes) -> dict:
     start = next_weekday(TODAY + timedelta(days=1), 1)
-    data = {"practitioner_id": PRACTITIONER["id"], "assessment_id": "0", "conditions": "Chronic low back pain",
+    data = {"practitioner_id": PRACTITIONER["id"], "assessment_id": "0",
+            "conditions": "Chronic low back pain",
             "patterns": ["kidney-yang-deficiency", "qi-stagnation"], "style": "tcm",
             "variation": "core-plus", "rationale": "Warm the kidney, move qi.",
             "goals-0-description": "Reduce average pain", "goals-0-measure": "nrs_average",
@@ -245,7 +246,7 @@ def test_reception_cannot_read_or_write_clinical_content(app, client, auth):
         "assessed_on": TODAY.isoformat(), "western_diagnosis": "Secret diagnosis"})
     auth.logout()
     auth.login("reception")
-    for url in (f"/plans/{plan_id}", f"/plans/1/edit", f"/plans/patients/{pid}/new",
+    for url in (f"/plans/{plan_id}", f"/plans/{plan_id}/edit", f"/plans/patients/{pid}/new",
                 f"/plans/patients/{pid}/assessments/new", "/plans/assessments/1",
                 f"/plans/{plan_id}/schedule", "/plans/points?q=li"):
         assert client.get(url).status_code == 403, url

@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    FieldList,
     Form,
     FormField,
     IntegerField,
@@ -71,15 +70,29 @@ class DayHours(Form):
     starts = TimeField("From", validators=[Optional()])
     ends = TimeField("To", validators=[Optional()])
 
-    def validate_ends(self, field) -> None:
-        if bool(field.data) != bool(self.starts.data):
-            raise ValidationError("Give both times, or neither for a day off.")
-        if field.data and self.starts.data and field.data <= self.starts.data:
-            raise ValidationError("The end must be after the start.")
+    def validate(self, extra_validators=None) -> bool:
+        # Optional() stops per-field checks on an empty time, so the pair is checked here.
+        if not super().validate(extra_validators):
+            return False
+        starts, ends = self.starts.data, self.ends.data
+        if (starts is None) != (ends is None):
+            self.ends.errors = ["Give both times, or neither for a day off."]
+        elif starts and ends and ends <= starts:
+            self.ends.errors = ["The end must be after the start."]
+        return not self.ends.errors
 
 
 class HoursForm(FlaskForm):
-    days = FieldList(FormField(DayHours), min_entries=7, max_entries=7)
+    """One span per weekday; fixed fields (not a FieldList) so a missing day cannot shift the
+    others into the wrong weekday."""
+
+    @property
+    def days(self) -> list[FormField]:
+        return [self[f"day{i}"] for i in range(7)]
+
+
+for _i in range(7):
+    setattr(HoursForm, f"day{_i}", FormField(DayHours))
 
 
 def next_week(day: date) -> date:

@@ -285,12 +285,12 @@ def hours(user_id: int):
     form = HoursForm()
     if request.method == "GET":
         current = services.working_hours(user.id)
-        for i, entry in enumerate(form.days.entries):
+        for i, entry in enumerate(form.days):
             spans = current.get(i, [])
             entry.starts.data, entry.ends.data = spans[0] if spans else (None, None)
     elif form.validate_on_submit():
         services.set_working_hours(user.id, {
-            i: [(e.starts.data, e.ends.data)] for i, e in enumerate(form.days.entries)
+            i: [(e.starts.data, e.ends.data)] for i, e in enumerate(form.days)
             if e.starts.data})
         db.session.commit()
         flash(f"Working hours saved for {user.display_name}.", "success")

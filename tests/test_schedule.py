@@ -1,0 +1,417 @@
+"""Scheduling: recurrence edge cases, closures, clashes with the next free slot, regeneration,
+appointment actions, week views (constant query count), card, .ics, role limits."""
+import html
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from icalendar import Calendar
+from sqlalchemy import func, select
+
+from tests.conftest import make_user
+from tracker.extensions import db
+from tracker.patients import services as patient_services
+from tracker.plans import services as plan_services
+from tracker.schedule import recurrence
+from tracker.schedule import services as sched
+from tracker.schedule.models import Appointment, ClosureDay
+
+LONDON = ZoneInfo("Europe/London")
+TUE, THU = 1, 3
+
+
+def local_times(starts, zone=LONDON):
+    return [s.astimezone(zone).strftime("%Y-%m-%d %a %H:%M") for s in starts]
+
+
+# --- Pure recurrence ------------------------------------------------------------------------
+
+def test_weekly_rule_keeps_wall_clock_time_across_dst_end():
+    starts = recurrence.occurrences(date(2026, 10, 13), [TUE, THU], time(9, 30), LONDON,
+                                    count=6)
+    assert {s.astimezone(LONDON).strftime("%H:%M") for s in starts} == {"09:30"}
+    assert [s.astimezone(UTC).hour for s in starts] == [8, 8, 8, 8, 9, 9]  # BST, then GMT
+
+
+def test_weekly_rule_across_dst_start_and_a_time_inside_the_gap():
+    starts = recurrence.occurrences(date(2027, 3, 23), [TUE, THU], time(9, 30), LONDON, count=4)
+    assert [s.astimezone(UTC).hour for s in starts] == [9, 9, 8, 8]
+    # 01:30 on 28 March 2027 does not exist in London: it moves forward past the gap.
+    gap = recurrence.to_utc(date(2027, 3, 28), time(1, 30), LONDON)
+    assert gap.astimezone(LONDON).strftime("%H:%M") == "02:30"
+    # 01:30 on 31 October 2027 happens twice: the first one is taken.
+    twice = recurrence.to_utc(date(2027, 10, 31), time(1, 30), LONDON)
+    assert twice == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+
+
+def test_closure_days_are_skipped_and_do_not_use_up_sessions():
+    starts = recurrence.occurrences(date(2026, 12, 22), [TUE, THU], time(9, 30), LONDON,
+                                    count=4, closures={date(2026, 12, 24), date(2026, 12, 29)})
+    assert local_times(starts) == ["2026-12-22 Tue 09:30", "2026-12-31 Thu 09:30",
+                                   "2027-01-05 Tue 09:30", "2027-01-07 Thu 09:30"]
+
+
+def test_month_ends_and_end_date_inclusive():
+    starts = recurrence.occurrences(date(2027, 1, 28), [3, 6], time(18, 0), LONDON,
+                                    until=date(2027, 2, 28))
+    assert local_times(starts)[:3] == ["2027-01-28 Thu 18:00", "2027-01-31 Sun 18:00",
+                                       "2027-02-04 Thu 18:00"]
+    assert local_times(starts)[-1] == "2027-02-28 Sun 18:00"  # the end date itself is included
+    leap = recurrence.occurrences(date(2028, 2, 28), [1], time(9, 0), LONDON, count=2)
+    assert local_times(leap) == ["2028-02-29 Tue 09:00", "2028-03-07 Tue 09:00"]
+
+
+def test_fortnightly_rule_keeps_its_rhythm_when_regenerated_later():
+    every_two = recurrence.occurrences(date(2027, 1, 5), [TUE], time(9, 0), LONDON, count=3,
+                                       interval_weeks=2)
+    assert local_times(every_two) == ["2027-01-05 Tue 09:00", "2027-01-19 Tue 09:00",
+                                      "2027-02-02 Tue 09:00"]
+    later = recurrence.occurrences(date(2027, 1, 5), [TUE], time(9, 0), LONDON, count=1,
+                                   interval_weeks=2,
+                                   not_before=datetime(2027, 1, 20, tzinfo=UTC))
+    assert local_times(later) == ["2027-02-02 Tue 09:00"]
+
+
+def test_other_zones_and_degenerate_rules():
+    sydney = ZoneInfo("Australia/Sydney")
+    starts = recurrence.occurrences(date(2026, 9, 29), [1], time(9, 30), sydney, count=2)
+    assert [s.astimezone(sydney).strftime("%H:%M") for s in starts] == ["09:30", "09:30"]
+    assert starts[1] - starts[0] == timedelta(days=7, hours=-1)  # DST began on 4 October
+    assert recurrence.occurrences(date(2027, 1, 1), [], time(9), LONDON, count=3) == []
+    assert recurrence.occurrences(date(2027, 1, 1), [9], time(9), LONDON, count=3) == []
+    assert recurrence.occurrences(date(2027, 1, 1), [0], time(9), LONDON) == []
+    capped = recurrence.occurrences(date(2027, 1, 1), list(range(7)), time(9), LONDON,
+                                    count=5000)
+    assert len(capped) == recurrence.MAX_OCCURRENCES
+
+
+def test_next_free_slot_skips_busy_time_closures_and_hours():
+    hours = {0: [(time(9), time(12))], 1: [(time(9), time(12))]}
+    monday = date(2027, 1, 4)
+    nine = recurrence.to_utc(monday, time(9), LONDON)
+    busy = [(nine, nine + timedelta(minutes=90))]
+    assert recurrence.next_free(nine, 45, LONDON, hours, busy).astimezone(LONDON).strftime(
+        "%a %H:%M") == "Mon 10:30"
+    full = [(nine, nine + timedelta(hours=3))]
+    assert recurrence.next_free(nine, 45, LONDON, hours, full,
+                                closures={monday + timedelta(days=1)}) \
+        .astimezone(LONDON).strftime("%d %a %H:%M") == "11 Mon 09:00"
+    assert recurrence.next_free(nine, 45, LONDON, {}, []) is None
+
+
+# --- With a database --------------------------------------------------------------------------
+
+NOW = datetime(2026, 10, 21, 12, 0, tzinfo=UTC)  # a Wednesday, BST
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    state = {"now": NOW}
+    monkeypatch.setattr(sched, "now", lambda: state["now"])
+    return state
+
+
+@pytest.fixture
+def ctx(app, clock):
+    with app.test_request_context():
+        yield app
+
+
+def people():
+    pract = patient_services.practitioners()
+    from tracker.accounts.services import create_user
+    if not pract:
+        create_user("p1@example.org", "x" * 12, role="practitioner", display_name="Mei Lin")
+        db.session.flush()
+        pract = patient_services.practitioners()
+    a = patient_services.save(None, {"given_name": "Ana", "family_name": "Silva",
+                                     "date_of_birth": date(1970, 5, 6)})
+    b = patient_services.save(None, {"given_name": "Ben", "family_name": "Okoro",
+                                     "date_of_birth": date(1981, 2, 3)})
+    return pract[0], a, b
+
+
+def make_plan(patient, practitioner, **changes):
+    data = {"conditions": "Low back pain", "weekdays": [TUE, THU], "start_time": time(9, 30),
+            "minutes": 45, "start_on": date(2026, 10, 13), "sessions_planned": 10,
+            "end_on": None, "reeval_every": 6, "interval_weeks": 1} | changes
+    plan, _ = plan_services.save_plan(None, patient.id, practitioner.id, data)
+    return plan
+
+
+def activate(plan, choices=None):
+    slots, replace = sched.preview(plan)
+    created = sched.apply_schedule(plan, slots, replace, choices or {})
+    plan_services.activate(plan, None)
+    db.session.flush()
+    return slots, created
+
+
+def test_plan_books_from_now_counts_closures_and_dst(ctx, clock):
+    clock["now"] = datetime(2026, 10, 12, 8, 0, tzinfo=UTC)
+    practitioner, patient, _ = people()
+    db.session.add(ClosureDay(day=date(2026, 10, 22), reason="Training"))
+    plan = make_plan(patient, practitioner)
+    slots, created = activate(plan)
+    assert all(s.ok for s in slots)
+    assert len(created) == 10
+    got = local_times([a.start_utc for a in created])
+    assert "2026-10-22 Thu 09:30" not in got
+    assert got[0] == "2026-10-13 Tue 09:30" and got[-1] == "2026-11-17 Tue 09:30"
+    assert {g[-5:] for g in got} == {"09:30"}
+    assert [a.number for a in created] == list(range(1, 11))
+    assert [sched.is_reeval(a, plan) for a in created].count(True) == 1  # session 6
+    assert sched.session_label(created[3]) == "Session 4 of 10"
+
+
+def test_clash_is_shown_with_next_free_slot_and_never_booked_silently(ctx):
+    practitioner, ana, ben = people()
+    start = recurrence.to_utc(date(2026, 10, 27), time(9, 30), LONDON)
+    sched.book(ben.id, practitioner.id, start, 60)
+    plan = make_plan(ana, practitioner, start_on=date(2026, 10, 27))
+    slots, replace = sched.preview(plan)
+    clash = slots[0]
+    assert not clash.ok and "Ben Okoro" in clash.problems[0]
+    assert clash.alternative.astimezone(LONDON).strftime("%d %H:%M") == "27 10:30"
+    with pytest.raises(ValueError):
+        sched.apply_schedule(plan, slots, replace, {})
+    db.session.rollback()
+
+
+def test_clash_choices_next_skip_keep(ctx):
+    practitioner, ana, ben = people()
+    for day in (27, 29):
+        sched.book(ben.id, practitioner.id,
+                   recurrence.to_utc(date(2026, 10, day), time(9, 30), LONDON), 45)
+    plan = make_plan(ana, practitioner, start_on=date(2026, 10, 27), sessions_planned=4)
+    slots, created = activate(plan, {0: "next", 1: "skip"})
+    assert local_times([a.start_utc for a in created]) == [
+        "2026-10-27 Tue 10:15", "2026-11-03 Tue 09:30", "2026-11-05 Thu 09:30"]
+    other = make_plan(ana, practitioner, start_on=date(2026, 11, 3), sessions_planned=1)
+    slots, created = activate(other, {0: "keep"})
+    assert slots[0].problems and len(created) == 1  # knowingly double-booked
+
+
+def test_working_hours_and_closure_checked_for_one_off(ctx):
+    practitioner, ana, _ = people()
+    sched.set_working_hours(practitioner.id, {1: [(time(13), time(17))]})
+    db.session.add(ClosureDay(day=date(2026, 11, 5), reason="Holiday"))
+    db.session.flush()
+    morning = recurrence.to_utc(date(2026, 11, 3), time(9, 30), LONDON)
+    slot = sched.check(practitioner.id, ana.id, [morning], 45)[0]
+    assert "Outside the practitioner's working hours." in slot.problems
+    assert slot.alternative.astimezone(LONDON).strftime("%a %H:%M") == "Tue 13:00"
+    closed = recurrence.to_utc(date(2026, 11, 5), time(14), LONDON)
+    assert any("closed" in p for p in sched.check(practitioner.id, ana.id, [closed], 45)[0]
+               .problems)
+
+
+def test_regeneration_changes_only_future_unattended_appointments(ctx, clock):
+    clock["now"] = datetime(2026, 10, 12, 8, 0, tzinfo=UTC)
+    practitioner, patient, _ = people()
+    plan = make_plan(patient, practitioner)
+    _, first = activate(plan)
+    clock["now"] = datetime(2026, 10, 28, 12, 0, tzinfo=UTC)  # after sessions 1-5 (Tue 27th)
+    sched.act(first[0], "attended")
+    sched.act(first[1], "attended")
+    sched.act(first[2], "no_show")
+    sched.act(first[3], "cancelled_patient", "Ill")
+    # first[4] (27 Oct) is past and still scheduled: it stays as it is.
+    sched.act(first[6], "cancelled_clinic", "Practitioner ill")  # future, cancelled: kept
+    past = {a.id: (a.starts_at, a.status) for a in first[:5]}
+    plan, changed = plan_services.save_plan(plan, patient.id, practitioner.id,
+                                            {"weekdays": [THU]}, None)
+    assert changed
+    _, created = activate(plan)
+    for appt_id, (starts_at, status) in past.items():
+        row = db.session.get(Appointment, appt_id)
+        assert (row.starts_at, row.status) == (starts_at, status)
+    assert db.session.get(Appointment, first[6].id).status == "cancelled_clinic"
+    # Held: 2 attended + 1 past scheduled = 3 of 10, so 7 Thursdays from now.
+    assert len(created) == 7
+    assert {a.start_utc.astimezone(LONDON).strftime("%a %H:%M") for a in created} == {
+        "Thu 09:30"}
+    assert min(a.start_utc for a in created) > clock["now"]
+    numbers = sorted(a.number for a in sched.plan_appointments(plan.id) if a.number)
+    assert numbers == list(range(1, 11))
+    progress = sched.progress(plan)
+    assert (progress.attended, progress.no_show, progress.cancelled, progress.planned) == (
+        2, 1, 2, 10)
+
+
+def test_actions_rules(ctx, clock):
+    practitioner, patient, _ = people()
+    appt = sched.book(patient.id, practitioner.id,
+                      recurrence.to_utc(date(2026, 10, 29), time(10), LONDON), 45)
+    assert "on or after the day" in sched.action_problem(appt, "no_show", "")
+    assert "on or after the day" in sched.action_problem(appt, "attended", "")
+    assert sched.action_problem(appt, "cancelled_patient", " ") == \
+        "Give a reason for the cancellation."
+    assert sched.action_problem(appt, "explode", "") == "Choose one of the actions offered."
+    clock["now"] = datetime(2026, 10, 29, 9, 0, tzinfo=UTC)
+    assert sched.action_problem(appt, "check_in", "") == ""
+    sched.act(appt, "check_in")
+    assert appt.checked_in_at == clock["now"] and appt.status == "scheduled"
+    new = sched.reschedule(appt, recurrence.to_utc(date(2026, 10, 30), time(11), LONDON), 30)
+    assert appt.status == "rescheduled" and new.rescheduled_from_id == appt.id
+    assert "rescheduled" in sched.action_problem(appt, "attended", "")
+
+
+def test_week_view_query_count_is_independent_of_diary_size(app, client, auth, clock):
+    user_id = auth.login("practitioner")
+    with app.app_context():
+        patient = patient_services.save(None, {"given_name": "Ana", "family_name": "Silva",
+                                               "date_of_birth": date(1970, 5, 6)})
+        db.session.commit()
+        patient_id = patient.id
+    monday = date(2026, 10, 19)
+
+    def fill(n):
+        with app.app_context():
+            for i in range(n):
+                day = monday + timedelta(days=i % 7 - 7 * (i // 7 % 100))
+                db.session.add(Appointment(
+                    patient_id=patient_id, practitioner_id=user_id, minutes=30,
+                    starts_at=recurrence.to_utc(day, time(8 + i % 10, 0), LONDON)))
+            db.session.commit()
+
+    def queries(url):
+        statements = []
+        with app.app_context():
+            listener = lambda *a, **k: statements.append(1)  # noqa: E731
+            sa.event.listen(db.engine, "before_cursor_execute", listener)
+            try:
+                assert client.get(url).status_code == 200
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    urls = [f"/schedule/week?practitioner={user_id}&start={monday}",
+            f"/schedule/clinic?start={monday}", "/"]
+    fill(10)
+    small = [queries(u) for u in urls]
+    fill(200)
+    large = [queries(u) for u in urls]
+    assert small == large, (small, large)
+    page = client.get(f"/schedule/week?practitioner={user_id}&start={monday}").data.decode()
+    assert "Ana Silva" in page and "Mon 19 Oct" in page
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+def seed_appointment(app, starts_at, user_id=None):
+    with app.app_context():
+        if user_id is None:
+            user_id = make_user(app, "practitioner", "pr@example.org", display_name="Mei Lin")
+        patient = patient_services.save(None, {"given_name": "Zoë", "family_name": "O'Connor",
+                                               "date_of_birth": date(1990, 1, 2)})
+        db.session.flush()
+        appt = sched.book(patient.id, user_id, starts_at, 45)
+        db.session.commit()
+        return appt.id, patient.id, user_id
+
+
+def test_reception_books_cancels_and_reschedules_but_sees_no_clinical_content(
+        app, client, auth, clock):
+    auth.login("reception")
+    appt_id, patient_id, pract_id = seed_appointment(
+        app, recurrence.to_utc(date(2026, 10, 23), time(10), LONDON))
+    page = client.get(f"/schedule/appointments/{appt_id}").data.decode()
+    assert "Cancelled by patient" in page and "Reschedule" in page
+    bad = client.post(f"/schedule/appointments/{appt_id}/action",
+                      data={"action": "cancelled_patient", "reason": ""})
+    assert bad.status_code == 400 and b"Give a reason for the cancellation." in bad.data
+    clash = client.post(f"/schedule/patients/{patient_id}/appointments/new", data={
+        "practitioner_id": pract_id, "plan_id": "0", "day": "2026-10-23", "start": "10:15",
+        "minutes": "45", "reason": "Extra session"})
+    assert clash.status_code == 400
+    text = html.unescape(clash.data.decode())
+    assert "Clashes with the practitioner's appointment" in text
+    assert "Next free slot: Fri 23 Oct 2026, 10:45" in text and "Extra session" in text
+    ok = client.post(f"/schedule/patients/{patient_id}/appointments/new", data={
+        "practitioner_id": pract_id, "plan_id": "0", "day": "2026-10-23", "start": "10:45",
+        "minutes": "45", "reason": "Extra session"})
+    assert ok.status_code == 302
+    moved = client.post(f"/schedule/appointments/{appt_id}/reschedule", data={
+        "day": "2026-10-26", "start": "14:00", "minutes": "45", "reason": "Patient asked"})
+    assert moved.status_code == 302
+    assert client.post(f"/schedule/appointments/{appt_id}/action", data={
+        "action": "cancelled_patient", "reason": "x"}).status_code == 400  # the moved one
+    for url in ("/schedule/closures", "/plans/points"):
+        assert client.get(url).status_code == 403
+
+
+def test_no_state_change_on_get_and_actions_need_post(app, client, auth, clock):
+    auth.login("practitioner")
+    appt_id, _, _ = seed_appointment(app, recurrence.to_utc(date(2026, 10, 21), time(9), LONDON))
+    assert client.get(f"/schedule/appointments/{appt_id}/action").status_code == 405
+    with app.app_context():
+        assert db.session.get(Appointment, appt_id).status == "scheduled"
+    response = client.post(f"/schedule/appointments/{appt_id}/action",
+                           data={"action": "no_show"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Appointment, appt_id).status == "no_show"
+
+
+def test_card_and_ics_list_upcoming_sessions_only(app, client, auth, clock):
+    auth.login("reception")
+    appt_id, patient_id, _ = seed_appointment(
+        app, recurrence.to_utc(date(2026, 10, 27), time(9, 30), LONDON))
+    card = client.get(f"/schedule/patients/{patient_id}/card").data.decode()
+    assert "Tue 27 Oct 2026" in card and "09:30" in card and "js/schedule.js" in card
+    response = client.get(f"/schedule/patients/{patient_id}/appointments.ics")
+    assert response.mimetype == "text/calendar"
+    cal = Calendar.from_ical(response.data)
+    events = list(cal.walk("VEVENT"))
+    assert len(events) == 1
+    assert events[0].decoded("dtstart") == datetime(2026, 10, 27, 9, 30, tzinfo=UTC)  # GMT
+    assert "Mei Lin" in str(events[0]["description"])
+
+
+def test_closure_days_admin_only_and_warn_about_booked_appointments(app, client, auth, clock):
+    auth.login("admin")
+    seed_appointment(app, recurrence.to_utc(date(2026, 12, 24), time(10), LONDON))
+    response = client.post("/schedule/closures", data={"day": "2026-12-24",
+                                                       "reason": "Christmas Eve"})
+    assert response.status_code == 302
+    page = html.unescape(client.get("/schedule/closures").data.decode())
+    assert "1 appointments are already booked" in page and "Christmas Eve" in page
+    dupe = client.post("/schedule/closures", data={"day": "2026-12-24", "reason": "again"})
+    assert dupe.status_code == 400 and b"already marked closed" in dupe.data
+    with app.app_context():
+        closure_id = db.session.execute(select(ClosureDay.id)).scalar_one()
+    client.post(f"/schedule/closures/{closure_id}/delete")
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(ClosureDay)).scalar() == 0
+
+
+def test_working_hours_form(app, client, auth):
+    user_id = auth.login("practitioner")
+    bad = client.post(f"/schedule/hours/{user_id}", data={
+        "day0-starts": "09:00", "day0-ends": "08:00", "day1-starts": "09:00"})
+    assert bad.status_code == 400
+    assert b"The end must be after the start." in bad.data
+    assert b"Give both times" in bad.data
+    ok = client.post(f"/schedule/hours/{user_id}", data={
+        "day0-starts": "09:00", "day0-ends": "17:00", "day2-starts": "12:00",
+        "day2-ends": "20:00"})
+    assert ok.status_code == 302
+    with app.app_context():
+        hours = sched.working_hours(user_id)
+        assert hours == {0: [(time(9), time(17))], 2: [(time(12), time(20))]}
+    other = make_user(app, "practitioner", "other@example.org")
+    assert client.get(f"/schedule/hours/{other}").status_code == 200  # schedule.manage
+
+
+@pytest.mark.parametrize("role", ["admin", "practitioner", "reception"])
+def test_schedule_pages_render_for_every_role(app, client, auth, clock, role):
+    auth.login(role)
+    for url in ("/schedule/", "/schedule/week", "/schedule/clinic", "/",
+                "/schedule/week?start=garbage", "/schedule/clinic?start=2026-02-30"):
+        response = client.get(url, follow_redirects=True)
+        assert response.status_code == 200, url
+        page = response.data.decode()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page) and " style=" not in page
