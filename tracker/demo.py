@@ -8,6 +8,7 @@ from .accounts import services as accounts
 from .accounts.models import User
 from .extensions import db
 from .patients import services as patient_services
+from .plans import demo as plans_demo
 from .settings.services import get_settings
 
 STAFF = [
@@ -62,6 +63,8 @@ def seed(patients: int = 30, password: str = DEMO_PASSWORD, rng_seed: int = 7) -
             "primary_practitioner_id": rng.choice(clinicians).id,
         }
         patient_services.save(None, patients_data)
+    db.session.flush()
+    plans_demo.seed_demo(rng, None, clinicians)
     db.session.commit()
     return (f"Seeded {len(staff)} staff and {patients} patients. Log in as {STAFF[0][0]} "
             f"(admin), {STAFF[1][0]} (practitioner) or {STAFF[4][0]} (reception) with the "
