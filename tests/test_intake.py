@@ -3,17 +3,19 @@ import re
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from tests.conftest import make_user
+from tests.intake_helpers import answers, fill, link_token
+from tests.test_fuzz import HOSTILE
 from tracker.extensions import db
 from tracker.flags.models import SafetyFlag
 from tracker.intake.models import Intake, IntakeInvitation
 from tracker.measurements.models import Measurement
 from tracker.patients import services as patient_services
 from tracker.timeutil import utcnow
-
-from tests.conftest import make_user
-from tests.intake_helpers import answers, fill, link_token
 
 
 @pytest.fixture
@@ -371,3 +373,17 @@ def test_patient_edits_are_audited_as_the_link(app, client, token):
             AuditEntry.entity == "Intake", AuditEntry.action == "update")).first()
         assert entry.user_email.startswith("patient (intake link")
         assert "draft" not in (entry.changes or {})
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_hostile_input_on_any_step_never_breaks_the_form(app, client, token, data):
+    code = data.draw(st.sampled_from(["about", "pain", "sleep", "health", "safety", "goals",
+                                      "consent"]))
+    fields = list(answers()[code]) + ["action", "medications-40-name", "conditions"]
+    payload = {name: data.draw(HOSTILE) for name in fields if data.draw(st.booleans())}
+    response = client.post(f"/i/{token}/{code}", data=payload)
+    assert response.status_code < 500, payload
+    with app.app_context():
+        assert count(app, Measurement) == 0

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from .accounts import services as accounts
 from .accounts.models import User
 from .extensions import db
+from .intake import demo as intake_demo
 from .patients import services as patient_services
 from .plans import demo as plans_demo
 from .settings.services import get_settings
@@ -47,6 +48,7 @@ def seed(patients: int = 30, password: str = DEMO_PASSWORD, rng_seed: int = 7) -
              for email, name, role, cred, lic in STAFF]
     clinicians = [u for u in staff if u.role != "reception"]
     today = date.today()
+    registered = []
     for i in range(patients):
         given, family = GIVEN[i % len(GIVEN)], FAMILY[(i * 7) % len(FAMILY)]
         born = today - timedelta(days=rng.randint(22 * 365, 84 * 365))
@@ -62,8 +64,9 @@ def seed(patients: int = 30, password: str = DEMO_PASSWORD, rng_seed: int = 7) -
             "referring_physician": rng.choice(PHYSICIANS),
             "primary_practitioner_id": rng.choice(clinicians).id,
         }
-        patient_services.save(None, patients_data)
+        registered.append(patient_services.save(None, patients_data))
     db.session.flush()
+    intake_demo.seed_demo(rng, registered, clinicians, settings)
     plans_demo.seed_demo(rng, None, clinicians)
     db.session.commit()
     return (f"Seeded {len(staff)} staff and {patients} patients. Log in as {STAFF[0][0]} "

@@ -104,7 +104,8 @@ class PainForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.regions.choices = choices((r.code, r.label) for r in body_regions.regions().values())
+        self.regions.choices = choices((r.code, r.label[:1].upper() + r.label[1:])
+                                      for r in body_regions.regions().values())
 
     def validate_condition_other(self, field):
         if "other" in (self.conditions.data or []) and not field.data:

@@ -115,7 +115,7 @@ def step(token: str, code: str):
 
     services.save_draft(intake, code, raw, reached)
     db.session.commit()
-    data, bad = _validated_steps(intake.draft)
+    data, bad = steps.validate_all(intake.draft)
     if bad is not None:
         # A step that was skipped or became invalid (e.g. red flags now apply): show it.
         intake.current_step = bad.meta_code
@@ -126,19 +126,6 @@ def step(token: str, code: str):
         return redirect(url_for(".done", token=token))
     db.session.commit()
     return redirect(url_for(".done", token=token))
-
-
-def _validated_steps(draft: dict):
-    data = {}
-    for code in steps.CODES:
-        form = steps.build(code, draft, formdata=steps.draft_formdata(draft, code),
-                           meta={"csrf": False})
-        form.meta_code = code
-        if not form.validate():
-            return None, form
-        data[code] = form.data
-    data["safety"]["_asks_red_flags"] = steps.asks_red_flags(draft)
-    return data, None
 
 
 def _defaults(invitation: IntakeInvitation, code: str) -> dict:

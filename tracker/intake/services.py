@@ -114,12 +114,12 @@ def submit(intake: Intake, data: dict[str, dict], consent_text: str, consent_ver
     """Store a finished intake once. Returns False when it was already submitted (a double
     submit, or a second tab): the conditional UPDATE lets exactly one request through."""
     now = now or utcnow()
+    db.session.flush()  # the intake row must exist before the guarded UPDATE below
     claimed = db.session.execute(
         update(Intake).where(Intake.id == intake.id, Intake.status == "draft")
         .values(status="submitted", submitted_at=now)
         .execution_options(synchronize_session=False)).rowcount
     if claimed != 1:
-        db.session.rollback()
         return False
     db.session.refresh(intake)
     _store_answers(intake, data)

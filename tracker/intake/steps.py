@@ -56,3 +56,17 @@ def build(code: str, draft: dict, formdata=None, defaults: dict | None = None, m
     if code == "safety":
         form.asks_red_flags = asks_red_flags(draft)
     return form
+
+
+def validate_all(draft: dict):
+    """Re-check every step from the saved draft before submitting: (data, None) when all are
+    valid, else (None, the first invalid form, with its errors and `meta_code`)."""
+    data = {}
+    for code in CODES:
+        form = build(code, draft, formdata=draft_formdata(draft, code), meta={"csrf": False})
+        form.meta_code = code
+        if not form.validate():
+            return None, form
+        data[code] = form.data
+    data["safety"]["_asks_red_flags"] = asks_red_flags(draft)
+    return data, None
