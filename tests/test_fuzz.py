@@ -61,10 +61,37 @@ def row_counts() -> dict[str, int]:
 PAGES = ["/patients/new", "/users/new", "/settings/"]
 
 
+def _plan_pages(app, user_id: int) -> list[str]:
+    """Plan and schedule forms need a patient with an active plan and an appointment."""
+    from datetime import date, time, timedelta
+
+    from tracker.patients.services import save
+    from tracker.plans import services as plans
+    from tracker.schedule import services as schedule
+    with app.test_request_context():
+        patient = save(None, {"given_name": "Fuzz", "family_name": "Target",
+                              "date_of_birth": date(1980, 1, 1)})
+        plan, _ = plans.save_plan(None, patient.id, user_id, {
+            "conditions": "Neck pain", "weekdays": [0, 3], "start_time": time(10),
+            "minutes": 45, "start_on": date.today() - timedelta(days=7), "sessions_planned": 6,
+            "reeval_every": 3})
+        slots, replace = schedule.preview(plan, schedule.now() - timedelta(days=8))
+        schedule.apply_schedule(plan, slots, replace, {i: "keep" for i in range(len(slots))})
+        plans.activate(plan, user_id)
+        appt = schedule.plan_appointments(plan.id)[0]
+        db.session.commit()
+        p, a = patient.id, appt.id
+        return [f"/plans/patients/{p}/assessments/new", f"/plans/patients/{p}/new",
+                f"/plans/{plan.id}/edit", f"/plans/{plan.id}", f"/plans/{plan.id}/schedule",
+                f"/schedule/appointments/{a}", f"/schedule/appointments/{a}/reschedule",
+                f"/schedule/patients/{p}/appointments/new", "/schedule/closures",
+                f"/schedule/hours/{user_id}"]
+
+
 def _fuzz_pages(app, client, auth) -> list[tuple[str, list[str]]]:
-    auth.login("admin")
+    user_id = auth.login("admin")
     targets = []
-    for url in PAGES:
+    for url in PAGES + _plan_pages(app, user_id):
         targets.extend(form for form in forms_on(client, url) if not form[0].endswith("/logout"))
     assert len(targets) >= len(PAGES)
     return targets
