@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from bench import populate
+from bench import appointments, populate
 from tracker import create_app
 from tracker.extensions import db
 
@@ -38,6 +38,8 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("patient list, last visit", "/patients/?sort=last_visit&page=40"),
         ("patient page", f"/patients/{ids['patient_id']}"),
         ("audit trail", "/audit/"),
+        ("practitioner week", f"/schedule/week?practitioner={ids['practitioner_id']}"),
+        ("clinic week", "/schedule/clinic"),
     ]
 
 
@@ -162,6 +164,7 @@ def run(kind: str, args) -> str:
             with app.app_context():
                 upgrade(directory=str(ROOT / "migrations"), revision="heads")
                 ids = populate.build(args.patients, args.practitioners)
+                appointments.build(args.patients)
             built = time.perf_counter() - started
             timed = in_process(app, ids, args.requests)
             rps = through_gunicorn(url, ids, args.seconds)
