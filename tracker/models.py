@@ -14,6 +14,13 @@ from .measurements.models import Measurement
 from .patients.models import Patient
 from .plans.models import Assessment, PlanGoal, PlanPoint, PlanRemedy, PlanVersion, TreatmentPlan
 from .schedule.models import Appointment, ClosureDay, WorkingHours
+from .sessions.models import (
+    AdverseEvent,
+    Amendment,
+    SafetyConfirmation,
+    SessionPoint,
+    SessionRecord,
+)
 from .settings.models import ClinicSettings
 
 __all__ = ["AuditEntry", "ClinicSettings", "Intake", "IntakeAnswer", "IntakeCondition",
@@ -21,3 +28,4 @@ __all__ = ["AuditEntry", "ClinicSettings", "Intake", "IntakeAnswer", "IntakeCond
            "Patient", "SafetyFlag", "ThrottleEvent", "User"]
 __all__ += ["Appointment", "Assessment", "ClosureDay", "PlanGoal", "PlanPoint", "PlanRemedy",
             "PlanVersion", "TreatmentPlan", "WorkingHours"]
+__all__ += ["AdverseEvent", "Amendment", "SafetyConfirmation", "SessionPoint", "SessionRecord"]

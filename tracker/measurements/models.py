@@ -12,6 +12,9 @@ SOURCES = {"intake": "Intake", "session": "Session", "reevaluation": "Re-evaluat
 
 
 class Measurement(db.Model):
+    """NRS time frames: "now" (intake, and each session before needling), "after_needling",
+    "average_week", "worst_week", "least_week"; other instruments use "" or "week"."""
+
     __tablename__ = "measurement"
     __audited__ = True
     __table_args__ = (Index("ix_measurement_patient_instrument", "patient_id", "instrument",
@@ -26,5 +29,6 @@ class Measurement(db.Model):
     taken_at: Mapped[datetime] = mapped_column(default=utcnow)
     source: Mapped[str] = mapped_column(String(20))
     intake_id: Mapped[int | None] = mapped_column(ForeignKey("intake.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("session_record.id"), index=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
