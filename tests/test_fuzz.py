@@ -76,7 +76,7 @@ def _plan_pages(app, user_id: int) -> list[str]:
             "minutes": 45, "start_on": date.today() - timedelta(days=7), "sessions_planned": 6,
             "reeval_every": 3})
         slots, replace = schedule.preview(plan, schedule.now() - timedelta(days=8))
-        schedule.apply_schedule(plan, slots, replace, {i: "keep" for i in range(len(slots))})
+        schedule.apply_schedule(plan, slots, replace, dict.fromkeys(range(len(slots)), "keep"))
         plans.activate(plan, user_id)
         appt = schedule.plan_appointments(plan.id)[0]
         db.session.commit()
