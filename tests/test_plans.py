@@ -260,3 +260,21 @@ def test_reception_cannot_read_or_write_clinical_content(app, client, auth):
     assert "Session 1 of 10" in appt_page
     assert "Shenshu" not in appt_page and "Warm the kidney" not in appt_page
     assert "/plans/" not in appt_page
+
+
+@pytest.mark.parametrize("at", ["9999-12-31", "0001-01-01", "2026-02-30", "%00"])
+def test_plan_as_at_date_survives_extreme_dates(app, client, auth, at):
+    login(auth)
+    plan_id = create_plan(client, make_patient(app))
+    assert client.get(f"/plans/{plan_id}?at={at}").status_code == 200
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"start_on": "9999-12-31"}, "within two years of today"),
+    ({"start_on": "1900-01-01"}, "within two years of today"),
+    ({"goals-0-target_on": "9999-12-31"}, "within two years of today"),
+])
+def test_plan_dates_far_from_today_are_refused(app, client, auth, changes, message):
+    login(auth)
+    response = client.post(f"/plans/patients/{make_patient(app)}/new", data=plan_data(**changes))
+    assert response.status_code == 400 and message in text(response)

@@ -415,3 +415,10 @@ def test_schedule_pages_render_for_every_role(app, client, auth, clock, role):
         assert response.status_code == 200, url
         page = response.data.decode()
         assert not re.search(r"<script(?![^>]*\bsrc=)", page) and " style=" not in page
+
+
+@pytest.mark.parametrize("start", ["9999-12-31", "0001-01-01", "2026-13-01", "x" * 500])
+def test_week_views_survive_extreme_dates(app, client, auth, start):
+    auth.login("admin")
+    for url in (f"/schedule/week?start={start}", f"/schedule/clinic?start={start}"):
+        assert client.get(url).status_code == 200, url

@@ -47,6 +47,14 @@ class MultiCheckboxField(SelectMultipleField):
 def not_in_future(form, field) -> None:
     if field.data and field.data > date.today() + timedelta(days=1):
         raise ValidationError("The assessment date cannot be in the future.")
+    if field.data and field.data.year < 1900:
+        raise ValidationError("Check the year.")
+
+
+def near_today(form, field) -> None:
+    """Plans start within two years either side of today (guards typos such as 2062)."""
+    if field.data and abs((field.data - date.today()).days) > 2 * 366:
+        raise ValidationError("Choose a date within two years of today.")
 
 
 def icd10_check(form, field) -> None:
@@ -111,7 +119,7 @@ class GoalForm(Form):
         0, 100, "Enter a number between 0 and 100.")])
     target = FloatField("Target", validators=[Optional(), NumberRange(
         0, 100, "Enter a number between 0 and 100.")])
-    target_on = DateField("Target date", validators=[Optional()])
+    target_on = DateField("Target date", validators=[Optional(), near_today])
 
     def validate_description(self, field) -> None:
         if not field.data and (self.target.data is not None or self.target_on.data):
@@ -166,7 +174,8 @@ class PlanForm(FlaskForm):
     minutes = IntegerField("Minutes per session", default=45, validators=[
         InputRequired("Enter the length of a session."),
         NumberRange(10, 180, "Choose between 10 and 180 minutes.")])
-    start_on = DateField("First day", validators=[InputRequired("Enter the first day.")])
+    start_on = DateField("First day", validators=[InputRequired("Enter the first day."),
+                                                  near_today])
     sessions_planned = IntegerField("Number of sessions", validators=[
         Optional(), NumberRange(1, 100, "Choose between 1 and 100 sessions.")])
     end_on = DateField("Or until", validators=[Optional()],

@@ -106,7 +106,7 @@ def _plan_page(form: PlanForm, patient: Patient, plan: TreatmentPlan | None):
         plan, changed = services.save_plan(plan, patient.id, form.practitioner_id.data,
                                            form.plan_data(), current_user.id)
         db.session.commit()
-        if plan.status in ("active", "on_hold") and changed:
+        if plan.status == "active" and changed:
             flash("Plan saved. Its frequency or length changed: review and confirm the new "
                   "schedule (only future, unattended appointments change).", "info")
             return redirect(url_for(".schedule_plan", plan_id=plan.id))
@@ -152,11 +152,11 @@ def plan(plan_id: int):
     if at:
         try:
             day = datetime.strptime(at[:10], "%Y-%m-%d").date()  # noqa: DTZ007 (a date only)
-        except ValueError:
-            flash("Give the date as YYYY-MM-DD.", "error")
-            day = None
-        if day:
             end_of_day = to_utc(day + timedelta(days=1), time(0, 0), schedule.zone())
+        except (ValueError, OverflowError):
+            flash("Give a date such as 2026-03-14.", "error")
+            day, at = None, ""
+        if day:
             version = services.version_at(item, end_of_day)
             shown = version.snapshot if version else None
     appointments = schedule.plan_appointments(item.id)

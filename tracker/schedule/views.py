@@ -64,10 +64,14 @@ def schedule_helpers():
 
 
 def _monday(arg: str | None) -> date:
+    """The Monday of the week asked for; today's week for anything unreadable or absurd."""
+    today = services.local_today()
     try:
         day = date.fromisoformat((arg or "")[:10])
     except ValueError:
-        day = services.local_today()
+        day = today
+    if abs(day.year - today.year) > 50:  # keeps week arithmetic far from date.min / date.max
+        day = today
     return services.week_start(day)
 
 
