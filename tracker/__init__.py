@@ -69,6 +69,7 @@ BLUEPRINTS = (
     "tracker.schedule.views",
     "tracker.intake.views",
     "tracker.intake.public_views",
+    "tracker.sessions.views",
 )
 
 

@@ -75,6 +75,8 @@ class SessionRecord(db.Model):
     patient: Mapped[Patient] = relationship()
     practitioner: Mapped[User] = relationship(foreign_keys=[practitioner_id])
     signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+    plan: Mapped["TreatmentPlan | None"] = relationship()  # noqa: F821  (plans.models)
+    appointment: Mapped["Appointment | None"] = relationship()  # noqa: F821  (schedule.models)
     points: Mapped[list["SessionPoint"]] = relationship(
         cascade="all, delete-orphan", order_by="SessionPoint.position", back_populates="session")
     adverse_events: Mapped[list["AdverseEvent"]] = relationship(

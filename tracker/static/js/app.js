@@ -75,3 +75,64 @@ document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll("form[data-once]").forEach((form) => delete form.dataset.sent);
   });
 });
+
+// Session record: autosave typing every 15 seconds, show electro and adverse-event details only
+// when they apply, and keep the computed insertion count current.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form[data-autosave]");
+  if (form && form.dataset.autosave) {
+    const status = form.querySelector("[data-autosave-status]");
+    let dirty = false;
+    form.addEventListener("input", () => { dirty = true; });
+    form.addEventListener("change", () => { dirty = true; });
+    form.addEventListener("submit", () => { dirty = false; });
+    setInterval(async () => {
+      if (!dirty) return;
+      dirty = false;
+      try {
+        const response = await fetch(form.dataset.autosave, {
+          method: "POST", body: new FormData(form), credentials: "same-origin",
+          headers: { "X-Requested-With": "fetch" },
+        });
+        if (status) {
+          status.textContent = response.ok
+            ? `Draft kept ${new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}`
+            : "Could not keep a draft: save the record now";
+        }
+      } catch {
+        dirty = true;
+        if (status) status.textContent = "Offline: not saved yet";
+      }
+    }, 15000);
+  }
+
+  const sync = () => {
+    document.querySelectorAll("[data-show-when-select]").forEach((el) => {
+      const [name, value] = el.dataset.showWhenSelect.split(":");
+      const select = document.querySelector(`select[name="${name}"]`);
+      if (select) el.hidden = select.value !== value;
+    });
+    document.querySelectorAll("[data-show-when-radio]").forEach((el) => {
+      const [name, value] = el.dataset.showWhenRadio.split(":");
+      const checked = document.querySelector(`input[name="${name}"]:checked`);
+      el.hidden = !checked || checked.value !== value;
+    });
+    const count = document.querySelector("[data-insertions]");
+    if (count) {
+      let total = 0;
+      document.querySelectorAll(".point-row").forEach((row) => {
+        const point = row.querySelector('input[name$="-point"]');
+        const side = row.querySelector('select[name$="-side"]');
+        if (point && point.value.trim()) total += side && side.value === "bilateral" ? 2 : 1;
+      });
+      const extra = document.querySelector('input[name="extra_insertions"]');
+      total += Math.max(parseInt(extra && extra.value, 10) || 0, 0);
+      count.textContent = String(total);
+    }
+  };
+  if (document.querySelector(".session-form")) {
+    document.addEventListener("input", sync);
+    document.addEventListener("change", sync);
+    sync();
+  }
+});

@@ -1,0 +1,270 @@
+"""Session records: open (prefilled), save, sign, amend, autosave. The caller commits."""
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import func, select, update
+
+from ..clinical import instruments
+from ..extensions import db
+from ..flags import services as flag_services
+from ..measurements import services as measurements
+from ..patients.models import Patient
+from ..schedule import services as schedule
+from ..schedule.models import Appointment
+from ..settings.services import clinic_today
+from ..timeutil import as_utc, utcnow
+from . import rules
+from .models import (
+    AdverseEvent,
+    Amendment,
+    SafetyConfirmation,
+    SessionPoint,
+    SessionRecord,
+)
+
+# Defaults carried from the previous visit so a routine record is mostly prefilled.
+CARRIED = ("style", "depth", "response_sought", "stimulation", "manual_technique",
+           "electro_pairs", "electro_hz", "electro_waveform", "electro_intensity",
+           "electro_minutes", "retention_minutes", "needle_type", "adjuncts")
+# Columns an amendment may change (everything the form writes).
+COLUMNS = ("pain_before", "pain_after", "subjective", "objective", "assessment", "plan_notes",
+           *CARRIED, "extra_insertions", "response_obtained", "adjunct_notes",
+           "no_adverse_events", "needles_reconciled", "reeval_decision", "reeval_notes")
+
+
+class Conflict(Exception):
+    """Someone else saved this record after the form was opened."""
+
+    def __init__(self, current: SessionRecord):
+        super().__init__("stale version")
+        self.current = current
+
+
+def previous(patient_id: int, before_id: int | None = None) -> SessionRecord | None:
+    stmt = select(SessionRecord).where(SessionRecord.patient_id == patient_id)
+    if before_id:
+        stmt = stmt.where(SessionRecord.id != before_id)
+    return db.session.scalars(stmt.order_by(SessionRecord.visit_on.desc(),
+                                            SessionRecord.id.desc()).limit(1)).first()
+
+
+def _prefill(record: SessionRecord, user) -> None:
+    last = previous(record.patient_id)
+    plan = record.plan
+    if last:
+        for name in CARRIED:
+            setattr(record, name, getattr(last, name))
+    else:
+        record.retention_minutes = 20
+        if plan is not None:
+            record.style = plan.style
+    record.needle_type = record.needle_type or getattr(user, "default_needle", "") or ""
+    source = (plan.points if plan is not None and plan.points else
+              (last.points if last else []))
+    record.points = [SessionPoint(position=i, code=p.code, location=p.location, side=p.side)
+                     for i, p in enumerate(source)]
+
+
+def for_appointment(appointment: Appointment) -> SessionRecord | None:
+    return db.session.scalars(select(SessionRecord).where(
+        SessionRecord.appointment_id == appointment.id)).first()
+
+
+def open_for_appointment(appointment: Appointment, user) -> SessionRecord:
+    """The appointment's record, created and prefilled on first opening; the patient came, so a
+    scheduled appointment becomes attended."""
+    record = for_appointment(appointment)
+    if record:
+        return record
+    if appointment.status == "scheduled":
+        appointment.status = "attended"
+        appointment.checked_in_at = appointment.checked_in_at or utcnow()
+    record = SessionRecord(
+        patient_id=appointment.patient_id, practitioner_id=user.id,
+        appointment=appointment, plan=appointment.plan, number=appointment.number,
+        visit_on=as_utc(appointment.starts_at).astimezone(_zone()).date(),
+        is_reevaluation=schedule.is_reeval(appointment))
+    _prefill(record, user)
+    db.session.add(record)
+    return record
+
+
+def open_walk_in(patient: Patient, user) -> SessionRecord:
+    record = SessionRecord(patient_id=patient.id, practitioner_id=user.id,
+                           visit_on=clinic_today())
+    _prefill(record, user)
+    db.session.add(record)
+    return record
+
+
+def _zone():
+    from ..settings.services import clinic_zone
+    return clinic_zone()
+
+
+def active_flag_kinds(patient_id: int) -> set[str]:
+    return {f.kind for f in flag_services.active_for(patient_id)}
+
+
+def warnings_for(record: SessionRecord, form) -> list[rules.Warning]:
+    parsed = form.parsed_points()
+    stimulations = [form.stimulation.data] + [row.stimulation.data for _, row in parsed]
+    retention = [form.retention_minutes.data] + [row.retention_minutes.data for _, row in parsed]
+    return rules.safety_warnings(active_flag_kinds(record.patient_id),
+                                 [p.code for p, _ in parsed], stimulations, retention,
+                                 form.adjuncts.data or [])
+
+
+def check_version(record: SessionRecord, version: str | None) -> None:
+    if str(record.version) != str(version or ""):
+        raise Conflict(record)
+
+
+def apply(record: SessionRecord, form, user, warnings: list[rules.Warning]) -> None:
+    """Write a validated form into the record, its rows and its measurements."""
+    data = form.data
+    text = ("subjective", "objective", "assessment", "plan_notes", "style", "depth",
+            "response_sought", "stimulation", "manual_technique", "electro_pairs", "electro_hz",
+            "electro_waveform", "electro_intensity", "needle_type", "adjunct_notes",
+            "reeval_notes")
+    for name in text:
+        setattr(record, name, data[name] or "")
+    for name in ("pain_before", "pain_after", "retention_minutes", "electro_minutes"):
+        setattr(record, name, data[name])
+    record.needles_reconciled = bool(data["needles_reconciled"])
+    record.extra_insertions = data["extra_insertions"] or 0
+    record.response_obtained = {"yes": True, "no": False}.get(data["response_obtained"])
+    record.no_adverse_events = {"none": True, "some": False}.get(data["adverse"])
+    record.adjuncts = list(data["adjuncts"] or [])
+    record.points = [
+        SessionPoint(position=i, code=parsed.code, location=parsed.location if not parsed.code
+                     else "", side=row.side.data, depth=row.depth.data or "",
+                     stimulation=row.stimulation.data or "",
+                     retention_minutes=row.retention_minutes.data)
+        for i, (parsed, row) in enumerate(form.parsed_points())]
+    record.insertions = rules.insertions([p.side for p in record.points],
+                                         record.extra_insertions)
+    record.adverse_events = [] if record.no_adverse_events else [
+        AdverseEvent(kind=row["kind"], site=row["site"] or "", severity=row["severity"],
+                     serious=bool(row["serious"]), action=row["action"] or "",
+                     outcome=row["outcome"] or "", referral=bool(row["referral"]))
+        for row in data["adverse_events"] if row["kind"]]
+    confirmed = {c.rule for c in record.confirmations}
+    for warning in warnings:
+        if warning.rule not in confirmed:
+            record.confirmations.append(SafetyConfirmation(
+                rule=warning.rule, detail=warning.message, confirmed_by_id=user.id))
+    if record.is_reevaluation:
+        record.reeval_decision = data["reeval_decision"] or ""
+    record.draft = None
+    record.draft_saved_at = None
+    _write_measurements(record, data)
+
+
+def _write_measurements(record: SessionRecord, data: dict) -> None:
+    """Pain before and after (and the re-evaluation set) as measurement rows for this visit."""
+    db.session.flush()
+    for row in db.session.scalars(select(measurements.Measurement).where(
+            measurements.Measurement.session_id == record.id)):
+        db.session.delete(row)
+    if record.appointment_id:
+        when = as_utc(db.session.get(Appointment, record.appointment_id).starts_at)
+    else:  # a walk-in: midday on the visit date, clinic time
+        when = datetime.combine(record.visit_on, time(12, 0), tzinfo=_zone()).astimezone(UTC)
+
+    def add(instrument, value, frame="", items=None, source="session"):
+        measurements.add(record.patient_id, instrument, value, source=source, taken_at=when,
+                         time_frame=frame, items=items, session_id=record.id)
+
+    if record.pain_before is not None:
+        add("nrs", record.pain_before, "now")
+    if record.pain_after is not None:
+        add("nrs", record.pain_after, "after_needling")
+    if record.is_reevaluation:
+        src = "reevaluation"
+        if data.get("nrs_average_week") is not None:
+            add("nrs", data["nrs_average_week"], "average_week", source=src)
+        if data.get("nrs_worst_week") is not None:
+            add("nrs", data["nrs_worst_week"], "worst_week", source=src)
+        peg = [data.get("nrs_average_week"), data.get("peg_enjoyment"), data.get("peg_activity")]
+        if None not in peg:
+            add("peg3", instruments.peg_score(peg), items={
+                "pain": peg[0], "enjoyment": peg[1], "activity": peg[2]}, source=src)
+        for name, frame in (("sleep", "week"), ("med_days", "week"), ("pgic", "")):
+            if data.get(name) is not None:
+                add(name, data[name], frame, source=src)
+
+
+def reeval_values(record: SessionRecord) -> dict:
+    """The re-evaluation answers back from the measurement rows, to refill the form."""
+    rows = db.session.scalars(select(measurements.Measurement).where(
+        measurements.Measurement.session_id == record.id)).all()
+    values = {}
+    for m in rows:
+        if m.instrument == "nrs" and m.time_frame in ("average_week", "worst_week"):
+            values[f"nrs_{m.time_frame}"] = int(m.value)
+        elif m.instrument == "peg3" and m.items:
+            values["peg_enjoyment"] = m.items.get("enjoyment")
+            values["peg_activity"] = m.items.get("activity")
+        elif m.instrument in ("sleep", "med_days", "pgic"):
+            values[m.instrument] = int(m.value)
+    return values
+
+
+def sign(record: SessionRecord, user) -> None:
+    record.status = "signed"
+    record.signed_at = utcnow()
+    record.signed_by_id = user.id
+
+
+def snapshot(record: SessionRecord) -> dict:
+    """A comparable picture of the record, for amendments (old and new side by side)."""
+    values = {name: getattr(record, name) for name in COLUMNS}
+    values["points"] = [f"{p.code or p.location} {p.side}".strip() for p in record.points]
+    values["adverse_events"] = [f"{a.kind} ({a.severity})" for a in record.adverse_events]
+    return values
+
+
+def amend(record: SessionRecord, form, user, reason: str, warnings) -> Amendment | None:
+    """Apply a correction to a signed record, keeping what it said before."""
+    before = snapshot(record)
+    apply(record, form, user, warnings)
+    db.session.flush()
+    after = snapshot(record)
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if not changes:
+        return None
+    amendment = Amendment(reason=reason, changes=_jsonable(changes), amended_by_id=user.id)
+    record.amendments.append(amendment)
+    return amendment
+
+
+def _jsonable(changes: dict) -> dict:
+    return {k: [v if isinstance(v, str | int | float | bool | list | type(None)) else str(v)
+                for v in pair] for k, pair in changes.items()}
+
+
+def autosave(record: SessionRecord, raw: dict) -> None:
+    """Keep unsaved typing without touching the version, so the user's own save still fits."""
+    db.session.execute(update(SessionRecord).where(SessionRecord.id == record.id)
+                       .values(draft=raw, draft_saved_at=utcnow())
+                       .execution_options(synchronize_session=False))
+
+
+def unsigned_overdue(practitioner_id: int, hours: int = 24) -> list[SessionRecord]:
+    cutoff = utcnow() - timedelta(hours=hours)
+    return list(db.session.scalars(
+        select(SessionRecord).where(SessionRecord.practitioner_id == practitioner_id,
+                                    SessionRecord.status == "draft",
+                                    SessionRecord.created_at < cutoff)
+        .order_by(SessionRecord.visit_on).limit(20)))
+
+
+def timeline(patient_id: int):
+    """Newest first; the view paginates it."""
+    return (select(SessionRecord).where(SessionRecord.patient_id == patient_id)
+            .order_by(SessionRecord.visit_on.desc(), SessionRecord.id.desc()))
+
+
+def count_for(patient_id: int) -> int:
+    return db.session.execute(select(func.count()).select_from(SessionRecord).where(
+        SessionRecord.patient_id == patient_id)).scalar_one()

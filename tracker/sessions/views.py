@@ -1,0 +1,226 @@
+"""Session record pages: open from an appointment or as a walk-in, save, sign, amend."""
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
+
+from ..audit.trail import record as audit
+from ..clinical import acupoints, safety
+from ..extensions import db
+from ..flags import services as flag_services
+from ..patients.models import Patient
+from ..permissions import can, require
+from ..schedule.models import Appointment
+from . import rules, services
+from .forms import SessionForm
+from .models import DECISIONS, RESPONSES, STIMULATION, SessionRecord
+
+bp = Blueprint("sessions", __name__)
+BLANK_POINT_ROWS = 2
+
+
+class ActionForm(FlaskForm):
+    """An empty form: its CSRF token protects POST-only buttons."""
+
+
+@bp.app_template_global()
+def session_panel(patient: Patient) -> dict | None:
+    """The newest sessions on the patient page (clinicians only; reception never sees them)."""
+    if not can(current_user, "clinical.view"):
+        return None
+    page = db.paginate(services.timeline(patient.id), page=1, per_page=10, error_out=False)
+    return {"page": page, "form": ActionForm()}
+
+
+@bp.app_template_global()
+def unsigned_sessions() -> list[SessionRecord]:
+    if not can(current_user, "clinical.edit"):
+        return []
+    return services.unsigned_overdue(current_user.id)
+
+
+@bp.app_template_global()
+def appointment_session(appointment: Appointment) -> SessionRecord | None:
+    return services.for_appointment(appointment)
+
+
+@bp.route("/appointments/<int:appointment_id>/session", methods=["POST"])
+@require("clinical.edit")
+def open_for_appointment(appointment_id: int):
+    appointment = db.get_or_404(Appointment, appointment_id)
+    if not ActionForm().validate_on_submit() or appointment.status not in ("scheduled",
+                                                                           "attended"):
+        abort(400)
+    record = services.open_for_appointment(appointment, current_user)
+    db.session.commit()
+    return redirect(url_for(".edit", session_id=record.id))
+
+
+@bp.route("/patients/<int:patient_id>/sessions/new", methods=["POST"])
+@require("clinical.edit")
+def walk_in(patient_id: int):
+    patient = db.get_or_404(Patient, patient_id)
+    if not ActionForm().validate_on_submit() or patient.archived_at:
+        abort(400)
+    record = services.open_walk_in(patient, current_user)
+    db.session.commit()
+    return redirect(url_for(".edit", session_id=record.id))
+
+
+def _form_data(record: SessionRecord) -> dict:
+    """The record as form data (for a GET of the edit or amend page)."""
+    data = {name: getattr(record, name) for name in services.COLUMNS}
+    data["response_obtained"] = {True: "yes", False: "no"}.get(record.response_obtained, "")
+    data["adverse"] = {True: "none", False: "some"}.get(record.no_adverse_events)
+    data["points"] = [{"point": p.code or p.location, "side": p.side, "depth": p.depth,
+                       "stimulation": p.stimulation, "retention_minutes": p.retention_minutes}
+                      for p in record.points]
+    data["points"] += [{"side": "bilateral"}] * BLANK_POINT_ROWS
+    data["adverse_events"] = [
+        {"kind": a.kind, "site": a.site, "severity": a.severity, "serious": a.serious,
+         "action": a.action, "outcome": a.outcome, "referral": a.referral}
+        for a in record.adverse_events] or [{}]
+    data["version"] = record.version
+    return data | services.reeval_values(record)
+
+
+def _render(record, form, status=200, **extra):
+    flags = flag_services.active_for(record.patient_id)
+    parsed = [rules.parse_point(row.form.point.data) for row in form.points]
+    cautions = rules.point_notes([p.code for p in parsed if p.code])
+    row_notes = {i: f"{p.code}: {cautions[p.code]}" for i, p in enumerate(parsed)
+                 if p.code in cautions}
+    count = rules.insertions([row.form.side.data for row, p in zip(form.points, parsed,
+                                                                  strict=True)
+                              if p.code or p.location], form.extra_insertions.data or 0)
+    return render_template(
+        "sessions/form.html", record=record, form=form, flags=flags,
+        points=acupoints.points(), row_notes=row_notes, insertions=count,
+        amending=extra.pop("amending", False), **extra), status
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@require("clinical.edit")
+def edit(session_id: int):
+    record = db.get_or_404(SessionRecord, session_id)
+    if record.signed:
+        return redirect(url_for(".view", session_id=record.id))
+    if request.method == "GET":
+        restored = bool(record.draft)
+        form = (SessionForm(formdata=MultiDict(
+            [(k, v) for k, values in record.draft.items() for v in values]))
+            if restored else SessionForm(formdata=None, data=_form_data(record)))
+        if restored:
+            form.version.data = record.version
+        return _render(record, form, restored=record.draft_saved_at if restored else None)
+    return _save(record, SessionForm())
+
+
+def _save(record: SessionRecord, form: SessionForm, reason: str | None = None):
+    action = request.form.get("action", "save")
+    amending = reason is not None
+    if action == "add_points":
+        for _ in range(3):
+            form.points.append_entry()
+        for field in form:
+            field.errors = []
+        return _render(record, form, amending=amending, reason=reason)
+    if not form.validate_on_submit():
+        return _render(record, form, 400, amending=amending, reason=reason)
+    try:
+        services.check_version(record, form.version.data)
+    except services.Conflict:
+        return _conflict(record, form, amending, reason)
+    warnings = services.warnings_for(record, form)
+    confirmed = set(form.confirm.data or []) | {c.rule for c in record.confirmations}
+    pending = [w for w in warnings if w.rule not in confirmed]
+    signing = action == "sign" and not amending
+    complete = not signing or form.validate_for_signing(record.is_reevaluation)
+    if amending and not reason.strip():
+        return _render(record, form, 400, amending=True, reason=reason,
+                       reason_error="Say why the signed record is being corrected.")
+    if pending or not complete:
+        return _render(record, form, 400, pending=pending, amending=amending, reason=reason)
+    if amending:
+        amendment = services.amend(record, form, current_user, reason.strip(), warnings)
+    else:
+        services.apply(record, form, current_user, warnings)
+        if signing:
+            services.sign(record, current_user)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        record = db.session.get(SessionRecord, record.id)
+        return _conflict(record, form, amending, reason)
+    if amending:
+        flash("Amendment recorded." if amendment else "Nothing changed.", "success")
+        return redirect(url_for(".view", session_id=record.id))
+    if signing:
+        flash(f"Session for {record.patient.full_name} signed and locked.", "success")
+        return redirect(request.args.get("next") or url_for("main.dashboard"))
+    flash("Saved. Sign the record when it is complete.", "success")
+    return redirect(url_for(".edit", session_id=record.id))
+
+
+def _conflict(record, form, amending, reason):
+    """Keep the user's typing, show what the other person saved, and let them save again."""
+    form.version.data = record.version
+    return _render(record, form, 409, conflict=services.snapshot(record), amending=amending,
+                   reason=reason)
+
+
+@bp.route("/sessions/<int:session_id>/autosave", methods=["POST"])
+@require("clinical.edit")
+def autosave(session_id: int):
+    record = db.get_or_404(SessionRecord, session_id)
+    if record.signed:
+        return jsonify(saved=False, reason="signed"), 409
+    raw = {k: v for k, v in request.form.to_dict(flat=False).items()
+           if k not in ("csrf_token", "action")}
+    services.autosave(record, raw)
+    db.session.commit()
+    return jsonify(saved=True)
+
+
+@bp.route("/sessions/<int:session_id>")
+@require("clinical.view")
+def view(session_id: int):
+    record = db.get_or_404(SessionRecord, session_id)
+    audit("view", "SessionRecord", record.id, patient_id=record.patient_id)
+    db.session.commit()
+    return render_template(
+        "sessions/view.html", record=record, points=acupoints.points(),
+        reeval=services.reeval_values(record), adverse_labels=dict(safety.ADVERSE_EVENTS),
+        stimulation=STIMULATION, responses=RESPONSES, decisions=DECISIONS,
+        flags=flag_services.active_for(record.patient_id))
+
+
+@bp.route("/sessions/<int:session_id>/amend", methods=["GET", "POST"])
+@require("clinical.edit")
+def amend(session_id: int):
+    record = db.get_or_404(SessionRecord, session_id)
+    if not record.signed:
+        return redirect(url_for(".edit", session_id=record.id))
+    if request.method == "GET":
+        form = SessionForm(formdata=None, data=_form_data(record))
+        return _render(record, form, amending=True, reason="")
+    return _save(record, SessionForm(), reason=request.form.get("reason", "")[:2000])
+
+
+@bp.route("/patients/<int:patient_id>/sessions")
+@require("clinical.view")
+def timeline(patient_id: int):
+    patient = db.get_or_404(Patient, patient_id)
+    page = db.paginate(services.timeline(patient.id), per_page=20, max_per_page=100)
+    return render_template("sessions/timeline.html", patient=patient, page=page)
