@@ -157,10 +157,10 @@ def apply(record: SessionRecord, form, user, warnings: list[rules.Warning]) -> N
         record.reeval_decision = data["reeval_decision"] or ""
     record.draft = None
     record.draft_saved_at = None
-    _write_measurements(record, data)
+    write_measurements(record, data)
 
 
-def _write_measurements(record: SessionRecord, data: dict) -> None:
+def write_measurements(record: SessionRecord, data: dict) -> None:
     """Pain before and after (and the re-evaluation set) as measurement rows for this visit."""
     db.session.flush()
     for row in db.session.scalars(select(measurements.Measurement).where(
