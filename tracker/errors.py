@@ -34,4 +34,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(500)
     def _server_error(e):
         db.session.rollback()
-        return render(500)
+        try:
+            return render(500)
+        except Exception:  # the layout itself failed: still answer in plain words
+            app.logger.exception("error page failed")
+            title, hint = MESSAGES[500]
+            return (f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{hint}</p>", 500,
+                    {"Content-Type": "text/html; charset=utf-8"})
