@@ -12,6 +12,7 @@ from tracker.extensions import db
 from tracker.patients.services import save
 from tracker.schedule import services as schedule
 from tracker.schedule.models import Appointment
+from tracker.timeutil import as_utc
 
 pytestmark = pytest.mark.browser
 
@@ -173,10 +174,10 @@ def test_plan_to_schedule_journey(live_server, page_factory, monkeypatch):
         after = {a.id: (a.starts_at, a.status) for a in db.session.query(Appointment)
                  .filter(Appointment.patient_id == pid)}
         held = {i: v for i, v in before.items()
-                if v[1] != "scheduled" or v[0].replace(tzinfo=UTC) < clock["now"]}
+                if v[1] != "scheduled" or as_utc(v[0]) < clock["now"]}
         assert all(after[i] == v for i, v in held.items())  # the past never changes
         new = [v for v in after.values()
-               if v[1] == "scheduled" and v[0].replace(tzinfo=UTC) > clock["now"]]
+               if v[1] == "scheduled" and as_utc(v[0]) > clock["now"]]
         assert len(new) == 7
         assert {schedule.recurrence.local(s, schedule.zone()).strftime("%a %H:%M")
                 for s, _ in new} == {"Tue 09:30"}
