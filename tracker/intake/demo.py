@@ -78,7 +78,9 @@ def seed_demo(rng: random.Random, patients, practitioners, settings) -> None:
             continue  # no link yet
         invitation, _ = services.create_invitation(patient, rng.choice(practitioners), 14)
         intake = invitation.intake
-        draft = _draft(patient, rng, STORIES[i % len(STORIES)], red_flag=(i == 12))
+        red_flag = i == 11  # a back-pain patient with red flags, waiting for review
+        story = STORIES[0] if red_flag else STORIES[i % len(STORIES)]
+        draft = _draft(patient, rng, story, red_flag=red_flag)
         if i % 10 == 6:  # half-finished: stopped after the pain questions
             intake.draft = {"about": draft["about"], "pain": draft["pain"], "_reached": 2}
             intake.current_step = "sleep"
@@ -89,5 +91,5 @@ def seed_demo(rng: random.Random, patients, practitioners, settings) -> None:
             raise ValueError(f"demo intake invalid at {bad.meta_code}: {bad.errors}")
         sent = utcnow() - timedelta(days=rng.randint(1, 60), hours=rng.randint(0, 8))
         services.submit(intake, data, settings.consent_text, settings.consent_version, now=sent)
-        if i % 10 < 4 and i != 12:  # the red-flag one waits for review
+        if i % 2 == 0:  # patients already in treatment (the plans demo) were reviewed
             services.mark_reviewed(intake, rng.choice(practitioners))
