@@ -70,6 +70,8 @@ BLUEPRINTS = (
     "tracker.intake.views",
     "tracker.intake.public_views",
     "tracker.sessions.views",
+    "tracker.reports.views",
+    "tracker.exports.views",
 )
 
 

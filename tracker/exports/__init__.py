@@ -1,0 +1,1 @@
+"""Exports: CSV, FHIR R4 and database backups."""

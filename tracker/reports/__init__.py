@@ -1,0 +1,1 @@
+"""Treatment summaries, charts and the clinic outcomes dashboard."""

@@ -1,0 +1,209 @@
+"""Gathering a treatment summary: one plan, or one patient over a date range.
+
+A handful of queries feed plain data to the outcome engine (clinical.outcomes); the templates only
+lay it out, so the HTML page and the PDF always show the same figures."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from ..accounts.models import User
+from ..clinical import outcomes as engine
+from ..clinical import tcm
+from ..clinical.safety import ADVERSE_EVENTS
+from ..extensions import db
+from ..measurements.models import Measurement
+from ..patients.models import Patient
+from ..plans.models import MEASURE_SOURCES, TreatmentPlan
+from ..schedule.models import CANCELLED, Appointment
+from ..sessions.models import AdverseEvent, SessionRecord
+from ..settings.services import get_settings
+from ..timeutil import as_utc, utcnow
+
+VERSIONS = {"clinical": "Clinical letter (physician or insurer)",
+            "patient": "Plain-language summary (for the patient)"}
+AE_LABELS = dict(ADVERSE_EVENTS)
+
+
+class ScopeError(ValueError):
+    """The request names a plan of another patient, or an impossible date range."""
+
+
+@dataclass
+class Attendance:
+    planned: int
+    attended: int
+    cancelled: int
+    late_cancel: int
+    no_show: int
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return engine.rate(self.attended, self.attended + self.no_show + self.late_cancel)
+
+
+@dataclass
+class Summary:
+    patient: Patient
+    plan: TreatmentPlan | None
+    start: date
+    end: date
+    version: str
+    clinic: object
+    practitioner: User | None
+    outcomes: list[engine.Outcome]
+    sessions: list[engine.SessionPain]
+    immediate: engine.ImmediateEffect
+    attendance: Attendance
+    adverse_events: list[AdverseEvent]
+    ae_per_100: float | None
+    baseline_now: float | None
+    target: float | None
+    pgic: engine.Outcome | None
+    generated_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def headline(self) -> engine.Outcome | None:
+        """The pain outcome the summary leads with: NRS now (asked at every visit), else any NRS,
+        else PEG."""
+        pain = [o for o in self.outcomes if o.instrument in engine.THRESHOLD_INSTRUMENTS
+                and o.change is not None]
+        pain.sort(key=lambda o: (o.instrument != "nrs", o.time_frame != "now"))
+        return pain[0] if pain else None
+
+    @property
+    def patterns(self) -> list[str]:
+        return tcm.pattern_labels(self.plan.patterns if self.plan else [])
+
+    @property
+    def title(self) -> str:
+        if self.plan:
+            return f"Treatment summary: {self.plan.conditions or 'treatment plan'}"
+        return f"Treatment summary {self.start:%d %b %Y} to {self.end:%d %b %Y}"
+
+    @property
+    def filename(self) -> str:
+        name = "".join(c if c.isalnum() else "-" for c in self.patient.family_name.lower())
+        return f"summary-{name}-{self.end:%Y%m%d}-{self.version}.pdf"
+
+    def ae_label(self, kind: str) -> str:
+        return AE_LABELS.get(kind, kind)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0))
+
+
+def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | None = None,
+          end: date | None = None, version: str = "clinical",
+          practitioner: User | None = None) -> Summary:
+    """Everything one summary shows. A plan sets the scope; otherwise the date range does."""
+    if version not in VERSIONS:
+        raise ScopeError("unknown version")
+    if plan is not None and plan.patient_id != patient.id:
+        raise ScopeError("plan of another patient")
+    session_stmt = (select(SessionRecord).where(SessionRecord.patient_id == patient.id)
+                    .options(selectinload(SessionRecord.adverse_events))
+                    .order_by(SessionRecord.visit_on, SessionRecord.number, SessionRecord.id))
+    if plan is not None:
+        records = list(db.session.scalars(session_stmt.where(SessionRecord.plan_id == plan.id)))
+        start = start or (records[0].visit_on if records else plan.start_on)
+        end = end or (records[-1].visit_on if records and plan.status in (
+            "completed", "discontinued") else date.today())
+    else:
+        end = end or date.today()
+        start = start or end - timedelta(days=365)
+        if start > end:
+            raise ScopeError("the range ends before it starts")
+        records = list(db.session.scalars(session_stmt.where(
+            SessionRecord.visit_on >= start, SessionRecord.visit_on <= end)))
+    session_ids = [r.id for r in records]
+    window_end = _midnight(end + timedelta(days=1))
+    rows = _measurements(patient.id, session_ids, _midnight(start), window_end, plan is not None)
+    by_session = {r.id: r for r in records}
+    readings = [engine.Reading(m.instrument, m.time_frame, m.value, as_utc(m.taken_at), m.source,
+                               by_session[m.session_id].number if m.session_id in by_session
+                               else None, m.session_id) for m in rows]
+    # Baseline: the intake (or the last one) before the first session of the scope.
+    first_session = min((r.taken_at for r in readings if r.session_id in by_session),
+                        default=None)
+    cut = first_session or window_end.replace(tzinfo=UTC)
+    found = engine.outcomes(readings, cut)
+    pain = _session_pain(records, rows)
+    aes = [ae for r in records for ae in r.adverse_events]
+    now_outcome = next((o for o in found if (o.instrument, o.time_frame) == ("nrs", "now")), None)
+    return Summary(
+        patient=patient, plan=plan, start=start, end=end, version=version, clinic=get_settings(),
+        practitioner=(plan.practitioner if plan else None) or patient.primary_practitioner
+        or practitioner,
+        outcomes=[o for o in found if o.instrument != "pgic"], sessions=pain,
+        immediate=engine.immediate_effects(pain),
+        attendance=_attendance(patient.id, plan, start, end),
+        adverse_events=aes, ae_per_100=engine.per_100(len(aes), len(records)),
+        baseline_now=now_outcome.baseline.value if now_outcome and now_outcome.baseline else None,
+        target=_nrs_target(plan), pgic=next((o for o in found if o.instrument == "pgic"), None))
+
+
+def _measurements(patient_id: int, session_ids: list[int], start: datetime, end: datetime,
+                  by_plan: bool) -> list[Measurement]:
+    """Intake rows up to the end (the engine picks the baseline), the scope's session rows, and
+    re-evaluation or staff-entered rows inside the window."""
+    in_window = (Measurement.taken_at >= start) & (Measurement.taken_at < end)
+    clauses = [(Measurement.source == "intake") & (Measurement.taken_at < end)]
+    if session_ids:
+        clauses.append(Measurement.session_id.in_(session_ids))
+    clauses.append(Measurement.session_id.is_(None) & (Measurement.source != "intake")
+                   & in_window)
+    if not by_plan:
+        clauses.append(Measurement.session_id.is_not(None) & in_window)
+    return list(db.session.scalars(
+        select(Measurement).where(Measurement.patient_id == patient_id, or_(*clauses))
+        .order_by(Measurement.taken_at, Measurement.id)))
+
+
+def _session_pain(records: list[SessionRecord],
+                  rows: list[Measurement]) -> list[engine.SessionPain]:
+    """Before and after needling per session, from the measurement rows, falling back to the
+    record's own columns where a row is missing."""
+    values: dict[tuple[int, str], float] = {}
+    for m in rows:
+        if m.session_id and m.instrument == "nrs" and m.time_frame in ("now", "after_needling"):
+            values[(m.session_id, m.time_frame)] = m.value
+    return [engine.SessionPain(
+        r.number, r.visit_on,
+        values.get((r.id, "now"), r.pain_before),
+        values.get((r.id, "after_needling"), r.pain_after), r.is_reevaluation) for r in records]
+
+
+def _attendance(patient_id: int, plan: TreatmentPlan | None, start: date,
+                end: date) -> Attendance:
+    stmt = select(Appointment.status).where(Appointment.patient_id == patient_id)
+    if plan is not None:
+        stmt = stmt.where(Appointment.plan_id == plan.id)
+    else:
+        stmt = stmt.where(Appointment.starts_at >= _midnight(start),
+                          Appointment.starts_at < _midnight(end + timedelta(days=1)))
+    counts = Counter(db.session.scalars(stmt))
+    booked = counts["scheduled"] + counts["attended"]
+    planned = (plan.sessions_planned if plan and plan.sessions_planned else None) or booked
+    return Attendance(planned=planned, attended=counts["attended"],
+                      cancelled=sum(counts[s] for s in CANCELLED if s != "late_cancel"),
+                      late_cancel=counts["late_cancel"], no_show=counts["no_show"])
+
+
+def _nrs_target(plan: TreatmentPlan | None) -> float | None:
+    """The plan's first pain goal, drawn on the chart as the target line."""
+    for goal in plan.goals if plan else []:
+        if goal.target is not None and MEASURE_SOURCES.get(goal.measure, ("",))[0] == "nrs":
+            return goal.target
+    return None
+
+
+def plans_of(patient_id: int) -> list[TreatmentPlan]:
+    return list(db.session.scalars(select(TreatmentPlan).where(
+        TreatmentPlan.patient_id == patient_id, TreatmentPlan.status != "draft")
+        .order_by(TreatmentPlan.start_on.desc())))

@@ -1,0 +1,92 @@
+"""Treatment summaries (page and PDF) and the clinic outcomes dashboard: parse, call, render."""
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+
+from ..audit.trail import record
+from ..clinical import outcomes as engine
+from ..extensions import db
+from ..patients.models import Patient
+from ..permissions import can, require
+from ..plans.models import TreatmentPlan
+from . import chart, dashboard, pdf, summary
+from .forms import DashboardForm, SummaryForm
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@bp.app_context_processor
+def report_helpers():
+    return {"reports_panel": panel}
+
+
+def panel(patient: Patient) -> dict:
+    """The patient page's summary links: plans for those who may print, nothing otherwise."""
+    if not can(current_user, "summary.print"):
+        return {"plans": []}
+    return {"plans": summary.plans_of(patient.id), "form": SummaryForm(formdata=None)}
+
+
+def _summary_for(patient_id: int) -> summary.Summary:
+    patient = db.get_or_404(Patient, patient_id)
+    form = SummaryForm(request.args)
+    if not form.validate():
+        abort(400)
+    plan = db.get_or_404(TreatmentPlan, form.plan.data) if form.plan.data else None
+    try:
+        return summary.build(patient, plan, form.start.data, form.end.data, form.version.data,
+                             current_user)
+    except summary.ScopeError:
+        abort(404)
+
+
+def _audit(action: str, s: summary.Summary) -> None:
+    record(action, "Patient", s.patient.id, s.patient.id,
+           {"plan_id": s.plan.id if s.plan else None, "from": s.start.isoformat(),
+            "to": s.end.isoformat(), "version": s.version})
+    db.session.commit()
+
+
+@bp.route("/patients/<int:patient_id>/summary")
+@require("summary.print")
+def summary_page(patient_id: int):
+    s = _summary_for(patient_id)
+    # The page exists to be printed; opening it is the print event we can see.
+    _audit("summary_print", s)
+    query = {k: v for k, v in request.args.items() if k in SummaryForm.FIELDS}
+    other = "patient" if s.version == "clinical" else "clinical"
+    return render_template("reports/summary.html", s=s, chart=_chart(s), query=query,
+                           other_query=query | {"version": other})
+
+
+@bp.route("/patients/<int:patient_id>/summary.pdf")
+@require("summary.print")
+def summary_pdf(patient_id: int):
+    s = _summary_for(patient_id)
+    body = pdf.render(render_template("reports/summary_pdf.html", s=s, chart=_chart(s), pdf=True))
+    _audit("summary_pdf_download", s)
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{s.filename}"'})
+
+
+def _chart(s: summary.Summary):
+    return chart.pain_chart(s.sessions, s.baseline_now, s.target)
+
+
+@bp.route("/outcomes")
+@require("outcomes.view")
+def outcomes():
+    form = DashboardForm(request.args)
+    form.practitioner.choices = [("", "Everyone")] + [
+        (str(u.id), u.display_name) for u in dashboard.practitioners()]
+    if request.args and not form.validate():
+        return render_template("reports/dashboard.html", form=form, d=None,
+                               conditions=dashboard.conditions()), 400
+    d = dashboard.compute(form.start.data, form.end.data, form.condition.data or "",
+                          int(form.practitioner.data) if form.practitioner.data else None)
+    return render_template("reports/dashboard.html", form=form, d=d,
+                           conditions=dashboard.conditions(), chart=dashboard.chart(d))
+
+
+bp.add_app_template_filter(engine.percent_text, "pct")
+bp.add_app_template_filter(engine.number_text, "num")
+bp.add_app_template_filter(engine.signed_text, "signed")
