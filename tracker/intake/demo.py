@@ -91,5 +91,9 @@ def seed_demo(rng: random.Random, patients, practitioners, settings) -> None:
             raise ValueError(f"demo intake invalid at {bad.meta_code}: {bad.errors}")
         sent = utcnow() - timedelta(days=rng.randint(1, 60), hours=rng.randint(0, 8))
         services.submit(intake, data, settings.consent_text, settings.consent_version, now=sent)
+        # The link was sent a few days before the patient filled it in.
+        invitation.created_at = intake.created_at = sent - timedelta(days=rng.randint(1, 4))
+        invitation.expires_at = invitation.created_at + timedelta(days=14)
         if i % 2 == 0:  # patients already in treatment (the plans demo) were reviewed
             services.mark_reviewed(intake, rng.choice(practitioners))
+            intake.reviewed_at = sent + timedelta(hours=rng.randint(2, 30))

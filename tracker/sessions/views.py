@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from ..audit.trail import record as audit
-from ..clinical import acupoints, safety
+from ..clinical import acupoints, safety, tcm
 from ..extensions import db
 from ..flags import services as flag_services
 from ..patients.models import Patient
@@ -203,6 +203,7 @@ def view(session_id: int):
         "sessions/view.html", record=record, points=acupoints.points(),
         reeval=services.reeval_values(record), adverse_labels=dict(safety.ADVERSE_EVENTS),
         stimulation=STIMULATION, responses=RESPONSES, decisions=DECISIONS,
+        modalities=tcm.MODALITIES,
         flags=flag_services.active_for(record.patient_id))
 
 
