@@ -422,3 +422,13 @@ def test_week_views_survive_extreme_dates(app, client, auth, start):
     auth.login("admin")
     for url in (f"/schedule/week?start={start}", f"/schedule/clinic?start={start}"):
         assert client.get(url).status_code == 200, url
+
+
+def test_undoing_a_cancellation_never_double_books(ctx, clock):
+    practitioner, ana, ben = people()
+    start = recurrence.to_utc(date(2026, 10, 27), time(9, 30), LONDON)
+    first = sched.book(ana.id, practitioner.id, start, 45)
+    sched.act(first, "cancelled_patient", "Ill")
+    assert sched.action_problem(first, "scheduled", "") == ""
+    sched.book(ben.id, practitioner.id, start, 45)  # the slot is given away
+    assert "now taken (Ben Okoro)" in sched.action_problem(first, "scheduled", "")

@@ -316,6 +316,13 @@ def action_problem(appt: Appointment, action: str, reason: str) -> str:
         return "Give a reason for the cancellation."
     if action == "scheduled" and appt.status == "scheduled":
         return "The appointment is already scheduled."
+    if action == "scheduled" and appt.status in CANCELLED:
+        # Its time may have been given away since: restoring must not double-book silently.
+        taken = busy(appt.practitioner_id, appt.patient_id, appt.start_utc, appt.end_utc,
+                     {appt.id})
+        if taken:
+            return (f"That time is now taken ({taken[0].patient.full_name}). Book a new "
+                    f"appointment instead.")
     return ""
 
 

@@ -148,9 +148,9 @@ def action(appointment_id: int):
         return _appointment_page(appt, form, 400)
     problem = services.action_problem(appt, form.action.data, form.reason.data or "")
     if problem:
-        form.reason.errors = [problem] if "reason" in problem else []
-        if not form.reason.errors:
-            form.action.errors = [problem]
+        missing_reason = form.action.data in services.NEEDS_REASON and not (
+            form.reason.data or "").strip()
+        (form.reason if missing_reason else form.action).errors = [problem]
         return _appointment_page(appt, form, 400)
     services.act(appt, form.action.data, form.reason.data or "")
     db.session.commit()
