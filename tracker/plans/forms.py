@@ -12,7 +12,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -26,10 +25,9 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..clinical import acupoints, tcm
-from ..forms import choices, strip
+from ..forms import MultiCheckboxField, choices, strip
 from .models import MEASURES, WEEKDAYS
 
 S = [strip]
@@ -37,14 +35,7 @@ ICD10_RE = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
 NOT_RECORDED = [("", "Not recorded")]
 
 
-class MultiCheckboxField(SelectMultipleField):
-    """A group of checkboxes; `_macros.field` renders it as a fieldset."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def not_in_future(form, field) -> None:
+def assessed_on_check(form, field) -> None:
     if field.data and field.data > date.today() + timedelta(days=1):
         raise ValidationError("The assessment date cannot be in the future.")
     if field.data and field.data.year < 1900:
@@ -66,7 +57,7 @@ def icd10_check(form, field) -> None:
 
 class AssessmentForm(FlaskForm):
     assessed_on = DateField("Date of assessment", validators=[
-        InputRequired("Enter the date of the assessment."), not_in_future])
+        InputRequired("Enter the date of the assessment."), assessed_on_check])
     western_diagnosis = TextAreaField("Western diagnosis", filters=S,
                                       validators=[Length(max=2000)])
     icd10 = StringField("ICD-10 code", filters=S, validators=[Length(max=10), icd10_check],
