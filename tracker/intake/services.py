@@ -189,8 +189,9 @@ def _store_flags(intake: Intake, data: dict[str, dict]) -> None:
         if answers[f"safety_{item.code}"] in ("yes", "unsure"):
             how = "Yes" if answers[f"safety_{item.code}"] == "yes" else "Not sure"
             detail = answers[f"safety_{item.code}_detail"]
-            raised.append((item.flag, f"{how}: {item.question}" + (f" — {detail}" if detail
-                                                                     else "")))
+            # The flag's label names the risk; the detail is the patient's own answer.
+            raised.append((item.flag, f"Patient answered “{how.lower()}”" + (
+                f": {detail}" if detail else "")))
     if answers.get("_asks_red_flags"):
         for flag in safety.red_flags_raised({f.code: answers[f"red_{f.code}"]
                                              for f in safety.RED_FLAGS}):
