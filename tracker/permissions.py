@@ -37,5 +37,6 @@ def require(permission: str):
             if not can(current_user, permission):
                 abort(403)
             return view(*args, **kwargs)
+        wrapped.required_permission = permission  # read by the security tests' role matrix
         return wrapped
     return decorator

@@ -1,0 +1,99 @@
+"""Every endpoint against every role: the server, not the menu, decides who may do what.
+
+Each staff view declares its permission with @require; this walks the URL map with real ids
+(a patient with an intake, flags, a plan, an appointment and a session) and checks that a role
+without the permission gets 403 on GET and POST, and a role with it is let through."""
+import re
+from datetime import date
+
+import pytest
+
+from tests.conftest import Client
+from tests.intake_helpers import fill, link_token
+from tracker.extensions import db
+from tracker.patients import services as patient_services
+from tracker.permissions import ROLE_PERMISSIONS
+from tracker.plans.models import TreatmentPlan
+from tracker.schedule.models import Appointment
+from tracker.sessions.models import SessionRecord
+from tracker.timeutil import utcnow
+
+PUBLIC = {"static", "auth.login", "auth.setup", "main.healthz"}
+PUBLIC_PREFIXES = ("intake_public.",)
+# Logged-in pages every role may use (no permission beyond being signed in).
+ANY_STAFF = {"auth.logout"}
+
+
+@pytest.fixture
+def ids(app, client, auth):
+    """One of every record, so URLs carry ids that exist."""
+    user_id = auth.login("admin")
+    with app.app_context():
+        patient = patient_services.save(None, {
+            "given_name": "Robin", "family_name": "Haddad", "date_of_birth": date(1970, 1, 1)})
+        db.session.commit()
+        patient_id = patient.id
+    token = link_token(client, patient_id)
+    fill(client, token)
+    with app.app_context():
+        plan = TreatmentPlan(patient_id=patient_id, practitioner_id=user_id, status="active",
+                             start_on=date.today(), sessions_planned=6)
+        db.session.add(plan)
+        db.session.flush()
+        appointment = Appointment(patient_id=patient_id, practitioner_id=user_id,
+                                  plan_id=plan.id, starts_at=utcnow(), number=1)
+        db.session.add(appointment)
+        db.session.flush()
+        db.session.add(SessionRecord(patient_id=patient_id, practitioner_id=user_id,
+                                     appointment_id=appointment.id, visit_on=date.today(),
+                                     pain_before=5))
+        db.session.commit()
+    auth.logout()
+    return {"token": token}
+
+
+def urls(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC or rule.endpoint.startswith(PUBLIC_PREFIXES):
+            continue
+        url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", "1", rule.rule)
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            yield rule.endpoint, method, url
+
+
+def test_every_staff_endpoint_declares_a_permission(app):
+    missing = [e for e, _, _ in urls(app) if e not in ANY_STAFF and not getattr(
+        app.view_functions[e], "required_permission", None)]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("role", ["admin", "practitioner", "reception"])
+def test_role_matrix_over_every_endpoint(app, client, auth, ids, role):
+    auth.login(role, email=f"matrix-{role}@example.org")
+    granted = ROLE_PERMISSIONS[role]
+    checked = 0
+    for endpoint, method, url in urls(app):
+        if endpoint in ANY_STAFF:
+            continue
+        needed = app.view_functions[endpoint].required_permission
+        response = client.open(url, method=method, data={})
+        assert response.status_code < 500, (endpoint, method, response.status_code)
+        if needed in granted:
+            assert response.status_code != 403, (role, endpoint, method)
+        else:
+            assert response.status_code == 403, (role, endpoint, method, response.status_code)
+        checked += 1
+    assert checked > 40
+
+
+def test_an_intake_link_reaches_only_its_own_form(app, ids):
+    holder = app.test_client()
+    holder.__class__ = Client
+    assert holder.get(f"/i/{ids['token']}", follow_redirects=True).status_code == 200
+    for url in ("/", "/patients/", "/patients/1", "/intakes/", "/intakes/1", "/sessions/1",
+                "/audit/"):
+        response = holder.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], url
+    # Changing the token does not reach another record, and reveals nothing.
+    other = ids["token"][:-1] + ("A" if ids["token"][-1] != "A" else "B")
+    assert holder.get(f"/i/{other}").status_code == 404
