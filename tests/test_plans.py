@@ -278,3 +278,18 @@ def test_plan_dates_far_from_today_are_refused(app, client, auth, changes, messa
     login(auth)
     response = client.post(f"/plans/patients/{make_patient(app)}/new", data=plan_data(**changes))
     assert response.status_code == 400 and message in text(response)
+
+
+def test_changing_the_practitioner_of_an_active_plan_asks_to_regenerate(app, client, auth):
+    login(auth)
+    pid = make_patient(app)
+    plan_id = create_plan(client, pid)
+    client.post(f"/plans/{plan_id}/schedule", data={})
+    from tests.conftest import make_user
+    other = make_user(app, "practitioner", "tomas@example.org", display_name="Tomás Herrera")
+    response = client.post(f"/plans/{plan_id}/edit", data=plan_data(practitioner_id=str(other)))
+    assert response.headers["Location"].endswith(f"/plans/{plan_id}/schedule")
+    client.post(f"/plans/{plan_id}/schedule", data={})
+    with app.app_context():
+        owners = {a.practitioner_id for a in db.session.execute(select(Appointment)).scalars()}
+    assert owners == {other}

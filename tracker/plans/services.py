@@ -28,7 +28,7 @@ PLAN_FIELDS = ("assessment_id", "conditions", "patterns", "style", "variation", 
                "sessions_planned", "end_on", "reeval_every")
 # Changing any of these on an active plan means the future appointments must be regenerated.
 SCHEDULE_FIELDS = ("weekdays", "interval_weeks", "start_time", "minutes", "start_on",
-                   "sessions_planned", "end_on")
+                   "sessions_planned", "end_on", "practitioner_id")
 TRANSITIONS = {
     "draft": {"discontinued"},
     "active": {"on_hold", "completed", "discontinued"},

@@ -176,6 +176,9 @@ def schedule_plan(plan_id: int):
         abort(409)
     slots, replace = schedule.preview(item)
     form = confirm_form(slots)
+    tz = schedule.zone()
+    # Closure days the rule stepped over, between the first and the last proposed session.
+    span = [s.start.astimezone(tz).date() for s in (slots[0], slots[-1])] if slots else []
     if form.validate_on_submit():
         choices = {int(name.split("_")[1]): f.data for name, f in form._fields.items()
                    if name.startswith("choice_")}
@@ -186,9 +189,8 @@ def schedule_plan(plan_id: int):
         flash(f"Plan active: {len(created)} appointments booked.", "success")
         return redirect(url_for(".plan", plan_id=item.id))
     return render_template("plans/schedule_preview.html", plan=item, patient=item.patient,
-                           slots=slots, replace=replace, form=form, tz=schedule.zone(),
-                           closed=schedule.closures(
-                               item.start_on, item.start_on + timedelta(days=3 * 366))
+                           slots=slots, replace=replace, form=form, tz=tz,
+                           closed=schedule.closures(*span) if slots else {}
                            ), 400 if form.errors else 200
 
 
