@@ -10,6 +10,7 @@ from .extensions import db
 from .intake import demo as intake_demo
 from .patients import services as patient_services
 from .plans import demo as plans_demo
+from .reports import demo as reports_demo
 from .sessions import demo as sessions_demo
 from .settings.services import get_settings
 
@@ -70,6 +71,7 @@ def seed(patients: int = 30, password: str = DEMO_PASSWORD, rng_seed: int = 7) -
     intake_demo.seed_demo(rng, registered, clinicians, settings)
     plans_demo.seed_demo(rng, None, clinicians)
     sessions_demo.seed_demo(rng)
+    reports_demo.seed_demo(clinicians[1])  # after sessions: its visits are already filled
     db.session.commit()
     return (f"Seeded {len(staff)} staff and {patients} patients. Log in as {STAFF[0][0]} "
             f"(admin), {STAFF[1][0]} (practitioner) or {STAFF[4][0]} (reception) with the "

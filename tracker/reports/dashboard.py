@@ -80,7 +80,7 @@ def practitioners() -> list[User]:
 def conditions() -> list[str]:
     """Distinct plan conditions, offered as suggestions for the filter."""
     return list(db.session.scalars(
-        select(distinct(TreatmentPlan.conditions)).where(TreatmentPlan.conditions != "")
+        select(TreatmentPlan.conditions).distinct().where(TreatmentPlan.conditions != "")
         .order_by(TreatmentPlan.conditions).limit(200)))
 
 

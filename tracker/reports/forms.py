@@ -29,4 +29,4 @@ class DashboardForm(_GetForm):
     start = DateField("Plans starting from", validators=[Optional()])
     end = DateField("to", validators=[Optional(), _ordered])
     condition = StringField("Condition contains", filters=[strip], validators=[Optional()])
-    practitioner = SelectField("Practitioner", coerce=str, validate_choice=True)
+    practitioner = SelectField("Practitioner", coerce=str, default="")

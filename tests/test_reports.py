@@ -1,0 +1,229 @@
+"""Treatment summary (page, PDF, chart) and the clinic outcomes dashboard."""
+import io
+import re
+from statistics import median
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from tests.conftest import make_user
+from tracker.audit.models import AuditEntry
+from tracker.clinical import outcomes
+from tracker.extensions import db
+from tracker.measurements.models import Measurement
+from tracker.patients import services as patient_services
+from tracker.plans.models import TreatmentPlan
+from tracker.reports import dashboard
+from tracker.reports import demo as reports_demo
+from tracker.sessions.models import SessionRecord
+
+
+@pytest.fixture
+def demo(app):
+    """The demo patient of the issue: ten sessions, NRS 7 at intake, 3 at the latest visit."""
+    make_user(app, "practitioner", "mei@example.org", display_name="Mei Lin",
+              credentials="L.Ac.", licence_number="AC-20817")
+    with app.app_context():
+        from tracker.accounts.services import find_by_email
+        patient = reports_demo.seed_demo(find_by_email("mei@example.org"))
+        db.session.commit()
+        plan_id = db.session.scalar(select(TreatmentPlan.id).where(
+            TreatmentPlan.patient_id == patient.id))
+        return {"patient_id": patient.id, "plan_id": plan_id}
+
+
+def summary_url(demo, suffix="", **params):
+    query = "&".join(f"{k}={v}" for k, v in ({"plan": demo["plan_id"]} | params).items())
+    return f"/reports/patients/{demo['patient_id']}/summary{suffix}?{query}"
+
+
+def audit_actions(app):
+    with app.app_context():
+        return [a for a in db.session.scalars(select(AuditEntry.action))]
+
+
+def test_summary_shows_baseline_latest_percent_and_category(client, auth, demo):
+    auth.login("practitioner", "mei@example.org")
+    page = client.get(summary_url(demo))
+    assert page.status_code == 200
+    text = re.sub(r"<[^>]+>", "", page.text)
+    text = re.sub(r"\s+", " ", text)
+    assert "baseline 7, latest 3 (57 % reduction): Substantial improvement" in text
+    assert "Riverside Family Practice" in text            # referring physician
+    assert "Mei Lin, L.Ac.; licence AC-20817" in text     # practitioner and licence
+    assert "10 of 10 planned sessions attended" in text
+    assert "Kidney yang deficiency" in text               # TCM diagnosis
+    assert "BL23" in text and "Bruising" in text and "Much improved" in text
+    assert "style=" not in page.text and "<style" not in page.text
+
+
+def test_chart_matches_the_sessions(client, auth, app, demo):
+    auth.login("practitioner", "mei@example.org")
+    svg = client.get(summary_url(demo)).text.split('<svg class="chart pain-chart"')[1]
+    svg = svg.split("</svg>")[0]
+    before = [float(v) for v in re.findall(r'class="point-before"[^>]*data-value="([\d.]+)"',
+                                           svg)]
+    after = [float(v) for v in re.findall(r'class="point-after"[^>]*data-value="([\d.]+)"', svg)]
+    with app.app_context():
+        records = db.session.scalars(select(SessionRecord).order_by(SessionRecord.number)).all()
+        assert before == [r.pain_before for r in records]
+        assert after == [r.pain_after for r in records]
+    assert re.findall(r'class="reeval" data-session="(\d+)"', svg) == ["6", "10"]
+    assert "<title" in svg and "<desc" in svg and "Baseline 7" in svg and "Goal 3" in svg
+    # Lower pain is drawn higher up the page... the other way round: y grows downwards.
+    ys = [float(y) for y in re.findall(r'class="point-before"[^>]*cy="([\d.]+)"', svg)]
+    assert ys[0] < ys[-1]
+
+
+def test_pdf_downloads_with_the_same_figures_and_is_audited(client, auth, app, demo):
+    auth.login("practitioner", "mei@example.org")
+    response = client.get(summary_url(demo, ".pdf"))
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(response.data))
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
+    assert "baseline 7, latest 3 (57 % reduction)" in text
+    assert "Substantial improvement" in text and "Grace Holloway" in text
+    fonts = {str(f.get_object()["/BaseFont"]) for p in reader.pages
+             for f in p["/Resources"]["/Font"].values()}
+    assert any("DejaVu" in f for f in fonts), fonts  # the offline font, not a fallback
+    assert "summary_pdf_download" in audit_actions(app)
+
+
+def test_printing_the_page_is_audited(client, auth, app, demo):
+    auth.login("practitioner", "mei@example.org")
+    client.get(summary_url(demo))
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "summary_print")).one()
+        assert entry.patient_id == demo["patient_id"] and entry.changes["version"] == "clinical"
+
+
+def test_patient_version_speaks_plainly(client, auth, demo):
+    auth.login("practitioner", "mei@example.org")
+    page = client.get(summary_url(demo, version="patient")).text
+    assert "Before treatment you rated your pain" in page and "57 %" in page
+    assert "ICD-10" not in page and "IMMPACT" not in page and "Clinic reference" not in page
+
+
+@pytest.mark.parametrize("suffix", ["", ".pdf"])
+def test_reception_cannot_print_clinical_summaries(client, auth, app, demo, suffix):
+    auth.login("reception")
+    assert client.get(summary_url(demo, suffix)).status_code == 403
+    page = client.get(f"/patients/{demo['patient_id']}").text
+    assert "Summaries and exports" not in page
+    assert "summary_print" not in audit_actions(app)
+
+
+def test_patient_page_links_to_the_summaries(client, auth, demo):
+    auth.login("practitioner", "mei@example.org")
+    page = client.get(f"/patients/{demo['patient_id']}").text
+    assert "Summaries and exports" in page
+    assert f"summary.pdf?plan={demo['plan_id']}" in page
+
+
+def test_date_range_summary_and_bad_requests(client, auth, app, demo):
+    auth.login("practitioner", "mei@example.org")
+    with app.app_context():
+        days = db.session.scalars(select(SessionRecord.visit_on)
+                                  .order_by(SessionRecord.visit_on)).all()
+        other = patient_services.save(None, {"given_name": "Ola", "family_name": "Berg",
+                                             "date_of_birth": days[0]})
+        db.session.commit()
+        other_id = other.id
+    base = f"/reports/patients/{demo['patient_id']}/summary"
+    page = client.get(f"{base}?start={days[0]}&end={days[4]}")
+    assert page.status_code == 200 and "5 sessions" in page.text
+    assert client.get(f"{base}?start={days[4]}&end={days[0]}").status_code == 400
+    assert client.get(f"{base}?start=yesterday").status_code == 400
+    assert client.get(f"{base}?version=insurer").status_code == 400
+    # A plan belongs to its own patient only.
+    assert client.get(f"/reports/patients/{other_id}/summary?plan={demo['plan_id']}"
+                      ).status_code == 404
+    assert client.get(f"{base}?plan=999999").status_code == 404
+
+
+def hand_count(app):
+    """Responders at visits 6 and 10 and at discharge, plan by plan, with the outcome engine."""
+    with app.app_context():
+        result = {6: [0, 0], 10: [0, 0], "discharge": [0, 0]}
+        firsts = []
+        for plan in db.session.scalars(select(TreatmentPlan).where(
+                TreatmentPlan.status != "draft")):
+            rows = db.session.execute(
+                select(Measurement, SessionRecord.number).join(
+                    SessionRecord, SessionRecord.id == Measurement.session_id)
+                .where(SessionRecord.plan_id == plan.id, Measurement.instrument == "nrs",
+                       Measurement.time_frame == "now")
+                .order_by(Measurement.taken_at)).all()
+            if not rows:
+                continue
+            first_at = rows[0][0].taken_at
+            intakes = db.session.scalars(select(Measurement).where(
+                Measurement.patient_id == plan.patient_id, Measurement.source == "intake",
+                Measurement.instrument == "nrs", Measurement.time_frame == "now",
+                Measurement.taken_at <= first_at).order_by(Measurement.taken_at)).all()
+            baseline = intakes[-1].value if intakes else rows[0][0].value
+
+            def responds(value, baseline=baseline):
+                return outcomes.pain_change(baseline, value).category in outcomes.RESPONSE
+
+            for m, number in rows:
+                if number in (6, 10):
+                    result[number][1] += 1
+                    result[number][0] += responds(m.value)
+            if plan.status in ("completed", "discontinued"):
+                result["discharge"][1] += 1
+                result["discharge"][0] += responds(rows[-1][0].value)
+            hits = [n for m, n in rows if responds(m.value)]
+            if hits:
+                firsts.append(min(hits))
+        return result, (median(firsts) if firsts else None)
+
+
+def test_dashboard_responder_rate_equals_a_hand_count_on_the_demo(app, client, auth):
+    from tracker.demo import seed
+    with app.app_context():
+        seed(patients=30)
+    auth.login("admin", "boss@example.org")
+    counted, median_first = hand_count(app)
+    with app.app_context():
+        d = dashboard.compute()
+    got = {r.label: (r.part, r.whole) for r in d.responders}
+    assert got == {"Visit 6": tuple(counted[6]), "Visit 10": tuple(counted[10]),
+                   "Discharge": tuple(counted["discharge"])}
+    assert counted[6][1] > 0 and counted["discharge"][1] > 0  # the demo is not empty
+    assert d.median_to_response == median_first
+    page = client.get("/reports/outcomes")
+    assert page.status_code == 200
+    rate6 = outcomes.percent_text(outcomes.rate(*counted[6]))
+    assert f"<td class=\"rate\">{rate6}</td>" in page.text
+    assert 'id="responder-chart"' in page.text
+
+
+def test_dashboard_filters_and_sql_aggregates(app, client, auth, demo):
+    auth.login("admin")
+    with app.app_context():
+        mei = db.session.scalar(select(TreatmentPlan.practitioner_id))
+        statements = []
+        from sqlalchemy import event
+        event.listen(db.engine, "before_cursor_execute",
+                     lambda *a, **k: statements.append(1))
+        d = dashboard.compute(practitioner_id=mei)
+        fixed = len(statements)
+    assert {r.label: r.caption for r in d.responders} == {
+        "Visit 6": "1 of 1", "Visit 10": "1 of 1", "Discharge": "1 of 1"}
+    assert d.median_to_response == 6      # 7 -> 5 is 29 %; 7 -> 4 at session 6 is the first 30 %
+    assert d.ae_per_100 == 10.0 and d.attendance_rate == 100.0
+    assert fixed <= 8                      # aggregates, not a query per plan
+    page = client.get("/reports/outcomes?condition=migraine").text
+    assert "0 treatment plans" in page and "no data" in page
+    assert client.get("/reports/outcomes?start=2026-05-01&end=2026-01-01").status_code == 400
+    assert client.get("/reports/outcomes?practitioner=abc").status_code == 400
+
+
+def test_reception_sees_no_outcomes(client, auth, demo):
+    auth.login("reception")
+    assert client.get("/reports/outcomes").status_code == 403
+    assert "/reports/outcomes" not in client.get("/").text
