@@ -1,0 +1,135 @@
+"""Exports: a patient's FHIR R4 bundle (validated with fhir.resources), the sessions CSV with a
+pseudonymised option, and the backup and restore commands."""
+import csv
+import io
+import json
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+from sqlalchemy import func, select
+
+from tests.conftest import make_user
+from tracker.audit.models import AuditEntry
+from tracker.extensions import db
+from tracker.flags.models import SafetyFlag
+from tracker.measurements.models import Measurement
+from tracker.patients.models import Patient
+from tracker.reports import demo as reports_demo
+from tracker.sessions.models import SessionRecord
+
+
+@pytest.fixture
+def demo(app):
+    make_user(app, "practitioner", "mei@example.org", display_name="Mei Lin",
+              credentials="L.Ac.", licence_number="AC-20817")
+    with app.app_context():
+        from tracker.accounts.services import find_by_email
+        patient = reports_demo.seed_demo(find_by_email("mei@example.org"))
+        db.session.add(SafetyFlag(patient_id=patient.id, kind="bleeding",
+                                  detail="Apixaban 5 mg"))
+        db.session.commit()
+        return patient.id
+
+
+def resources(bundle: dict, kind: str) -> list[dict]:
+    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+
+
+def test_fhir_bundle_validates_and_carries_the_record(client, auth, app, demo):
+    auth.login("practitioner", "mei@example.org")
+    response = client.get(f"/exports/patients/{demo}/fhir.json")
+    assert response.status_code == 200 and response.mimetype == "application/fhir+json"
+    data = json.loads(response.data)
+    bundle = Bundle.model_validate(data)      # raises on any invalid resource
+    assert bundle.type == "collection"
+    kinds = {e["resource"]["resourceType"] for e in data["entry"]}
+    assert {"Patient", "Practitioner", "Condition", "CarePlan", "Goal", "Appointment",
+            "Encounter", "Procedure", "Observation", "QuestionnaireResponse", "AdverseEvent",
+            "Flag"} <= kinds
+    pain = [o for o in resources(data, "Observation")
+            if o["code"].get("coding", [{}])[0].get("code") == "72514-3"]
+    assert len(pain) == 4 + 10 + 10 + 4  # intake frames, before and after, re-evaluations
+    assert [o["valueQuantity"]["value"] for o in pain if "encounter" in o][:2] == [7, 5]
+    assert len(resources(data, "Encounter")) == 10
+    assert resources(data, "AdverseEvent")[0]["seriousness"]["coding"][0]["code"] == \
+        "non-serious"
+    icd11 = [c for c in resources(data, "Condition")
+             if c["code"].get("coding", [{}])[0].get("system") ==
+             "http://id.who.int/icd/release/11/mms"]
+    assert len(icd11) == 2
+    practitioner = resources(data, "Practitioner")[0]
+    assert practitioner["identifier"][0]["value"] == "AC-20817"
+    # Every reference points at an entry of the bundle.
+    urls = {e["fullUrl"] for e in data["entry"]}
+    refs = set(__import__("re").findall(r'"reference": "([^"]+)"', json.dumps(data)))
+    assert refs <= urls
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(
+            AuditEntry.action == "export_fhir")) == 1
+
+
+def test_reception_cannot_export_clinical_records(client, auth, demo):
+    auth.login("reception")
+    assert client.get(f"/exports/patients/{demo}/fhir.json").status_code == 403
+    assert client.get("/exports/sessions.csv").status_code == 403
+
+
+def test_sessions_csv_identified_and_pseudonymised(client, auth, app, demo):
+    auth.login("practitioner", "mei@example.org")
+    assert client.get("/exports/sessions.csv").status_code == 403  # research is admin-only
+    auth.logout()
+    auth.login("admin")
+    plain = list(csv.DictReader(io.StringIO(client.get("/exports/sessions.csv").text)))
+    assert len(plain) == 10 and plain[0]["family_name"] == "Holloway"
+    assert [r["pain_before"] for r in plain][-1] in ("3", "3.0")
+    assert plain[5]["reeval_pgic"] in ("2", "2.0") and plain[2]["adverse_events"] == "1"
+    response = client.get("/exports/sessions.csv?pseudonymised=1")
+    assert "Holloway" not in response.text and "Grace" not in response.text
+    assert "1968" not in response.text and "attachment" in response.headers[
+        "Content-Disposition"]
+    pseudo = list(csv.DictReader(io.StringIO(response.text)))
+    assert len({r["pseudonym"] for r in pseudo}) == 1 and len(pseudo[0]["pseudonym"]) == 16
+    assert pseudo[0]["day_of_plan"] == "0" and pseudo[-1]["day_of_plan"] == "63"
+    assert "visit_on" not in pseudo[0] and "date_of_birth" not in pseudo[0]
+    with app.app_context():
+        logged = db.session.scalars(select(AuditEntry.changes).where(
+            AuditEntry.action == "export_csv")).all()
+        assert [c["pseudonymised"] for c in logged] == [False, True]
+
+
+def test_csv_cells_cannot_become_formulas(client, auth, app, demo):
+    with app.app_context():
+        db.session.execute(select(Patient)).scalars().first().family_name = "=HYPERLINK(1)"
+        db.session.commit()
+    auth.login("admin")
+    assert "'=HYPERLINK(1)" in client.get("/exports/sessions.csv").text
+
+
+def test_backup_and_restore_bring_back_the_database(app, runner, demo, tmp_path):
+    target = tmp_path / "backup.db"
+    result = runner.invoke(args=["exports", "backup", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.stat().st_size > 0
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Measurement))
+        db.session.execute(Measurement.__table__.delete())
+        for row in db.session.scalars(select(SessionRecord)):
+            db.session.delete(row)
+        db.session.commit()
+    refused = runner.invoke(args=["exports", "restore", str(target)])
+    assert refused.exit_code != 0 and "--yes" in refused.output
+    result = runner.invoke(args=["exports", "restore", str(target), "--yes"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        db.session.remove()
+        assert db.session.scalar(select(func.count()).select_from(Measurement)) == before
+        assert db.session.scalar(select(func.count()).select_from(SessionRecord)) == 10
+        assert db.session.scalar(select(func.count()).where(
+            AuditEntry.action == "restore")) == 1
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(runner, app, tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database")
+    result = runner.invoke(args=["exports", "restore", str(junk), "--yes"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
