@@ -432,3 +432,14 @@ def test_undoing_a_cancellation_never_double_books(ctx, clock):
     assert sched.action_problem(first, "scheduled", "") == ""
     sched.book(ben.id, practitioner.id, start, 45)  # the slot is given away
     assert "now taken (Ben Okoro)" in sched.action_problem(first, "scheduled", "")
+
+
+def test_appointment_page_offers_the_session_record_to_clinicians_only(app, client, auth,
+                                                                       clock):
+    auth.login("practitioner")
+    appt_id, _, _ = seed_appointment(app, recurrence.to_utc(date(2026, 10, 21), time(9), LONDON))
+    assert b"Start the session record" in client.get(f"/schedule/appointments/{appt_id}").data
+    auth.logout()
+    auth.login("reception")
+    page = client.get(f"/schedule/appointments/{appt_id}").data
+    assert b"Start the session record" not in page and b"Cancelled by patient" in page

@@ -5,7 +5,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -33,7 +32,6 @@ from .forms import (
 from .models import Appointment, ClosureDay
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
-SESSION_ENDPOINT = "sessions.new"  # the session record, once that feature exists
 
 
 @bp.app_template_filter("local_dt")
@@ -156,8 +154,6 @@ def action(appointment_id: int):
     db.session.commit()
     flash(f"{services.ACTIONS[form.action.data]}: {appt.patient.full_name}, "
           f"{local_dt(appt.start_utc)}.", "success")
-    if form.action.data == "attended" and SESSION_ENDPOINT in current_app.view_functions:
-        return redirect(url_for(SESSION_ENDPOINT, appointment_id=appt.id))
     return redirect(url_for(".appointment", appointment_id=appt.id))
 
 
