@@ -443,3 +443,38 @@ def test_appointment_page_offers_the_session_record_to_clinicians_only(app, clie
     auth.login("reception")
     page = client.get(f"/schedule/appointments/{appt_id}").data
     assert b"Start the session record" not in page and b"Cancelled by patient" in page
+
+
+def test_dashboard_shows_today_reevaluation_due_and_plans_ending(app, client, auth, clock):
+    user_id = auth.login("practitioner")
+    with app.test_request_context():
+        patient = patient_services.save(None, {"given_name": "Ana", "family_name": "Silva",
+                                               "date_of_birth": date(1970, 5, 6)})
+        plan, _ = plan_services.save_plan(None, patient.id, user_id, {
+            "conditions": "Neck pain", "weekdays": [0, 1, 2, 3, 4], "start_time": time(15),
+            "minutes": 45, "start_on": date(2026, 10, 14), "sessions_planned": 6,
+            "reeval_every": 6})
+        clock["now"] = datetime(2026, 10, 13, 12, 0, tzinfo=UTC)
+        activate(plan)
+        db.session.commit()
+    clock["now"] = datetime(2026, 10, 21, 9, 0, tzinfo=UTC)  # Wed: session 6 is today at 15:00
+    page = html.unescape(client.get("/").data.decode())
+    assert "Your appointments today" in page and "Ana Silva" in page
+    assert "Session 6 of 6" in page and "Re-evaluation due" in page
+    assert "Ending soon" in page
+
+
+def test_cancelled_sessions_leave_the_ics_and_changes_are_audited(app, client, auth, clock):
+    from tracker.audit.models import AuditEntry
+    auth.login("reception")
+    appt_id, patient_id, _ = seed_appointment(
+        app, recurrence.to_utc(date(2026, 10, 27), time(9, 30), LONDON))
+    client.post(f"/schedule/appointments/{appt_id}/action",
+                data={"action": "cancelled_clinic", "reason": "Practitioner ill"})
+    cal = Calendar.from_ical(client.get(f"/schedule/patients/{patient_id}/appointments.ics").data)
+    assert list(cal.walk("VEVENT")) == []
+    with app.app_context():
+        entry = db.session.execute(select(AuditEntry).where(
+            AuditEntry.entity == "Appointment", AuditEntry.action == "update")).scalar_one()
+        assert entry.changes["status"] == ["scheduled", "cancelled_clinic"]
+        assert entry.user_email == "reception@example.org" and entry.patient_id == patient_id
