@@ -40,7 +40,7 @@ def summary_url(demo, suffix="", **params):
 
 def audit_actions(app):
     with app.app_context():
-        return [a for a in db.session.scalars(select(AuditEntry.action))]
+        return list(db.session.scalars(select(AuditEntry.action)))
 
 
 def test_summary_shows_baseline_latest_percent_and_category(client, auth, demo):
