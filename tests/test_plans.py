@@ -293,3 +293,19 @@ def test_changing_the_practitioner_of_an_active_plan_asks_to_regenerate(app, cli
     with app.app_context():
         owners = {a.practitioner_id for a in db.session.execute(select(Appointment)).scalars()}
     assert owners == {other}
+
+
+def test_new_plan_goals_take_their_baseline_from_the_intake(app, client, auth):
+    from tracker.measurements import services as measurements
+    from tracker.timeutil import utcnow
+    login(auth)
+    pid = make_patient(app)
+    with app.app_context():
+        measurements.add(pid, "nrs", 7.0, source="intake", taken_at=utcnow(),
+                         time_frame="average_week")
+        measurements.add(pid, "peg3", 6.3, source="intake", taken_at=utcnow())
+        db.session.commit()
+    form = client.get(f"/plans/patients/{pid}/new").data.decode()
+    assert re.search(r'name="goals-0-description"[^>]*value="Reduce average pain"', form)
+    assert re.search(r'name="goals-0-baseline"[^>]*value="7.0"', form)
+    assert re.search(r'name="goals-1-baseline"[^>]*value="6.3"', form)
