@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from bench import appointments, populate
+from bench import sessions as bench_sessions
 from tracker import create_app
 from tracker.extensions import db
 
@@ -40,6 +41,10 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("audit trail", "/audit/"),
         ("practitioner week", f"/schedule/week?practitioner={ids['practitioner_id']}"),
         ("clinic week", "/schedule/clinic"),
+        ("intakes awaiting review", "/intakes/"),
+        ("intake review", f"/intakes/{ids['intake_id']}"),
+        ("session form", f"/sessions/{ids['session_id']}/edit"),
+        ("patient's sessions", f"/patients/{ids['patient_id']}/sessions"),
     ]
 
 
@@ -165,6 +170,8 @@ def run(kind: str, args) -> str:
                 upgrade(directory=str(ROOT / "migrations"), revision="heads")
                 ids = populate.build(args.patients, args.practitioners)
                 appointments.build(args.patients)
+                bench_sessions.build(args.sessions, args.patients)
+                ids |= bench_sessions.timed_records(ids["patient_id"], ids["practitioner_id"])
             built = time.perf_counter() - started
             timed = in_process(app, ids, args.requests)
             rps = through_gunicorn(url, ids, args.seconds)
@@ -187,6 +194,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--patients", type=int, default=50_000)
     parser.add_argument("--practitioners", type=int, default=20)
+    parser.add_argument("--sessions", type=int, default=600_000)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")

@@ -174,8 +174,10 @@ def test_adverse_event_rows_are_stored(app, client, world):
     response = client.post(f"/sessions/{session_id}/edit", data=payload(
         page, adverse="some", action="sign", **{
             "adverse_events-0-kind": "bruising", "adverse_events-0-site": "LI4 left",
-            "adverse_events-0-action": "pressure"}))
+            "adverse_events-0-action": "pressure", "adjuncts": ["cupping-dry", "gua-sha"]}))
     assert response.status_code == 302
+    view = client.get(f"/sessions/{session_id}").text
+    assert "Cupping, dry, Gua sha" in view and "Bruising / haematoma" in view
     with app.app_context():
         record = db.session.get(SessionRecord, session_id)
         assert [(a.kind, a.site) for a in record.adverse_events] == [("bruising", "LI4 left")]

@@ -2,6 +2,7 @@
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from ..clinical import instruments
 from ..extensions import db
@@ -262,6 +263,9 @@ def unsigned_overdue(practitioner_id: int, hours: int = 24) -> list[SessionRecor
 def timeline(patient_id: int):
     """Newest first; the view paginates it."""
     return (select(SessionRecord).where(SessionRecord.patient_id == patient_id)
+            .options(selectinload(SessionRecord.points),
+                     selectinload(SessionRecord.adverse_events),
+                     selectinload(SessionRecord.amendments))
             .order_by(SessionRecord.visit_on.desc(), SessionRecord.id.desc()))
 
 

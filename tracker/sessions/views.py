@@ -203,7 +203,7 @@ def view(session_id: int):
         "sessions/view.html", record=record, points=acupoints.points(),
         reeval=services.reeval_values(record), adverse_labels=dict(safety.ADVERSE_EVENTS),
         stimulation=STIMULATION, responses=RESPONSES, decisions=DECISIONS,
-        modalities=tcm.MODALITIES,
+        adjunct_labels=[tcm.MODALITIES.get(a, a) for a in record.adjuncts],
         flags=flag_services.active_for(record.patient_id))
 
 
