@@ -195,6 +195,7 @@ def test_plan_at_a_date_shows_the_version_then(app, client, auth):
         db.session.commit()
     client.post(f"/plans/{plan_id}/edit", data=plan_data(**{"points-0-point": "KI3"}))
     current = text(client.get(f"/plans/{plan_id}"))
+    assert "still follow the old plan" not in current  # points changed, not the schedule
     assert "KI3" in current and "BL23" not in current
     then = (TODAY - timedelta(days=10)).isoformat()
     earlier = text(client.get(f"/plans/{plan_id}?at={then}"))
@@ -289,7 +290,9 @@ def test_changing_the_practitioner_of_an_active_plan_asks_to_regenerate(app, cli
     other = make_user(app, "practitioner", "tomas@example.org", display_name="Tomás Herrera")
     response = client.post(f"/plans/{plan_id}/edit", data=plan_data(practitioner_id=str(other)))
     assert response.headers["Location"].endswith(f"/plans/{plan_id}/schedule")
+    assert "still follow the old plan" in text(client.get(f"/plans/{plan_id}"))
     client.post(f"/plans/{plan_id}/schedule", data={})
+    assert "still follow the old plan" not in text(client.get(f"/plans/{plan_id}"))
     with app.app_context():
         owners = {a.practitioner_id for a in db.session.execute(select(Appointment)).scalars()}
     assert owners == {other}

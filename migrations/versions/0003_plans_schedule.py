@@ -89,6 +89,7 @@ def upgrade():
     sa.Column('end_on', sa.Date(), nullable=True),
     sa.Column('reeval_every', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('schedule_pending', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], name=op.f('fk_treatment_plan_assessment_id_assessment')),

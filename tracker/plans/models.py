@@ -82,6 +82,8 @@ class TreatmentPlan(db.Model):
     end_on: Mapped[date | None]
     reeval_every: Mapped[int] = mapped_column(default=6)
     version: Mapped[int] = mapped_column(default=0)  # 0 until first activated
+    # The frequency or length changed and the new schedule is not yet confirmed.
+    schedule_pending: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -136,6 +136,8 @@ def save_plan(plan: TreatmentPlan | None, patient_id: int, practitioner_id: int,
                          for i, r in enumerate(data["remedies"]) if r.get("name")]
     db.session.flush()
     changed = any(before[k] != getattr(plan, k) for k in SCHEDULE_FIELDS)
+    if changed and plan.status == "active":
+        plan.schedule_pending = True
     if plan.status != "draft":
         add_version(plan, user_id, "Plan edited")
     return plan, changed

@@ -204,6 +204,7 @@ def apply_schedule(plan: TreatmentPlan, slots: list[Slot], replace: list[Appoint
                            status="scheduled")
         db.session.add(appt)
         created.append(appt)
+    plan.schedule_pending = False
     db.session.flush()
     renumber(plan)
     return created
