@@ -186,7 +186,7 @@ def run(kind: str, args) -> str:
     for row in timed:
         page_rps = rps[row["page"]]
         lines.append(f"| {row['page']} | {row['queries']} | {row['median_ms']:.1f} | "
-                     f"{row['p95_ms']:.1f} | {page_rps:.0f} | {page_rps / hello:.2f} |")
+                     f"{row['p95_ms']:.1f} | {page_rps:.0f} | {page_rps / hello if hello else 0:.2f} |")
     return "\n".join(lines)
 
 

@@ -387,3 +387,18 @@ def test_hostile_input_on_any_step_never_breaks_the_form(app, client, token, dat
     assert response.status_code < 500, payload
     with app.app_context():
         assert count(app, Measurement) == 0
+
+
+def test_html_in_patient_answers_is_escaped_on_review_and_patient_pages(
+        app, client, auth, token, patient_id):
+    html = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    fill(client, token, answers(pain={"complaint": html}, goals={"goals": html},
+                                health={"medications-0-name": html},
+                                safety={"safety_bleeding_detail": html}))
+    auth.login("practitioner")
+    with app.app_context():
+        intake_id = db.session.scalars(select(Intake)).one().id
+    for url in (f"/intakes/{intake_id}", f"/patients/{patient_id}", "/", "/intakes/"):
+        text = client.get(url).text
+        assert "<script>alert" not in text and "<img src=x" not in text, url
+    assert "&lt;script&gt;" in client.get(f"/intakes/{intake_id}").text

@@ -327,3 +327,41 @@ def test_hostile_input_never_breaks_the_session_form(app, client, world, data):
     assert response.status_code < 500, hostile
     if signed_before:
         return
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"pain_before": "11"}, "Not a valid choice"),
+    ({"pain_after": "-1"}, "Not a valid choice"),
+    ({"retention_minutes": "500"}, "between 0 and 240"),
+    ({"retention_minutes": "twenty"}, "Not a valid integer"),
+    ({"extra_insertions": "-3"}, "between 0 and 200"),
+    ({"points-0-retention_minutes": "999"}, "between 0 and 240"),
+    ({"stimulation": "laser"}, "Not a valid choice"),
+    ({"points-0-side": "both"}, "Not a valid choice"),
+    ({"adverse": "some", "adverse_events-0-site": "left hand"}, "Choose what happened"),
+    ({"response_obtained": "maybe"}, "Not a valid choice"),
+    ({"subjective": "x" * 8001}, "8000"),
+])
+def test_every_field_is_validated_beside_the_field(app, client, world, change, message):
+    session_id, page = open_record(client, world)
+    response = client.post(f"/sessions/{session_id}/edit", data=payload(
+        page, **({"subjective": "kept text"} | change | {"action": "save"})))
+    assert response.status_code == 400
+    assert message in response.text
+    assert 'aria-invalid="true"' in response.text
+    if "subjective" not in change:
+        assert "kept text" in response.text
+    with app.app_context():
+        assert db.session.get(SessionRecord, session_id).pain_before is None
+
+
+def test_html_in_notes_is_escaped_on_every_page_it_reaches(app, client, world):
+    payload_html = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+    session_id, page = open_record(client, world)
+    client.post(f"/sessions/{session_id}/edit", data=payload(
+        page, subjective=payload_html, action="sign", **{
+            "points-2-point": "Ashi: <b>neck</b>"}))
+    for url in (f"/sessions/{session_id}", f"/patients/{world['patient']}",
+                f"/patients/{world['patient']}/sessions", f"/sessions/{session_id}/amend"):
+        text = client.get(url).text
+        assert "<script>alert" not in text and "<img src=x" not in text and "<b>neck" not in text
