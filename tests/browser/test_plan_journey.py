@@ -194,8 +194,10 @@ def test_plan_to_schedule_journey(live_server, page_factory, monkeypatch):
     login(desk, base, "sam@example.org")
     desk.goto(f"{base}/schedule/clinic?start=2026-11-09")
     expect(desk.locator("table.clinic-grid")).to_contain_text("Zoë O'Connor")
+    assert desk.evaluate("document.documentElement.scrollWidth") <= 360  # the grid scrolls
     desk.goto(f"{base}/patients/{pid}")
     expect(desk.get_by_role("heading", name="Upcoming appointments")).to_be_visible()
+    assert desk.evaluate("document.documentElement.scrollWidth") <= 360
     expect(desk.get_by_text("Chronic low back pain")).to_have_count(0)
     desk.goto(plan_url)
     expect(desk.get_by_role("heading", name="You do not have access to this page")
