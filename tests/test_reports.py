@@ -4,10 +4,13 @@ import re
 from statistics import median
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from tests.conftest import make_user
+from tests.test_fuzz import HOSTILE
 from tracker.audit.models import AuditEntry
 from tracker.clinical import outcomes
 from tracker.extensions import db
@@ -142,6 +145,8 @@ def test_date_range_summary_and_bad_requests(client, auth, app, demo):
     assert client.get(f"/reports/patients/{other_id}/summary?plan={demo['plan_id']}"
                       ).status_code == 404
     assert client.get(f"{base}?plan=999999").status_code == 404
+    assert client.get(f"{base}?plan={'9' * 40}").status_code == 400  # beyond any integer column
+    assert client.get(f"/reports/patients/{'9' * 40}/summary").status_code == 404
 
 
 def hand_count(app):
@@ -227,3 +232,18 @@ def test_reception_sees_no_outcomes(client, auth, demo):
     auth.login("reception")
     assert client.get("/reports/outcomes").status_code == 403
     assert "/reports/outcomes" not in client.get("/").text
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(params=st.dictionaries(st.sampled_from(["plan", "start", "end", "version", "condition",
+                                               "practitioner", "pseudonymised"]), HOSTILE,
+                              max_size=4))
+def test_hostile_query_strings_never_break_reports(client, auth, demo, params):
+    if not getattr(client, "_logged_in", False):
+        auth.login("admin")
+        client._logged_in = True
+    for path in (f"/reports/patients/{demo['patient_id']}/summary", "/reports/outcomes",
+                 "/exports/sessions.csv"):
+        response = client.get(path, query_string=params)
+        assert response.status_code in (200, 400, 404), (path, params, response.status_code)

@@ -5,13 +5,14 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, abort, current_app, request
 from flask_login import current_user
 
 from ..audit.trail import record
 from ..extensions import db
 from ..patients.models import Patient
 from ..permissions import require
+from ..reports.forms import MAX_ID
 from . import backup, fhir, tables
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
@@ -20,6 +21,8 @@ bp = Blueprint("exports", __name__, url_prefix="/exports")
 @bp.route("/patients/<int:patient_id>/fhir.json")
 @require("export.patient")
 def patient_fhir(patient_id: int):
+    if patient_id > MAX_ID:
+        abort(404)
     patient = db.get_or_404(Patient, patient_id)
     bundle = fhir.patient_bundle(patient)
     record("export_fhir", "Patient", patient.id, patient.id,

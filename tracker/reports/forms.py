@@ -6,6 +6,8 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 from ..forms import choices, strip
 from .summary import VERSIONS
 
+MAX_ID = 2**31 - 1  # PostgreSQL integer keys: a larger id is a bad request, not a database error
+
 
 class _GetForm(FlaskForm):
     class Meta:
@@ -19,7 +21,7 @@ def _ordered(form, field) -> None:
 
 class SummaryForm(_GetForm):
     FIELDS = ("plan", "start", "end", "version")
-    plan = IntegerField("Treatment plan", validators=[Optional(), NumberRange(min=1)])
+    plan = IntegerField("Treatment plan", validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     start = DateField("From", validators=[Optional()])
     end = DateField("To", validators=[Optional(), _ordered])
     version = SelectField("Version", choices=choices(VERSIONS.items()), default="clinical")

@@ -9,7 +9,7 @@ from ..patients.models import Patient
 from ..permissions import can, require
 from ..plans.models import TreatmentPlan
 from . import chart, dashboard, pdf, summary
-from .forms import DashboardForm, SummaryForm
+from .forms import MAX_ID, DashboardForm, SummaryForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -27,6 +27,8 @@ def panel(patient: Patient) -> dict:
 
 
 def _summary_for(patient_id: int) -> summary.Summary:
+    if patient_id > MAX_ID:
+        abort(404)
     patient = db.get_or_404(Patient, patient_id)
     form = SummaryForm(request.args)
     if not form.validate():
