@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from bench import appointments, populate
+from bench import appointments, populate, summaries
 from bench import sessions as bench_sessions
 from tracker import create_app
 from tracker.extensions import db
@@ -45,7 +45,7 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("intake review", f"/intakes/{ids['intake_id']}"),
         ("session form", f"/sessions/{ids['session_id']}/edit"),
         ("patient's sessions", f"/patients/{ids['patient_id']}/sessions"),
-    ]
+    ] + summaries.pages(ids)
 
 
 def fresh_database(kind: str, workdir: Path) -> str:
@@ -172,6 +172,7 @@ def run(kind: str, args) -> str:
                 appointments.build(args.patients)
                 bench_sessions.build(args.sessions, args.patients)
                 ids |= bench_sessions.timed_records(ids["patient_id"], ids["practitioner_id"])
+                ids |= summaries.build(100, ids["practitioner_id"])
             built = time.perf_counter() - started
             timed = in_process(app, ids, args.requests)
             rps = through_gunicorn(url, ids, args.seconds)
