@@ -12,10 +12,12 @@ from tests.conftest import make_user
 from tracker.audit.models import AuditEntry
 from tracker.extensions import db
 from tracker.flags.models import SafetyFlag
+from tracker.intake.models import Intake
 from tracker.measurements.models import Measurement
 from tracker.patients.models import Patient
 from tracker.reports import demo as reports_demo
 from tracker.sessions.models import SessionRecord
+from tracker.timeutil import utcnow
 
 
 @pytest.fixture
@@ -27,6 +29,9 @@ def demo(app):
         patient = reports_demo.seed_demo(find_by_email("mei@example.org"))
         db.session.add(SafetyFlag(patient_id=patient.id, kind="bleeding",
                                   detail="Apixaban 5 mg"))
+        db.session.add(Intake(patient_id=patient.id, status="submitted",
+                              consent_name="Grace Holloway", consent_at=utcnow(),
+                              consent_version=1))
         db.session.commit()
         return patient.id
 
@@ -45,7 +50,7 @@ def test_fhir_bundle_validates_and_carries_the_record(client, auth, app, demo):
     kinds = {e["resource"]["resourceType"] for e in data["entry"]}
     assert {"Patient", "Practitioner", "Condition", "CarePlan", "Goal", "Appointment",
             "Encounter", "Procedure", "Observation", "QuestionnaireResponse", "AdverseEvent",
-            "Flag"} <= kinds
+            "Flag", "Consent"} <= kinds
     pain = [o for o in resources(data, "Observation")
             if o["code"].get("coding", [{}])[0].get("code") == "72514-3"]
     assert len(pain) == 4 + 10 + 10 + 4  # intake frames, before and after, re-evaluations

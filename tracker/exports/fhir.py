@@ -18,6 +18,7 @@ from ..clinical.instruments import INSTRUMENTS, PEG_ITEMS
 from ..clinical.safety import ADVERSE_EVENTS
 from ..extensions import db
 from ..flags.models import SafetyFlag
+from ..intake.models import Intake
 from ..measurements.models import Measurement
 from ..patients.models import Patient
 from ..plans.models import Assessment, TreatmentPlan
@@ -141,6 +142,9 @@ def patient_bundle(patient: Patient) -> dict:
                 "code": "clinical", "display": "Clinical"}]}],
             "code": _text(flag.label + (f": {flag.detail}" if flag.detail else "")),
             "subject": subject, "period": period})
+    for intake in db.session.scalars(select(Intake).where(
+            Intake.patient_id == patient.id, Intake.consent_at.is_not(None))):
+        b.add("Consent", intake.id, _consent(intake, subject))
     return {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "collection",
             "timestamp": _instant(utcnow()), "entry": b.entries}
 
@@ -300,3 +304,19 @@ def _measurement(b: _Bundle, m: Measurement, subject: dict, encounter: str | Non
                 qr["encounter"] = {"reference": encounter}
             obs["derivedFrom"] = [{"reference": b.add("QuestionnaireResponse", m.id, qr)}]
     b.add("Observation", m.id, obs)
+
+
+def _consent(intake: Intake, subject: dict) -> dict:
+    """Consent to treatment as typed by the patient on the intake's last step."""
+    return {
+        "status": "active",
+        "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                              "code": "treatment"}]},
+        "category": [{"coding": [{"system": LOINC, "code": "59284-0",
+                                  "display": "Patient Consent"}]}],
+        "patient": subject, "dateTime": _instant(intake.consent_at),
+        "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                                   "code": "OPTIN"}]},
+        "sourceAttachment": {"contentType": "text/plain", "title":
+                             f"Consent text version {intake.consent_version or 1}, signed "
+                             f"{intake.consent_name}"}}
