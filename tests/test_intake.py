@@ -402,3 +402,20 @@ def test_html_in_patient_answers_is_escaped_on_review_and_patient_pages(
         text = client.get(url).text
         assert "<script>alert" not in text and "<img src=x" not in text, url
     assert "&lt;script&gt;" in client.get(f"/intakes/{intake_id}").text
+
+
+def test_patient_corrections_can_be_applied_to_the_register(app, client, auth, token,
+                                                             patient_id):
+    fill(client, token, answers(about={"phone": "+44 7700 900999", "family_doctor": "Dr X"}))
+    auth.login("practitioner")
+    with app.app_context():
+        intake_id = db.session.scalars(select(Intake)).one().id
+    page = client.get(f"/intakes/{intake_id}").text
+    # phone, email, address and the emergency contact were not in the register
+    assert "differs from the register" in page and "corrections (5)" in page
+    client.post(f"/intakes/{intake_id}/apply-details")
+    with app.app_context():
+        from tracker.patients.models import Patient
+        patient = db.session.get(Patient, patient_id)
+        assert patient.phone == "+44 7700 900999" and patient.phone_digits == "447700900999"
+    assert "differs from the register" not in client.get(f"/intakes/{intake_id}").text

@@ -207,6 +207,27 @@ def reopen(intake: Intake) -> None:
     intake.current_step = "about"
 
 
+CONFIRMED_DETAILS = ("given_name", "family_name", "date_of_birth", "phone", "email", "address",
+                     "emergency_contact_name", "emergency_contact_phone")
+
+
+def detail_changes(intake: Intake) -> dict[str, tuple]:
+    """Details the patient corrected on the intake: field -> (register, intake)."""
+    patient = intake.patient
+    return {name: (getattr(patient, name), getattr(intake, name)) for name in CONFIRMED_DETAILS
+            if getattr(intake, name) not in (None, "") and
+            getattr(intake, name) != getattr(patient, name)}
+
+
+def apply_details(intake: Intake) -> int:
+    """Copy the patient's corrections into the register (audited like any patient edit)."""
+    from ..patients import services as patient_services
+    changes = detail_changes(intake)
+    if changes:
+        patient_services.save(intake.patient, {k: new for k, (_, new) in changes.items()})
+    return len(changes)
+
+
 def mark_reviewed(intake: Intake, user) -> None:
     intake.status = "reviewed"
     intake.reviewed_at = utcnow()

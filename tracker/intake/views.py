@@ -126,7 +126,8 @@ def review(intake_id: int):
         regions=[r.code for r in intake.regions],
         region_labels=[body_regions.label(r.code) for r in intake.regions],
         conditions=conditions, instruments=instruments, safety=safety,
-        answers={(a.kind, a.code): a for a in intake.answers}, body_map=body_map.render)
+        answers={(a.kind, a.code): a for a in intake.answers}, body_map=body_map.render,
+        changes=services.detail_changes(intake))
 
 
 @bp.route("/intakes/<int:intake_id>/review", methods=["POST"])
@@ -139,6 +140,18 @@ def mark_reviewed(intake_id: int):
         flash(f"Intake for {intake.patient.full_name} marked as reviewed.", "success")
     return redirect(url_for(".index") if request.form.get("next") == "list"
                     else url_for("patients.detail", patient_id=intake.patient_id))
+
+
+@bp.route("/intakes/<int:intake_id>/apply-details", methods=["POST"])
+@require("clinical.edit")
+def apply_details(intake_id: int):
+    intake = db.get_or_404(Intake, intake_id)
+    if ActionForm().validate_on_submit() and intake.status != "draft":
+        changed = services.apply_details(intake)
+        db.session.commit()
+        flash(f"Updated {changed} detail{'s' if changed != 1 else ''} in the register.",
+              "success")
+    return redirect(url_for(".review", intake_id=intake.id))
 
 
 @bp.route("/flags/<int:flag_id>/resolve", methods=["POST"])
