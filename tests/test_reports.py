@@ -1,6 +1,7 @@
 """Treatment summary (page, PDF, chart) and the clinic outcomes dashboard."""
 import io
 import re
+from datetime import date
 from statistics import median
 
 import pytest
@@ -247,3 +248,39 @@ def test_hostile_query_strings_never_break_reports(client, auth, demo, params):
                  "/exports/sessions.csv"):
         response = client.get(path, query_string=params)
         assert response.status_code in (200, 400, 404), (path, params, response.status_code)
+
+
+def test_the_letterhead_is_the_clinic_the_admin_configured(client, auth, demo):
+    from tests.test_settings_and_cli import SETTINGS
+    auth.login("admin")
+    assert client.post("/settings/", data=SETTINGS | {
+        "name": "Harbour Acupuncture", "address": "1 Quay Street\nPortside",
+        "phone": "+44 20 7946 0999"}).status_code == 302
+    page = client.get(summary_url(demo)).text
+    assert "Harbour Acupuncture" in page and "1 Quay Street" in page and "+44 20 7946 0999" in page
+    reader = PdfReader(io.BytesIO(client.get(summary_url(demo, ".pdf")).data))
+    assert "Harbour Acupuncture" in reader.pages[0].extract_text()
+
+
+def test_range_summary_shows_the_plan_as_it_stood_then(client, auth, app, demo):
+    from datetime import datetime
+
+    from tracker.plans import services as plan_services
+    from tracker.plans.models import PlanVersion
+    with app.app_context():
+        days = db.session.scalars(select(SessionRecord.visit_on)
+                                  .order_by(SessionRecord.visit_on)).all()
+        for version in db.session.scalars(select(PlanVersion)):
+            version.valid_from = datetime.combine(days[0], datetime.min.time())
+        plan = db.session.get(TreatmentPlan, demo["plan_id"])
+        plan_services.save_plan(plan, plan.patient_id, plan.practitioner_id, {
+            "points": [{"point": "ST36", "side": "left"}]})
+        db.session.commit()
+    auth.login("practitioner", "mei@example.org")
+    then = client.get(f"/reports/patients/{demo['patient_id']}/summary"
+                      f"?start={days[0]}&end={days[-1]}").text
+    assert "BL23, BL40, GV4, KI3" in then and "ST36" not in then
+    assert "Chronic low back pain (M54.5)" in then and "Kidney yang deficiency" in then
+    today = client.get(f"/reports/patients/{demo['patient_id']}/summary"
+                       f"?start={days[0]}&end={date.today()}").text
+    assert "ST36 (left)" in today

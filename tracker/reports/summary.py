@@ -18,7 +18,9 @@ from ..clinical.safety import ADVERSE_EVENTS
 from ..extensions import db
 from ..measurements.models import Measurement
 from ..patients.models import Patient
-from ..plans.models import MEASURE_SOURCES, TreatmentPlan
+from ..plans import services as plans
+from ..plans.models import MEASURE_SOURCES, MEASURES, TreatmentPlan
+from ..plans.models import STATUSES as PLAN_STATUSES
 from ..schedule.models import CANCELLED, Appointment
 from ..sessions.models import AdverseEvent, SessionRecord
 from ..settings.services import get_settings
@@ -47,6 +49,62 @@ class Attendance:
 
 
 @dataclass
+class PlanView:
+    """A plan as it stood on a day: the version in force then (plans keep every version), so a
+    letter about last spring does not describe this week's points."""
+    plan: TreatmentPlan
+    version: int | None
+    conditions: str
+    patterns: list[str]
+    modalities: list[str]
+    remedies: list[str]
+    points: list[str]
+    frequency: str
+    status_label: str
+    status_reason: str
+    goals: list[dict]
+
+    @property
+    def nrs_target(self) -> float | None:
+        """The first pain goal, drawn on the chart as the target line."""
+        for goal in self.goals:
+            if goal["target"] is not None and MEASURE_SOURCES.get(
+                    goal["measure"], ("",))[0] == "nrs":
+                return goal["target"]
+        return None
+
+
+def plan_view(plan: TreatmentPlan, as_of: date) -> PlanView:
+    version = plans.version_at(plan, _midnight(as_of + timedelta(days=1)).replace(tzinfo=UTC))
+    snap = version.snapshot if version else plans.snapshot(plan)
+    shape = TreatmentPlan(  # transient, never added to the session: only for frequency_text
+        weekdays=snap.get("weekdays") or [], interval_weeks=snap.get("interval_weeks") or 1,
+        start_time=_parse(time, snap.get("start_time")) or time(9, 0),
+        minutes=snap.get("minutes") or 45, sessions_planned=snap.get("sessions_planned"),
+        end_on=_parse(date, snap.get("end_on")))
+    status = snap.get("status", plan.status)
+    return PlanView(
+        plan=plan, version=version.version if version else None,
+        conditions=snap.get("conditions") or "", patterns=tcm.pattern_labels(snap.get("patterns")),
+        modalities=tcm.labels(tcm.MODALITIES, snap.get("modalities")),
+        remedies=[r["name"] + (f" ({r['dose']})" if r.get("dose") else "")
+                  for r in snap.get("remedies", [])],
+        points=[(p.get("code") or p.get("location") or "") +
+                (f" ({p['side']})" if p.get("side") not in (None, "bilateral") else "")
+                for p in snap.get("points", [])],
+        frequency=shape.frequency_text, status_label=PLAN_STATUSES.get(status, status),
+        status_reason=snap.get("status_reason") or "",
+        goals=[g | {"measure_label": MEASURES.get(g.get("measure"), g.get("measure"))}
+               for g in snap.get("goals", [])])
+
+
+def _parse(kind, value):
+    if value is None or isinstance(value, kind):
+        return value
+    return kind.fromisoformat(value)
+
+
+@dataclass
 class Summary:
     patient: Patient
     plan: TreatmentPlan | None
@@ -64,6 +122,7 @@ class Summary:
     baseline_now: float | None
     target: float | None
     pgic: engine.Outcome | None
+    plan_view: PlanView | None = None
     generated_at: datetime = field(default_factory=utcnow)
 
     @property
@@ -74,10 +133,6 @@ class Summary:
                 and o.change is not None]
         pain.sort(key=lambda o: (o.instrument != "nrs", o.time_frame != "now"))
         return pain[0] if pain else None
-
-    @property
-    def patterns(self) -> list[str]:
-        return tcm.pattern_labels(self.plan.patterns if self.plan else [])
 
     @property
     def title(self) -> str:
@@ -136,6 +191,8 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
     pain = _session_pain(records, rows)
     aes = [ae for r in records for ae in r.adverse_events]
     now_outcome = next((o for o in found if (o.instrument, o.time_frame) == ("nrs", "now")), None)
+    shown = plan or _main_plan(patient.id, records, end)
+    view = plan_view(shown, end) if shown else None
     return Summary(
         patient=patient, plan=plan, start=start, end=end, version=version, clinic=get_settings(),
         practitioner=(plan.practitioner if plan else None) or patient.primary_practitioner
@@ -145,7 +202,8 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
         attendance=_attendance(patient.id, plan, start, end),
         adverse_events=aes, ae_per_100=engine.per_100(len(aes), len(records)),
         baseline_now=now_outcome.baseline.value if now_outcome and now_outcome.baseline else None,
-        target=_nrs_target(plan), pgic=next((o for o in found if o.instrument == "pgic"), None))
+        target=view.nrs_target if view else None, plan_view=view,
+        pgic=next((o for o in found if o.instrument == "pgic"), None))
 
 
 def _measurements(patient_id: int, session_ids: list[int], start: datetime, end: datetime,
@@ -195,12 +253,14 @@ def _attendance(patient_id: int, plan: TreatmentPlan | None, start: date,
                       late_cancel=counts["late_cancel"], no_show=counts["no_show"])
 
 
-def _nrs_target(plan: TreatmentPlan | None) -> float | None:
-    """The plan's first pain goal, drawn on the chart as the target line."""
-    for goal in plan.goals if plan else []:
-        if goal.target is not None and MEASURE_SOURCES.get(goal.measure, ("",))[0] == "nrs":
-            return goal.target
-    return None
+def _main_plan(patient_id: int, records: list[SessionRecord], end: date) -> TreatmentPlan | None:
+    """For a date range: the plan most of its sessions belong to, else the latest one begun."""
+    counts = Counter(r.plan_id for r in records if r.plan_id)
+    if counts:
+        return db.session.get(TreatmentPlan, counts.most_common(1)[0][0])
+    return db.session.scalars(select(TreatmentPlan).where(
+        TreatmentPlan.patient_id == patient_id, TreatmentPlan.status != "draft",
+        TreatmentPlan.start_on <= end).order_by(TreatmentPlan.start_on.desc()).limit(1)).first()
 
 
 def plans_of(patient_id: int) -> list[TreatmentPlan]:
