@@ -161,8 +161,9 @@ def test_electro_with_a_pacemaker_and_long_retention_need_confirmation(app, clie
 def test_signing_needs_adverse_events_answered_and_needles_counted(app, client, world):
     session_id, page = open_record(client, world)
     response = client.post(f"/sessions/{session_id}/edit", data=payload(
-        page, adverse=None, needles_reconciled=None, action="sign"))
+        page, adverse=None, needles_reconciled=None, pain_after=None, action="sign"))
     assert response.status_code == 400
+    assert "Ask how the pain is now" in response.text
     assert "choose “None” if none" in response.text.replace("&#34;", '"')
     assert "Count the needles out" in response.text
     with app.app_context():

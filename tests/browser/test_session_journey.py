@@ -87,6 +87,7 @@ def test_routine_visit_from_the_day_list_and_a_pregnancy_warning(live_server, pa
     expect(page.locator(".flags")).to_contain_text("Pregnancy")
     page.locator("#points-2-point").fill("Hegu")
     page.locator('label:has(input[name="pain_before"][value="4"])').click()
+    page.get_by_label("Not asked today").check()
     page.get_by_label("None", exact=True).check()
     page.get_by_label("All needles counted out at removal").check()
     page.get_by_role("button", name="Sign and lock").click()

@@ -77,6 +77,7 @@ class SessionForm(FlaskForm):
     pain_after = RadioField("Pain after treatment", coerce=int, choices=ZERO_TO_TEN,
                             description="Ask before the patient leaves.",
                             validators=[Optional()])
+    pain_after_not_asked = BooleanField("Not asked today")
     subjective = TextAreaField("Subjective", filters=S, validators=[Length(max=8000)],
                                description="Change since last visit, sleep, medication use.")
     objective = TextAreaField("Objective", filters=S, validators=[Length(max=8000)],
@@ -163,6 +164,8 @@ class SessionForm(FlaskForm):
             field.errors = [*field.errors, message]
             ok = False
 
+        if self.pain_after.data is None and not self.pain_after_not_asked.data:
+            need(self.pain_after, "Ask how the pain is now, or tick “Not asked today”.")
         if not self.adverse.data:
             need(self.adverse, "Say whether there were adverse events (choose “None” if none).")
         elif self.adverse.data == "some" and not any(
