@@ -186,8 +186,9 @@ def run(kind: str, args) -> str:
              f"| hello (/healthz) | 0 | | | {hello:.0f} | 1.00 |"]
     for row in timed:
         page_rps = rps[row["page"]]
+        ratio = page_rps / hello if hello else 0.0
         lines.append(f"| {row['page']} | {row['queries']} | {row['median_ms']:.1f} | "
-                     f"{row['p95_ms']:.1f} | {page_rps:.0f} | {page_rps / hello if hello else 0:.2f} |")
+                     f"{row['p95_ms']:.1f} | {page_rps:.0f} | {ratio:.2f} |")
     return "\n".join(lines)
 
 
