@@ -141,12 +141,40 @@ class Client(threading.Thread):
             self.count(status)
 
 
+class Patient(Client):
+    """A patient filling intakes from private links, step by step, while staff work."""
+
+    def __init__(self, *args, tokens: list[str], submitted: set, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tokens, self.submitted = tokens, submitted
+
+    def run(self):
+        from tests.intake_helpers import ORDER, VALID
+        for token in self.tokens:
+            for step in ORDER:
+                if time.monotonic() >= self.stop_at:
+                    return
+                status, _, page = self.request(f"/i/{token}/{step}")
+                self.count(status)
+                match = TOKEN_RE.search(page)
+                if not match:  # already submitted (a retry after the kill)
+                    break
+                status, headers, _ = self.request(f"/i/{token}/{step}", VALID[step] | {
+                    "csrf_token": match.group(1)})
+                self.count(status)
+                if status != 302:
+                    break
+                if headers["Location"].endswith("/done"):
+                    with self.lock:
+                        self.submitted.add(token)
+
+
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
 
 
-def prepare(url: str, clients: int) -> None:
+def prepare(url: str, clients: int, patients: int) -> list[str]:
     from flask_migrate import upgrade
 
     from tracker import create_app
@@ -155,17 +183,38 @@ def prepare(url: str, clients: int) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"), revision="heads")
-        for n in range(clients):
-            create_user(f"load{n}@example.org", PASSWORD, display_name=f"Load {n}",
-                        role="reception")
+        users = [create_user(f"load{n}@example.org", PASSWORD, display_name=f"Load {n}",
+                             role="reception") for n in range(clients)]
+        from datetime import date
+
+        from tracker.intake.services import create_invitation
+        from tracker.patients.services import save
+        tokens = []
+        for n in range(patients * 30):  # more links than a patient can fill in the time
+            patient = save(None, {"given_name": "Intake", "family_name": f"P{n}",
+                                  "date_of_birth": date(1970, 5, 4)})
+            tokens.append(create_invitation(patient, users[0], 14)[1])
         db.session.commit()
         db.engine.dispose()
+        return tokens
 
 
-def verify(url: str, writes: dict) -> list[str]:
+def verify(url: str, writes: dict, submitted: set) -> list[str]:
     problems = []
     engine = sa.create_engine(url)
     with engine.connect() as conn:
+        from tracker.intake.services import token_hash
+        intakes = conn.execute(sa.text(
+            "SELECT i.id, i.status, v.token_hash, (SELECT count(*) FROM measurement m "
+            "WHERE m.intake_id = i.id) AS measures FROM intake i "
+            "JOIN intake_invitation v ON v.intake_id = i.id")).all()
+        by_hash = {r.token_hash: r for r in intakes}
+        for token in submitted:
+            row = by_hash.get(token_hash(token))
+            if row is None or row.status != "submitted" or row.measures != 10:
+                problems.append(f"intake {token[:6]}: acknowledged but stored as {row}")
+        problems += [f"intake {r.id}: {r.measures} measurements" for r in intakes
+                     if r.measures not in (0, 10)]
         rows = conn.execute(sa.text(
             "SELECT id, family_name, phone FROM patient WHERE given_name = 'Load'")).all()
         if url.startswith("sqlite"):
@@ -191,12 +240,16 @@ def phase(kind: str, args, kill: bool) -> bool:
         url = fresh_database(kind, Path(tmp))
         server = Server(url, 5900 + os.getpid() % 90, args.workers)
         try:
-            prepare(url, args.clients)
+            patients = max(1, args.clients // 10)
+            tokens = prepare(url, args.clients - patients, patients)
             server.start()
-            stats, lock, writes = Counter(), threading.Lock(), {}
+            stats, lock, writes, submitted = Counter(), threading.Lock(), {}, set()
             stop_at = time.monotonic() + args.seconds
             clients = [Client(n, server.base, stop_at, stats, lock, writes)
-                       for n in range(args.clients)]
+                       for n in range(args.clients - patients)]
+            clients += [Patient(1000 + n, server.base, stop_at, stats, lock, writes,
+                                tokens=tokens[n::patients], submitted=submitted)
+                        for n in range(patients)]
             for c in clients:
                 c.start()
             if kill:
@@ -207,7 +260,7 @@ def phase(kind: str, args, kill: bool) -> bool:
             for c in clients:
                 c.join()
             server.stop()
-            problems = verify(url, writes)
+            problems = verify(url, writes, submitted)
         finally:
             server.stop()
             drop_database(url)
@@ -215,7 +268,8 @@ def phase(kind: str, args, kill: bool) -> bool:
         ", SIGKILL mid-load" if kill else "")
     total = sum(v for k, v in stats.items() if k.endswith("xx"))
     print(f"{label}: {total} requests ({total / args.seconds:.0f}/s), "
-          f"{dict(sorted(stats.items()))}, {len(writes)} acknowledged creates; "
+          f"{dict(sorted(stats.items()))}, {len(writes)} acknowledged creates, "
+          f"{len(submitted)} intakes submitted; "
           f"{'OK' if not problems and not stats['5xx'] else 'PROBLEMS'}")
     for p in problems[:20]:
         print("  -", p)
