@@ -1,5 +1,6 @@
 """Years of appointments for the benchmark: every practitioner booked solid on weekdays, three
 years back and one ahead, so the week views are timed against a full diary."""
+import math
 from datetime import date, time, timedelta
 
 from sqlalchemy import insert, select
@@ -13,9 +14,14 @@ from tracker.settings.services import clinic_zone
 BATCH = 5000
 
 
-def build(patient_count: int, years_back: int = 3, per_day: int = 6) -> int:
+def build(patient_count: int, years_back: int = 3, per_day: int = 6,
+          target: int | None = None) -> int:
+    """A full diary; with `target`, enough years back to hold about that many appointments."""
     clinicians = list(db.session.execute(select(User.id).where(
         User.role.in_(("practitioner", "admin")))).scalars())
+    if target:
+        weekdays_needed = target / (len(clinicians) * per_day)
+        years_back = max(years_back, math.ceil(weekdays_needed / 261) - 1)
     zone = clinic_zone()
     today = date.today()
     day = today - timedelta(days=365 * years_back)

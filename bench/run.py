@@ -169,7 +169,7 @@ def run(kind: str, args) -> str:
             with app.app_context():
                 upgrade(directory=str(ROOT / "migrations"), revision="heads")
                 ids = populate.build(args.patients, args.practitioners)
-                appointments.build(args.patients)
+                appointments.build(args.patients, target=args.appointments)
                 bench_sessions.build(args.sessions, args.patients)
                 ids |= bench_sessions.timed_records(ids["patient_id"], ids["practitioner_id"])
                 ids |= summaries.build(100, ids["practitioner_id"])
@@ -196,6 +196,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--patients", type=int, default=50_000)
     parser.add_argument("--practitioners", type=int, default=20)
+    parser.add_argument("--appointments", type=int, default=1_000_000)
     parser.add_argument("--sessions", type=int, default=600_000)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=4.0)
