@@ -366,3 +366,16 @@ def test_html_in_notes_is_escaped_on_every_page_it_reaches(app, client, world):
                 f"/patients/{world['patient']}/sessions", f"/sessions/{session_id}/amend"):
         text = client.get(url).text
         assert "<script>alert" not in text and "<img src=x" not in text and "<b>neck" not in text
+
+
+def test_a_future_appointment_cannot_be_recorded_ahead_of_time(app, client, world):
+    with app.app_context():
+        db.session.get(Appointment, world["appointment"]).starts_at = utcnow() + timedelta(
+            days=2)
+        db.session.commit()
+    page = client.get(f"/schedule/appointments/{world['appointment']}").text
+    assert "can be started on the day" in page and "Start the session record" not in page
+    assert client.post(f"/appointments/{world['appointment']}/session").status_code == 400
+    with app.app_context():
+        assert db.session.get(Appointment, world["appointment"]).status == "scheduled"
+        assert count(app, SessionRecord) == 0

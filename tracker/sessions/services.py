@@ -70,6 +70,12 @@ def for_appointment(appointment: Appointment) -> SessionRecord | None:
         SessionRecord.appointment_id == appointment.id)).first()
 
 
+def can_start(appointment: Appointment) -> bool:
+    """A visit is recorded on its day or after, never ahead of time."""
+    return (appointment.status in ("scheduled", "attended") and
+            as_utc(appointment.starts_at).astimezone(_zone()).date() <= clinic_today())
+
+
 def open_for_appointment(appointment: Appointment, user) -> SessionRecord:
     """The appointment's record, created and prefilled on first opening; the patient came, so a
     scheduled appointment becomes attended."""

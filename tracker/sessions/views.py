@@ -54,12 +54,18 @@ def appointment_session(appointment: Appointment) -> SessionRecord | None:
     return services.for_appointment(appointment)
 
 
+@bp.app_template_global()
+def can_start_session(appointment: Appointment) -> bool:
+    return services.can_start(appointment)
+
+
 @bp.route("/appointments/<int:appointment_id>/session", methods=["POST"])
 @require("clinical.edit")
 def open_for_appointment(appointment_id: int):
     appointment = db.get_or_404(Appointment, appointment_id)
-    if not ActionForm().validate_on_submit() or appointment.status not in ("scheduled",
-                                                                           "attended"):
+    existing = services.for_appointment(appointment)
+    if not ActionForm().validate_on_submit() or not (existing or services.can_start(
+            appointment)):
         abort(400)
     record = services.open_for_appointment(appointment, current_user)
     db.session.commit()
