@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tracker import create_app
 from tracker.accounts.models import User
@@ -65,6 +65,52 @@ def build(count: int = 100, practitioner_id: int | None = None) -> dict:
     return {"summary_patient_id": patient.id, "summary_plan_id": plan.id}
 
 
+def clinic(plans_count: int, seed: int = 3) -> None:
+    """Plans with ten weekly sessions each and their pain scores, inserted in bulk, so the
+    dashboard's aggregates run over a clinic-sized table."""
+    import random
+
+    from sqlalchemy import insert
+
+    from tracker.measurements.models import Measurement
+    from tracker.patients.models import Patient
+    from tracker.plans.models import TreatmentPlan
+    rng = random.Random(seed)
+    staff = [u.id for u in db.session.scalars(select(User).where(User.role != "reception"))]
+    first_patient = (db.session.scalar(select(func.max(Patient.id))) or 0) + 1
+    db.session.execute(insert(Patient), [
+        {"given_name": "Scale", "family_name": f"P{i}", "date_of_birth": date(1960, 1, 1)}
+        for i in range(plans_count)])
+    start = date.today() - timedelta(weeks=20)
+    plan_ids = db.session.execute(insert(TreatmentPlan).returning(
+        TreatmentPlan.id, sort_by_parameter_order=True), [
+        {"patient_id": first_patient + i, "practitioner_id": staff[i % len(staff)],
+         "status": rng.choice(["active", "completed", "completed", "discontinued"]),
+         "conditions": rng.choice(["Chronic low back pain", "Knee osteoarthritis", "Migraine"]),
+         "start_on": start + timedelta(days=i % 60), "sessions_planned": 10,
+         "patterns": [], "modalities": [], "weekdays": [0]}
+        for i in range(plans_count)]).scalars().all()
+    measures, records = [], []
+    for i, plan_id in enumerate(plan_ids):
+        patient_id, base = first_patient + i, rng.randint(4, 9)
+        when = datetime.combine(start, time(9, 0))
+        measures.append({"patient_id": patient_id, "instrument": "nrs", "time_frame": "now",
+                         "value": base, "source": "intake", "taken_at": when})
+        for n in range(1, 11):
+            records.append({"patient_id": patient_id, "practitioner_id": staff[0],
+                            "plan_id": plan_id, "number": n, "status": "signed",
+                            "visit_on": start + timedelta(weeks=n),
+                            "pain_before": max(0, base - rng.randint(0, n // 2))})
+    ids = db.session.execute(insert(SessionRecord).returning(
+        SessionRecord.id, sort_by_parameter_order=True), records).scalars().all()
+    measures += [{"patient_id": r["patient_id"], "instrument": "nrs", "time_frame": "now",
+                  "value": r["pain_before"], "source": "session", "session_id": sid,
+                  "taken_at": datetime.combine(r["visit_on"], time(10, 0))}
+                 for sid, r in zip(ids, records, strict=True)]
+    db.session.execute(insert(Measurement), measures)
+    db.session.commit()
+
+
 def pages(ids: dict) -> list[tuple[str, str]]:
     base = f"/reports/patients/{ids['summary_patient_id']}/summary"
     return [("summary, 100 sessions", f"{base}?plan={ids['summary_plan_id']}"),
@@ -76,6 +122,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sessions", type=int, default=100)
     parser.add_argument("--requests", type=int, default=10)
+    parser.add_argument("--plans", type=int, default=0, help="also time the dashboard over "
+                        "this many ten-session plans")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite",
@@ -87,6 +135,8 @@ def main() -> None:
                         display_name="Bench Admin")
             db.session.commit()
             ids = build(args.sessions)
+            if args.plans:
+                clinic(args.plans)
         client = app.test_client()
         client.post("/login", data={"email": "admin@bench.example",
                                     "password": "bench-password-123"},
