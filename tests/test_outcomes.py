@@ -83,7 +83,7 @@ def test_outcomes_list_pain_first_and_leave_after_needling_to_immediate_effect()
 
 def test_a_single_value_is_shown_without_a_comparison():
     found = outcomes.outcome(series("nrs", "now", [7]))
-    assert found.change is None and found.label == "Not enough values to compare"
+    assert found.change is None and found.label == "Not measured again yet"
 
 
 def test_immediate_effect_per_session():

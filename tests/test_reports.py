@@ -60,6 +60,8 @@ def test_summary_shows_baseline_latest_percent_and_category(client, auth, demo):
     assert "Kidney yang deficiency" in text               # TCM diagnosis
     assert "BL23" in text and "Bruising" in text and "Much improved" in text
     assert "style=" not in page.text and "<style" not in page.text
+    least = text.split("Least pain over the past 7 days")[1][:60]
+    assert "Not measured again yet" in least and "+0" not in least  # asked at intake only
 
 
 def test_chart_matches_the_sessions(client, auth, app, demo):

@@ -71,7 +71,7 @@ class Outcome:
             return pgic_label(self.latest.value)
         if self.change:
             return self.change.label
-        return DIRECTION_LABELS.get(self.direction, "Not enough values to compare")
+        return DIRECTION_LABELS.get(self.direction, "Not measured again yet")
 
     @property
     def responder(self) -> bool:
