@@ -138,3 +138,20 @@ def test_restore_refuses_a_file_that_is_not_a_backup(runner, app, tmp_path):
     junk.write_text("not a database")
     result = runner.invoke(args=["exports", "restore", str(junk), "--yes"])
     assert result.exit_code != 0 and "Traceback" not in result.output
+
+
+def test_every_demo_patient_exports_a_valid_bundle(app, client, auth):
+    from tracker.demo import seed
+    with app.app_context():
+        seed(patients=30)
+        ids = db.session.scalars(select(Patient.id)).all()
+        sessions = db.session.scalar(select(func.count()).select_from(SessionRecord))
+    auth.login("admin", "boss@example.org")
+    kinds = set()
+    for patient_id in ids:
+        data = json.loads(client.get(f"/exports/patients/{patient_id}/fhir.json").data)
+        Bundle.model_validate(data)
+        kinds |= {e["resource"]["resourceType"] for e in data["entry"]}
+    assert {"Flag", "AdverseEvent", "QuestionnaireResponse", "Consent"} <= kinds
+    rows = list(csv.DictReader(io.StringIO(client.get("/exports/sessions.csv").text)))
+    assert len(rows) == sessions > 50
