@@ -99,3 +99,20 @@ def test_routine_visit_from_the_day_list_and_a_pregnancy_warning(live_server, pa
     with live_server.app_context():
         assert db.session.scalars(select(SafetyConfirmation)).one().rule == (
             "pregnancy_point:LI4")
+
+    # A third visit the same day (a walk-in from the patient page): defaults from the last one.
+    page.goto(base + "/patients/?q=fatima")
+    page.locator("main").get_by_role("link", name=re.compile("Fatima")).first.click()
+    expect(page.locator("#h-sessions")).to_be_visible()
+    expect(page.locator("table.timeline")).to_contain_text("6 → 3")
+    page.get_by_role("button", name="Record a walk-in session").click()
+    expect(page.locator("#points-2-point")).to_have_value("BL25")  # from the previous visit
+    page.locator('label:has(input[name="pain_before"][value="5"])').click()
+    page.locator('label:has(input[name="pain_after"][value="4"])').click()
+    page.get_by_label("None", exact=True).check()
+    page.get_by_label("All needles counted out at removal").check()
+    page.get_by_role("button", name="Sign and lock").click()
+    expect(page.get_by_role("status").first).to_contain_text("signed and locked")
+    with live_server.app_context():
+        assert len(db.session.scalars(select(SessionRecord).where(
+            SessionRecord.status == "signed")).all()) == 3
