@@ -22,8 +22,11 @@ def report_helpers():
 def panel(patient: Patient) -> dict:
     """The patient page's summary links: plans for those who may print, nothing otherwise."""
     if not can(current_user, "summary.print"):
-        return {"plans": []}
-    return {"plans": summary.plans_of(patient.id), "form": SummaryForm(formdata=None)}
+        return {"plans": [], "latest": None}
+    plans = summary.plans_of(patient.id)
+    # At a glance: how the most recent course is going, by the same rules as the letter.
+    latest = summary.build(patient, plans[0]) if plans else None
+    return {"plans": plans, "latest": latest}
 
 
 def _summary_for(patient_id: int) -> summary.Summary:
