@@ -115,6 +115,10 @@ def test_points_by_code_alias_pinyin_or_place_and_insertions_computed(app, clien
             ("BL23", "", "bilateral"), ("GB30", "", "left"), ("LI4", "", "left"),
             ("ST36", "", "right"), (None, "Ashi: left trapezius", "left")]
         assert record.insertions == 2 + 1 + 1 + 1 + 1 + 2
+        from tracker.audit.models import AuditEntry
+        point_entries = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.entity == "SessionPoint")).all()
+        assert point_entries and {e.patient_id for e in point_entries} == {world["patient"]}
 
 
 def test_unknown_code_is_an_error_not_a_silent_place(client, world):

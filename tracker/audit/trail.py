@@ -66,6 +66,12 @@ def actor() -> dict[str, Any]:
 
 
 def _patient_id(obj) -> int | None:
+    """The patient a row belongs to: its own patient_id, or its parent's (`audit_parent`
+    names the relationship, e.g. a session's point rows belong to the session's patient)."""
+    parent_name = getattr(obj, "audit_parent", None)
+    if parent_name:
+        parent = getattr(obj, parent_name, None)
+        return getattr(parent, "patient_id", None) if parent is not None else None
     return getattr(obj, "audit_patient_id", None) or getattr(obj, "patient_id", None)
 
 

@@ -81,34 +81,31 @@ class Intake(db.Model):
         return STATUSES[self.status]
 
 
-class _Child:
-    @property
-    def audit_patient_id(self):
-        return self.intake.patient_id if getattr(self, "intake", None) else None
-
-
-class IntakeCondition(_Child, db.Model):
+class IntakeCondition(db.Model):
     __tablename__ = "intake_condition"
     __audited__ = True
+    audit_parent = "intake"
     id: Mapped[int] = mapped_column(primary_key=True)
     intake_id: Mapped[int] = mapped_column(ForeignKey("intake.id"), index=True)
     code: Mapped[str] = mapped_column(String(30))
     intake: Mapped[Intake] = relationship(back_populates="conditions")
 
 
-class IntakeRegion(_Child, db.Model):
+class IntakeRegion(db.Model):
     """One marked body-map region (a code from body_regions.csv, side included in the code)."""
     __tablename__ = "intake_region"
     __audited__ = True
+    audit_parent = "intake"
     id: Mapped[int] = mapped_column(primary_key=True)
     intake_id: Mapped[int] = mapped_column(ForeignKey("intake.id"), index=True)
     code: Mapped[str] = mapped_column(String(30))
     intake: Mapped[Intake] = relationship(back_populates="regions")
 
 
-class IntakeMedication(_Child, db.Model):
+class IntakeMedication(db.Model):
     __tablename__ = "intake_medication"
     __audited__ = True
+    audit_parent = "intake"
     id: Mapped[int] = mapped_column(primary_key=True)
     intake_id: Mapped[int] = mapped_column(ForeignKey("intake.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
@@ -118,10 +115,11 @@ class IntakeMedication(_Child, db.Model):
     intake: Mapped[Intake] = relationship(back_populates="medications")
 
 
-class IntakeAnswer(_Child, db.Model):
+class IntakeAnswer(db.Model):
     """A yes / no / not sure answer to a safety-screen item or a back-pain red-flag question."""
     __tablename__ = "intake_answer"
     __audited__ = True
+    audit_parent = "intake"
     id: Mapped[int] = mapped_column(primary_key=True)
     intake_id: Mapped[int] = mapped_column(ForeignKey("intake.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))   # safety | red_flag

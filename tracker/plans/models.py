@@ -119,17 +119,10 @@ class TreatmentPlan(db.Model):
                 f"{self.minutes} min; {length}")
 
 
-class _PlanChild:
-    plan: Any
-
-    @property
-    def audit_patient_id(self) -> int | None:
-        return self.plan.patient_id if self.plan is not None else None
-
-
-class PlanGoal(_PlanChild, db.Model):
+class PlanGoal(db.Model):
     __tablename__ = "plan_goal"
     __audited__ = True
+    audit_parent = "plan"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("treatment_plan.id"), index=True)
@@ -147,11 +140,12 @@ class PlanGoal(_PlanChild, db.Model):
         return MEASURES.get(self.measure, self.measure)
 
 
-class PlanPoint(_PlanChild, db.Model):
+class PlanPoint(db.Model):
     """A principal point: a WHO / extra point code, or a free-text location (ashi)."""
 
     __tablename__ = "plan_point"
     __audited__ = True
+    audit_parent = "plan"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("treatment_plan.id"), index=True)
@@ -163,11 +157,12 @@ class PlanPoint(_PlanChild, db.Model):
     plan: Mapped[TreatmentPlan] = relationship(back_populates="points")
 
 
-class PlanRemedy(_PlanChild, db.Model):
+class PlanRemedy(db.Model):
     """An herbal formula or supplement with its dose."""
 
     __tablename__ = "plan_remedy"
     __audited__ = True
+    audit_parent = "plan"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("treatment_plan.id"), index=True)
@@ -179,11 +174,12 @@ class PlanRemedy(_PlanChild, db.Model):
     plan: Mapped[TreatmentPlan] = relationship(back_populates="remedies")
 
 
-class PlanVersion(_PlanChild, db.Model):
+class PlanVersion(db.Model):
     """A snapshot of an active plan, valid from `valid_from` until the next version."""
 
     __tablename__ = "plan_version"
     __audited__ = True
+    audit_parent = "plan"
     audit_skip = frozenset({"snapshot"})  # the plan's own audit rows already hold the changes
 
     id: Mapped[int] = mapped_column(primary_key=True)

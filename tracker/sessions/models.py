@@ -91,16 +91,11 @@ class SessionRecord(db.Model):
         return self.status == "signed"
 
 
-class _Child:
-    @property
-    def audit_patient_id(self):
-        return self.session.patient_id if getattr(self, "session", None) else None
-
-
-class SessionPoint(_Child, db.Model):
+class SessionPoint(db.Model):
     """One needled point: a WHO code, or a free-text location (ashi / trigger point)."""
     __tablename__ = "session_point"
     __audited__ = True
+    audit_parent = "session"
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("session_record.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
@@ -117,9 +112,10 @@ class SessionPoint(_Child, db.Model):
         return 2 if self.side == "bilateral" else 1
 
 
-class AdverseEvent(_Child, db.Model):
+class AdverseEvent(db.Model):
     __tablename__ = "adverse_event"
     __audited__ = True
+    audit_parent = "session"
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("session_record.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))        # clinical.safety.ADVERSE_EVENTS
@@ -132,10 +128,11 @@ class AdverseEvent(_Child, db.Model):
     session: Mapped[SessionRecord] = relationship(back_populates="adverse_events")
 
 
-class SafetyConfirmation(_Child, db.Model):
+class SafetyConfirmation(db.Model):
     """A warning the practitioner saw and went ahead with: which rule, who, when."""
     __tablename__ = "safety_confirmation"
     __audited__ = True
+    audit_parent = "session"
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("session_record.id"), index=True)
     rule: Mapped[str] = mapped_column(String(60))
@@ -146,10 +143,11 @@ class SafetyConfirmation(_Child, db.Model):
     confirmed_by: Mapped[User] = relationship()
 
 
-class Amendment(_Child, db.Model):
+class Amendment(db.Model):
     """A correction to a signed record: the reason and each changed field, old and new."""
     __tablename__ = "amendment"
     __audited__ = True
+    audit_parent = "session"
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("session_record.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
