@@ -29,6 +29,9 @@ def demo(app):
         patient = reports_demo.seed_demo(find_by_email("mei@example.org"))
         db.session.add(SafetyFlag(patient_id=patient.id, kind="bleeding",
                                   detail="Apixaban 5 mg"))
+        db.session.add(Measurement(patient_id=patient.id, instrument="other", value=52,
+                                   source="manual", label="HIT-6", scale_min=36, scale_max=78,
+                                   higher_is_better=False, taken_at=utcnow()))
         db.session.add(Intake(patient_id=patient.id, status="submitted",
                               consent_name="Grace Holloway", consent_at=utcnow(),
                               consent_version=1))
@@ -56,6 +59,8 @@ def test_fhir_bundle_validates_and_carries_the_record(client, auth, app, demo):
     assert len(pain) == 4 + 10 + 10 + 4  # intake frames, before and after, re-evaluations
     assert [o["valueQuantity"]["value"] for o in pain if "encounter" in o][:2] == [7, 5]
     assert len(resources(data, "Encounter")) == 10
+    assert any(o["code"]["text"] == "HIT-6" and o["valueQuantity"]["value"] == 52
+               for o in resources(data, "Observation"))
     assert resources(data, "AdverseEvent")[0]["seriousness"]["coding"][0]["code"] == \
         "non-serious"
     icd11 = [c for c in resources(data, "Condition")

@@ -1,7 +1,7 @@
 """Treatment summary (page, PDF, chart) and the clinic outcomes dashboard."""
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 from statistics import median
 
 import pytest
@@ -287,3 +287,67 @@ def test_range_summary_shows_the_plan_as_it_stood_then(client, auth, app, demo):
     today = client.get(f"/reports/patients/{demo['patient_id']}/summary"
                        f"?start={days[0]}&end={date.today()}").text
     assert "ST36 (left)" in today
+
+
+def test_a_licensed_scale_total_shows_in_the_summary(client, auth, app, demo):
+    auth.login("practitioner", "mei@example.org")
+    with app.app_context():
+        days = db.session.scalars(select(SessionRecord.visit_on)
+                                  .order_by(SessionRecord.visit_on)).all()
+    url = f"/reports/patients/{demo['patient_id']}/scores/new"
+    assert "Total score" in client.get(url).text
+    hit6 = {"name": "HIT-6", "scale_min": "36", "scale_max": "78", "direction": "lower"}
+    before = client.post(url, data=hit6 | {"score": "64", "taken_on": str(days[0] - timedelta(
+        days=2))})
+    assert before.status_code == 302
+    client.post(url, data=hit6 | {"score": "52", "taken_on": str(days[-1])})
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(summary_url(demo)).text))
+    row = page.split("HIT-6 (36-78, lower is better)")[1][:120]
+    assert re.match(r"\s*64 .*52 .*-12 .*Better than baseline", row), row
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.entity == "Measurement", AuditEntry.action == "create")
+            .order_by(AuditEntry.id.desc())).first()
+        assert entry.changes["label"] == "HIT-6" and entry.changes["value"] == 52
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"score": "90"}, "between 36 and 78"),
+    ({"scale_max": "30"}, "must be above the lowest"),
+    ({"score": "nan"}, "Enter a number"),
+    ({"name": ""}, "Name the instrument"),
+    ({"taken_on": "2999-01-01"}, "cannot be in the future"),
+])
+def test_bad_scores_are_refused_beside_the_field(client, auth, app, demo, change, message):
+    auth.login("practitioner", "mei@example.org")
+    data = {"name": "HIT-6", "score": "60", "scale_min": "36", "scale_max": "78",
+            "direction": "lower", "taken_on": str(date.today())} | change
+    response = client.post(f"/reports/patients/{demo['patient_id']}/scores/new", data=data)
+    assert response.status_code == 400 and message in response.text
+    with app.app_context():
+        assert not db.session.scalars(select(Measurement).where(
+            Measurement.instrument == "other")).all()
+
+
+def test_scores_need_a_clinician_and_a_csrf_token(make_app, demo):
+    from tests.conftest import PASSWORD, Client, csrf_token
+    csrf_app = make_app(WTF_CSRF_ENABLED=True)
+    csrf_app.test_client_class = Client
+    client = csrf_app.test_client()
+    make_user(csrf_app, "reception", "desk@example.org")
+    url = f"/reports/patients/{demo['patient_id']}/scores/new"
+    data = {"name": "HIT-6", "score": "60", "scale_min": "36", "scale_max": "78",
+            "direction": "lower", "taken_on": str(date.today())}
+
+    def login(email):
+        token = csrf_token(client.get("/login").text)
+        client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+
+    login("desk@example.org")
+    assert client.get(url).status_code == 403
+    assert client.post(url, data=data).status_code in (400, 403)
+    client.post("/logout", data={"csrf_token": csrf_token(client.get("/").text)})
+    login("mei@example.org")
+    assert client.post(url, data=data).status_code == 400          # no token
+    token = csrf_token(client.get(url).text)
+    assert client.post(url, data=data | {"csrf_token": token}).status_code == 302

@@ -21,7 +21,11 @@ FRAME_LABELS = NRS_FRAMES | {"after_needling": "Pain after needling", "week": "P
 DIRECTION_LABELS = {"improved": "Better than baseline", "worse": "Worse than baseline",
                     "no_change": "Same as baseline"}
 # Summary order: pain first, then function, mood, sleep, medicine.
-ORDER = ("nrs", "peg3", "pgic", "sleep", "med_days", "phq2", "gad2", "wpi", "sss")
+ORDER = ("nrs", "peg3", "pgic", "sleep", "med_days", "phq2", "gad2", "wpi", "sss", "other")
+OTHER = "other"
+# Values entered before treatment that may serve as its baseline: the intake, or staff entering a
+# score (a licensed scale's total) before the first session.
+BASELINE_SOURCES = ("intake", "manual")
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class Reading:
     source: str = "session"
     session_number: int | None = None
     session_id: int | None = None
+    label: str = ""                       # instrument "other": its name and scale
+    higher_is_better: bool | None = None  # instrument "other": as entered
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,8 @@ class Outcome:
 
     @property
     def name(self) -> str:
+        if self.instrument == OTHER:
+            return self.latest.label or "Other instrument"
         instrument = INSTRUMENTS.get(self.instrument)
         return instrument.name if instrument else self.instrument
 
@@ -84,18 +92,20 @@ def pgic_label(value: float) -> str:
     return dict(PGIC_CHOICES).get(int(value), str(value))
 
 
-def _direction(instrument: str, baseline: float, latest: float) -> str:
+def _direction(reading: Reading, baseline: float, latest: float) -> str:
     if latest == baseline:
         return "no_change"
-    better = latest > baseline if INSTRUMENTS[instrument].higher_is_better else latest < baseline
+    instrument = INSTRUMENTS.get(reading.instrument)
+    up = instrument.higher_is_better if instrument else bool(reading.higher_is_better)
+    better = latest > baseline if up else latest < baseline
     return "improved" if better else "worse"
 
 
 def outcome(readings: Iterable[Reading], start: datetime | None = None) -> Outcome | None:
     """Baseline and latest for one instrument and time frame.
 
-    Baseline: the last intake value at or before `start` (the first session in scope), else the
-    first value after it. Latest: the last value after the
+    Baseline: the last intake (or staff-entered) value at or before `start` (the first session
+    in scope), else the first value after it. Latest: the last value after the
     baseline. PGIC is asked only from the second visit, so it has a latest and no baseline."""
     rows = sorted(readings, key=lambda r: (r.taken_at, r.session_number or 0))
     if not rows:
@@ -104,7 +114,7 @@ def outcome(readings: Iterable[Reading], start: datetime | None = None) -> Outco
     if start is not None:
         # An intake only ever serves as the baseline: one sent in after treatment began (a
         # late form) must not pass for the latest value.
-        before = [r for r in rows if r.taken_at <= start and r.source == "intake"]
+        before = [r for r in rows if r.taken_at <= start and r.source in BASELINE_SOURCES]
         rows = before[-1:] + [r for r in rows if r.taken_at >= start and r.source != "intake"]
         if not rows:
             return None
@@ -117,21 +127,23 @@ def outcome(readings: Iterable[Reading], start: datetime | None = None) -> Outco
         change = pain_change(baseline.value, latest.value, instrument=first.instrument)
         return Outcome(first.instrument, first.time_frame, baseline, latest, len(rows), change)
     return Outcome(first.instrument, first.time_frame, baseline, latest, len(rows), None,
-                   _direction(first.instrument, baseline.value, latest.value))
+                   _direction(latest, baseline.value, latest.value))
 
 
 def outcomes(readings: Iterable[Reading], start: datetime | None = None) -> list[Outcome]:
     """One Outcome per instrument and time frame, pain first. Pain after needling is an
     immediate effect, not a course outcome, so it is left to `immediate_effects`."""
-    groups: dict[tuple[str, str], list[Reading]] = {}
+    groups: dict[tuple[str, str, str], list[Reading]] = {}
     for r in readings:
-        if r.instrument in INSTRUMENTS and r.time_frame != "after_needling":
-            groups.setdefault((r.instrument, r.time_frame), []).append(r)
+        if (r.instrument in INSTRUMENTS or r.instrument == OTHER) and \
+                r.time_frame != "after_needling":
+            # "Other" totals are told apart by name: a HIT-6 is never compared with an ODI.
+            name = r.label.casefold().strip() if r.instrument == OTHER else ""
+            groups.setdefault((r.instrument, r.time_frame, name), []).append(r)
     frames = list(FRAME_LABELS)
-    result = [o for key in sorted(groups, key=lambda k: (
-        ORDER.index(k[0]) if k[0] in ORDER else 99, frames.index(k[1]) if k[1] in frames else 99))
-        if (o := outcome(groups[key], start)) is not None]
-    return result
+    return [o for key in sorted(groups, key=lambda k: (
+        ORDER.index(k[0]) if k[0] in ORDER else 99, frames.index(k[1]) if k[1] in frames else 99,
+        k[2])) if (o := outcome(groups[key], start)) is not None]
 
 
 @dataclass(frozen=True)

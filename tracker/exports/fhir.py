@@ -280,7 +280,8 @@ def _measurement(b: _Bundle, m: Measurement, subject: dict, encounter: str | Non
     instrument = INSTRUMENTS.get(m.instrument)
     loinc, display = OBSERVATION_CODES.get(m.instrument, ("", ""))
     frame = f" ({m.time_frame.replace('_', ' ')})" if m.time_frame else ""
-    code: dict[str, Any] = {"text": (instrument.name if instrument else m.instrument) + frame}
+    name = instrument.name if instrument else (m.label or m.instrument)
+    code: dict[str, Any] = {"text": name + frame}
     if loinc:
         code["coding"] = [{"system": LOINC, "code": loinc, "display": display}]
     obs: dict[str, Any] = {

@@ -31,4 +31,10 @@ class Measurement(db.Model):
     intake_id: Mapped[int | None] = mapped_column(ForeignKey("intake.id"), index=True)
     session_id: Mapped[int | None] = mapped_column(ForeignKey("session_record.id"), index=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Instrument "other": a licensed scale's total the clinic may not reproduce item by item
+    # (instruments.md), named and scaled by whoever enters it.
+    label: Mapped[str] = mapped_column(String(120), default="")
+    scale_min: Mapped[float | None] = mapped_column(Float)
+    scale_max: Mapped[float | None] = mapped_column(Float)
+    higher_is_better: Mapped[bool | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

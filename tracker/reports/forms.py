@@ -1,7 +1,17 @@
 """Query-string forms for the summary and the dashboard: they only read, so no CSRF token."""
+import math
+from datetime import date, timedelta
+
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms import DateField, FloatField, IntegerField, RadioField, SelectField, StringField
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ..forms import choices, strip
 from .summary import VERSIONS
@@ -32,3 +42,37 @@ class DashboardForm(_GetForm):
     end = DateField("to", validators=[Optional(), _ordered])
     condition = StringField("Condition contains", filters=[strip], validators=[Optional()])
     practitioner = SelectField("Practitioner", coerce=str, default="")
+
+
+def _finite(form, field) -> None:
+    if field.data is not None and not math.isfinite(field.data):
+        raise ValidationError("Enter a number.")
+
+
+class OtherScoreForm(FlaskForm):
+    """A licensed instrument's total (ODI, BPI, HIT-6 ...): its name and scale, never its items."""
+    name = StringField("Instrument", filters=[strip], validators=[
+        DataRequired("Name the instrument, e.g. HIT-6."), Length(max=100)],
+        description="The instrument's name as your licence gives it, e.g. Oswestry (ODI) 2.1a.")
+    score = FloatField("Total score", validators=[InputRequired("Enter the total."), _finite])
+    scale_min = FloatField("Lowest possible", default=0, validators=[
+        InputRequired("Enter the scale's lowest score."), _finite])
+    scale_max = FloatField("Highest possible", validators=[
+        InputRequired("Enter the scale's highest score."), _finite])
+    direction = RadioField("Which way is better?", default="lower", choices=choices(
+        (("lower", "Lower scores are better"), ("higher", "Higher scores are better"))))
+    taken_on = DateField("Date completed", validators=[DataRequired("Enter the date.")])
+
+    def validate_scale_max(self, field) -> None:
+        if self.scale_min.data is not None and field.data is not None \
+                and field.data <= self.scale_min.data:
+            raise ValidationError("The highest score must be above the lowest.")
+
+    def validate_score(self, field) -> None:
+        low, high = self.scale_min.data, self.scale_max.data
+        if None not in (field.data, low, high) and low < high and not low <= field.data <= high:
+            raise ValidationError(f"The total must be between {low:g} and {high:g}.")
+
+    def validate_taken_on(self, field) -> None:
+        if field.data and field.data > date.today() + timedelta(days=1):
+            raise ValidationError("The date cannot be in the future.")

@@ -182,7 +182,8 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
     by_session = {r.id: r for r in records}
     readings = [engine.Reading(m.instrument, m.time_frame, m.value, as_utc(m.taken_at), m.source,
                                by_session[m.session_id].number if m.session_id in by_session
-                               else None, m.session_id) for m in rows]
+                               else None, m.session_id, _label(m), m.higher_is_better)
+                for m in rows]
     # Baseline: the intake (or the last one) before the first session of the scope.
     first_session = min((r.taken_at for r in readings if r.session_id in by_session),
                         default=None)
@@ -211,7 +212,7 @@ def _measurements(patient_id: int, session_ids: list[int], start: datetime, end:
     """Intake rows up to the end (the engine picks the baseline), the scope's session rows, and
     re-evaluation or staff-entered rows inside the window."""
     in_window = (Measurement.taken_at >= start) & (Measurement.taken_at < end)
-    clauses = [(Measurement.source == "intake") & (Measurement.taken_at < end)]
+    clauses = [Measurement.source.in_(engine.BASELINE_SOURCES) & (Measurement.taken_at < end)]
     if session_ids:
         clauses.append(Measurement.session_id.in_(session_ids))
     clauses.append(Measurement.session_id.is_(None) & (Measurement.source != "intake")
@@ -221,6 +222,16 @@ def _measurements(patient_id: int, session_ids: list[int], start: datetime, end:
     return list(db.session.scalars(
         select(Measurement).where(Measurement.patient_id == patient_id, or_(*clauses))
         .order_by(Measurement.taken_at, Measurement.id)))
+
+
+def _label(m: Measurement) -> str:
+    """'HIT-6 (36-78, lower is better)' for an "other" total; empty for shipped instruments."""
+    if m.instrument != engine.OTHER:
+        return ""
+    scale = (f"{engine.number_text(m.scale_min)}-{engine.number_text(m.scale_max)}"
+             if m.scale_min is not None and m.scale_max is not None else "")
+    way = "higher is better" if m.higher_is_better else "lower is better"
+    return f"{m.label} ({', '.join(x for x in (scale, way) if x)})"
 
 
 def _session_pain(records: list[SessionRecord],

@@ -1,5 +1,5 @@
 """Treatment summaries (page and PDF) and the clinic outcomes dashboard: parse, call, render."""
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..audit.trail import record
@@ -8,8 +8,9 @@ from ..extensions import db
 from ..patients.models import Patient
 from ..permissions import can, require
 from ..plans.models import TreatmentPlan
-from . import chart, dashboard, pdf, summary
-from .forms import MAX_ID, DashboardForm, SummaryForm
+from ..settings.services import clinic_today
+from . import chart, dashboard, pdf, services, summary
+from .forms import MAX_ID, DashboardForm, OtherScoreForm, SummaryForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -29,10 +30,14 @@ def panel(patient: Patient) -> dict:
     return {"plans": plans, "latest": latest}
 
 
-def _summary_for(patient_id: int) -> summary.Summary:
+def _patient(patient_id: int) -> Patient:
     if patient_id > MAX_ID:
         abort(404)
-    patient = db.get_or_404(Patient, patient_id)
+    return db.get_or_404(Patient, patient_id)
+
+
+def _summary_for(patient_id: int) -> summary.Summary:
+    patient = _patient(patient_id)
     form = SummaryForm(request.args)
     if not form.validate():
         abort(400)
@@ -71,6 +76,22 @@ def summary_pdf(patient_id: int):
     _audit("summary_pdf_download", s)
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{s.filename}"'})
+
+
+@bp.route("/patients/<int:patient_id>/scores/new", methods=["GET", "POST"])
+@require("clinical.edit")
+def new_score(patient_id: int):
+    patient = _patient(patient_id)
+    form = OtherScoreForm()
+    if request.method == "GET":
+        form.taken_on.data = clinic_today()
+    if form.validate_on_submit():
+        services.record_other_score(patient.id, form.data, current_user.id)
+        db.session.commit()
+        flash(f"{form.name.data} total {form.score.data:g} recorded.", "success")
+        return redirect(url_for("patients.detail", patient_id=patient.id))
+    return render_template("reports/score_form.html", form=form, patient=patient), \
+        400 if form.errors else 200
 
 
 def _chart(s: summary.Summary):
