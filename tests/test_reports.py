@@ -351,3 +351,18 @@ def test_scores_need_a_clinician_and_a_csrf_token(make_app, demo):
     assert client.post(url, data=data).status_code == 400          # no token
     token = csrf_token(client.get(url).text)
     assert client.post(url, data=data | {"csrf_token": token}).status_code == 302
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=st.dictionaries(st.sampled_from(["name", "score", "scale_min", "scale_max",
+                                                "direction", "taken_on"]), HOSTILE))
+def test_hostile_scores_never_break_the_form(client, auth, app, demo, payload):
+    if not getattr(client, "_logged_in", False):
+        auth.login("practitioner", "mei@example.org")
+        client._logged_in = True
+    response = client.post(f"/reports/patients/{demo['patient_id']}/scores/new", data=payload)
+    assert response.status_code in (302, 400)
+    with app.app_context():
+        for m in db.session.scalars(select(Measurement).where(Measurement.instrument == "other")):
+            assert m.scale_min <= m.value <= m.scale_max and m.label.strip()
