@@ -44,6 +44,7 @@ def seed(patients: int = 30, password: str = DEMO_PASSWORD, rng_seed: int = 7) -
     settings.name = "Riverside Acupuncture & Pain Clinic"
     settings.address = "12 Mill Lane\nRiverside RV1 2AB"
     settings.phone = "+44 20 7946 0000"
+    db.session.add(settings)  # get_settings() hands out unsaved defaults until a row exists
     staff = [accounts.create_user(email, password, display_name=name, role=role,
                                   credentials=cred, licence_number=lic, years_in_practice=
                                   rng.randint(3, 25) if role != "reception" else None)
