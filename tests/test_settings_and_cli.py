@@ -63,6 +63,9 @@ def test_seed_demo_builds_a_clinic_once(app, runner):
 
     seeded = patients()
     assert seeded >= 12  # the register, plus the summary's worked-example patient
+    with app.app_context():
+        from tracker.settings.services import get_settings
+        assert get_settings().id is not None and "Riverside" in get_settings().name
     again = runner.invoke(args=["seed-demo"])
     assert "already present" in again.output
     assert patients() == seeded
