@@ -366,3 +366,18 @@ def test_hostile_scores_never_break_the_form(client, auth, app, demo, payload):
     with app.app_context():
         for m in db.session.scalars(select(Measurement).where(Measurement.instrument == "other")):
             assert m.scale_min <= m.value <= m.scale_max and m.label.strip()
+
+
+def test_range_without_sessions_compares_entered_scores(client, auth, app, demo):
+    auth.login("practitioner", "mei@example.org")
+    url = f"/reports/patients/{demo['patient_id']}/scores/new"
+    odi = {"name": "ODI", "scale_min": "0", "scale_max": "100", "direction": "lower"}
+    today = date.today()
+    client.post(url, data=odi | {"score": "40", "taken_on": str(today - timedelta(days=20))})
+    client.post(url, data=odi | {"score": "22", "taken_on": str(today - timedelta(days=1))})
+    page = client.get(f"/reports/patients/{demo['patient_id']}/summary"
+                      f"?start={today - timedelta(days=10)}&end={today}").text
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert re.search(r"ODI \(0-100, lower is better\)\s+40 .*22 .*-18 .*Better than baseline",
+                     text)
+    assert "0 sessions" in text or "None recorded in 0 sessions" in text

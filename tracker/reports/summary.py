@@ -23,7 +23,7 @@ from ..plans.models import MEASURE_SOURCES, MEASURES, TreatmentPlan
 from ..plans.models import STATUSES as PLAN_STATUSES
 from ..schedule.models import CANCELLED, Appointment
 from ..sessions.models import AdverseEvent, SessionRecord
-from ..settings.services import get_settings
+from ..settings.services import clinic_today, get_settings
 from ..timeutil import as_utc, utcnow
 
 VERSIONS = {"clinical": "Clinical letter (physician or insurer)",
@@ -168,9 +168,9 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
         records = list(db.session.scalars(session_stmt.where(SessionRecord.plan_id == plan.id)))
         start = start or (records[0].visit_on if records else plan.start_on)
         end = end or (records[-1].visit_on if records and plan.status in (
-            "completed", "discontinued") else date.today())
+            "completed", "discontinued") else clinic_today())
     else:
-        end = end or date.today()
+        end = end or clinic_today()
         start = start or end - timedelta(days=365)
         if start > end:
             raise ScopeError("the range ends before it starts")
@@ -184,10 +184,11 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
                                by_session[m.session_id].number if m.session_id in by_session
                                else None, m.session_id, _label(m), m.higher_is_better)
                 for m in rows]
-    # Baseline: the intake (or the last one) before the first session of the scope.
+    # Baseline: the last intake (or staff-entered value) before the first session in scope, or
+    # before the range when it holds no session.
     first_session = min((r.taken_at for r in readings if r.session_id in by_session),
                         default=None)
-    cut = first_session or window_end.replace(tzinfo=UTC)
+    cut = first_session or _midnight(start).replace(tzinfo=UTC)
     found = engine.outcomes(readings, cut)
     pain = _session_pain(records, rows)
     aes = [ae for r in records for ae in r.adverse_events]
@@ -196,7 +197,7 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
     view = plan_view(shown, end) if shown else None
     return Summary(
         patient=patient, plan=plan, start=start, end=end, version=version, clinic=get_settings(),
-        practitioner=(plan.practitioner if plan else None) or patient.primary_practitioner
+        practitioner=(shown.practitioner if shown else None) or patient.primary_practitioner
         or practitioner,
         outcomes=[o for o in found if o.instrument != "pgic"], sessions=pain,
         immediate=engine.immediate_effects(pain),
