@@ -46,6 +46,11 @@ def intake_panel(patient: Patient) -> dict:
 
 
 @bp.app_template_global()
+def intakes_waiting_count() -> int:
+    return services.awaiting_review_count()
+
+
+@bp.app_template_global()
 def intakes_awaiting_review(limit: int = 8) -> list[tuple[Intake, bool]]:
     """Oldest first, each with whether it raised an urgent (red) flag."""
     intakes = list(db.session.scalars(services.awaiting_review().limit(limit)))
