@@ -144,6 +144,8 @@ def test_date_range_summary_and_bad_requests(client, auth, app, demo):
     assert page.status_code == 200 and "5 sessions" in page.text
     assert client.get(f"{base}?start={days[4]}&end={days[0]}").status_code == 400
     assert client.get(f"{base}?start=yesterday").status_code == 400
+    assert client.get(f"{base}?end=9999-12-31").status_code == 400
+    assert client.get(f"{base}?start=0001-01-01").status_code == 400
     assert client.get(f"{base}?version=insurer").status_code == 400
     # A plan belongs to its own patient only.
     assert client.get(f"/reports/patients/{other_id}/summary?plan={demo['plan_id']}"

@@ -24,6 +24,12 @@ class _GetForm(FlaskForm):
         csrf = False  # a GET that changes nothing; a token in the URL would leak into logs
 
 
+def _plausible(form, field) -> None:
+    """Keep date arithmetic (a day after the end, a year before it) inside what dates can hold."""
+    if field.data and not date(1900, 1, 1) <= field.data <= date(2200, 12, 31):
+        raise ValidationError("Enter a date between 1900 and 2200.")
+
+
 def _ordered(form, field) -> None:
     if form.start.data and form.end.data and form.start.data > form.end.data:
         raise ValidationError("The end date must be on or after the start date.")
@@ -32,14 +38,14 @@ def _ordered(form, field) -> None:
 class SummaryForm(_GetForm):
     FIELDS = ("plan", "start", "end", "version")
     plan = IntegerField("Treatment plan", validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
-    start = DateField("From", validators=[Optional()])
-    end = DateField("To", validators=[Optional(), _ordered])
+    start = DateField("From", validators=[Optional(), _plausible])
+    end = DateField("To", validators=[Optional(), _plausible, _ordered])
     version = SelectField("Version", choices=choices(VERSIONS.items()), default="clinical")
 
 
 class DashboardForm(_GetForm):
-    start = DateField("Plans starting from", validators=[Optional()])
-    end = DateField("to", validators=[Optional(), _ordered])
+    start = DateField("Plans starting from", validators=[Optional(), _plausible])
+    end = DateField("to", validators=[Optional(), _plausible, _ordered])
     condition = StringField("Condition contains", filters=[strip], validators=[Optional()])
     practitioner = SelectField("Practitioner", coerce=str, default="")
 
@@ -61,7 +67,8 @@ class OtherScoreForm(FlaskForm):
         InputRequired("Enter the scale's highest score."), _finite])
     direction = RadioField("Which way is better?", default="lower", choices=choices(
         (("lower", "Lower scores are better"), ("higher", "Higher scores are better"))))
-    taken_on = DateField("Date completed", validators=[DataRequired("Enter the date.")])
+    taken_on = DateField("Date completed", validators=[DataRequired("Enter the date."),
+                                                       _plausible])
 
     def validate_scale_max(self, field) -> None:
         if self.scale_min.data is not None and field.data is not None \
