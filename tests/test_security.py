@@ -138,3 +138,10 @@ def test_error_pages_are_styled(app, client, auth):
     page = client.get("/patients/999999")
     assert page.status_code == 404 and b"Page not found" in page.data
     assert b"app.css" in page.data
+
+
+def test_ids_beyond_the_database_integer_are_not_found(app, client, auth):
+    auth.login("admin")
+    for url in ("/patients/99999999999", "/sessions/99999999999", "/intakes/99999999999",
+                "/schedule/appointments/99999999999"):
+        assert client.get(url).status_code == 404, url

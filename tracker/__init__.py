@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask, redirect, request, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from .extensions import csrf, db, login_manager, migrate
@@ -75,7 +76,17 @@ BLUEPRINTS = (
 )
 
 
+class DatabaseInt(IntegerConverter):
+    """`<int:id>` limited to what an INTEGER column holds: a larger id is a 404, not a
+    database error (PostgreSQL refuses to compare an INTEGER with a bigger number)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2_147_483_647)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseInt
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(name).bp)
 
