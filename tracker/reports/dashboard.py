@@ -109,8 +109,10 @@ def per_plan(plans):
     sess = (select(SessionRecord.plan_id, SessionRecord.number, Measurement.value,
                    Measurement.taken_at)
             .join(Measurement, Measurement.session_id == SessionRecord.id)
-            .join(plans, plans.c.plan_id == SessionRecord.plan_id)
-            .where(Measurement.instrument == "nrs", Measurement.time_frame == "now")
+            # IN (subquery), not a join: the planner then starts from the plans in range and
+            # walks the plan_id index instead of scanning every measurement.
+            .where(SessionRecord.plan_id.in_(select(plans.c.plan_id)),
+                   Measurement.instrument == "nrs", Measurement.time_frame == "now")
             .subquery("sess"))
     first = (select(sess.c.plan_id, func.min(sess.c.taken_at).label("first_at"))
              .group_by(sess.c.plan_id).subquery("first"))
@@ -174,12 +176,12 @@ def compute(start: date | None = None, end: date | None = None, condition: str =
     firsts = [int(g[0]) for g in groups if g[0] is not None for _ in range(int(g[1]))]
     plan_count = db.session.scalar(select(func.count()).select_from(plans))
     appts = dict(db.session.execute(
-        select(Appointment.status, func.count()).join(plans, plans.c.plan_id ==
-                                                      Appointment.plan_id)
-        .where(Appointment.status.in_(SETTLED)).group_by(Appointment.status)).all())
+        select(Appointment.status, func.count())
+        .where(Appointment.plan_id.in_(select(plans.c.plan_id)),
+               Appointment.status.in_(SETTLED)).group_by(Appointment.status)).all())
     sessions, events = db.session.execute(
         select(func.count(distinct(SessionRecord.id)), func.count(AdverseEvent.id))
-        .join(plans, plans.c.plan_id == SessionRecord.plan_id)
+        .where(SessionRecord.plan_id.in_(select(plans.c.plan_id)))
         .outerjoin(AdverseEvent, AdverseEvent.session_id == SessionRecord.id)).one()
     return Dashboard(
         plans=plan_count, with_baseline=with_baseline, responders=responders,
