@@ -94,3 +94,8 @@ def test_server_error_page_is_friendly_and_rolls_back(make_app):
 
 def test_first_run_hint(app, runner):
     assert "create the first administrator" in runner.invoke(args=["first-run-hint"]).output
+
+
+def test_optimize_db_command(runner):
+    result = runner.invoke(args=["optimize-db"])
+    assert result.exit_code == 0 and "statistics refreshed" in result.output

@@ -44,3 +44,10 @@ def init_app(app: Flask) -> None:
         summary = seed(patients=patients, password=password)
         click.echo(summary)
 
+    @app.cli.command("optimize-db")
+    def optimize_db():
+        """Refresh the query planner's statistics (SQLite has no autovacuum to do it)."""
+        from sqlalchemy import text
+        with db.engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+        click.echo("Planner statistics refreshed.")
