@@ -2,7 +2,7 @@
 amendments. A signed record is never edited in place: an amendment records old and new values."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -24,6 +24,9 @@ class SessionRecord(db.Model):
     __tablename__ = "session_record"
     __audited__ = True
     audit_skip = frozenset({"draft", "version"})
+    # "My unsigned records" on every dashboard: drafts are few among many signed records.
+    __table_args__ = (Index("ix_session_record_practitioner_status", "practitioner_id",
+                            "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
