@@ -351,9 +351,14 @@ def week_start(day: date) -> date:
 
 def week_appointments(monday: date, practitioner_id: int | None = None) -> list[Appointment]:
     """One query for a week (clinic time), whatever the size of the diary."""
+    return _between(monday, monday + timedelta(days=7), practitioner_id)
+
+
+def _between(first: date, after: date, practitioner_id: int | None) -> list[Appointment]:
+    """Appointments from the start of `first` to the start of `after`, clinic time."""
     tz = zone()
-    start = recurrence.to_utc(monday, time(0, 0), tz)
-    end = recurrence.to_utc(monday + timedelta(days=7), time(0, 0), tz)
+    start = recurrence.to_utc(first, time(0, 0), tz)
+    end = recurrence.to_utc(after, time(0, 0), tz)
     stmt = (select(Appointment)
             .options(joinedload(Appointment.patient), joinedload(Appointment.plan),
                      joinedload(Appointment.practitioner))
@@ -366,8 +371,7 @@ def week_appointments(monday: date, practitioner_id: int | None = None) -> list[
 
 
 def day_appointments(day: date, practitioner_id: int | None = None) -> list[Appointment]:
-    return [a for a in week_appointments(week_start(day), practitioner_id)
-            if recurrence.local(a.start_utc, zone()).date() == day]
+    return _between(day, day + timedelta(days=1), practitioner_id)
 
 
 def upcoming_for_patient(patient_id: int, limit: int = 20) -> list[Appointment]:
