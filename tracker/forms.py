@@ -3,6 +3,7 @@ import re
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
+from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
@@ -61,3 +62,7 @@ class MultiCheckboxField(SelectMultipleField):
 def not_in_future(form, field) -> None:
     if field.data and field.data > date.today():
         raise ValidationError("This date cannot be in the future.")
+
+
+class EmptyForm(FlaskForm):
+    """No fields: its CSRF token protects POST-only buttons (archive, revoke, sign...)."""

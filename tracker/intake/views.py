@@ -11,13 +11,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from ..audit.trail import record
 from ..clinical import body_regions, conditions, instruments, safety
 from ..extensions import db
 from ..flags import services as flag_services
 from ..flags.models import SafetyFlag
+from ..forms import EmptyForm
 from ..patients.models import Patient
 from ..permissions import can, require
 from ..settings.services import get_settings
@@ -27,9 +27,6 @@ from .models import Intake, IntakeInvitation
 bp = Blueprint("intake", __name__)
 SHOWN_LINKS = "intake_links_to_show"
 
-
-class ActionForm(FlaskForm):
-    """An empty form: its CSRF token protects the POST-only buttons."""
 
 
 @bp.app_template_global()
@@ -41,7 +38,7 @@ def intake_panel(patient: Patient) -> dict:
         "intakes": services.intakes_for(patient.id),
         "flags": flag_services.active_for(patient.id) if clinical else [],
         "clinical": clinical,
-        "form": ActionForm(),
+        "form": EmptyForm(),
     }
 
 
@@ -62,7 +59,7 @@ def intakes_awaiting_review(limit: int = 8) -> list[tuple[Intake, bool]]:
 @require("intake.send")
 def create_link(patient_id: int):
     patient = db.get_or_404(Patient, patient_id)
-    if patient.archived_at or not ActionForm().validate_on_submit():
+    if patient.archived_at or not EmptyForm().validate_on_submit():
         abort(400)
     invitation, token = services.create_invitation(patient, current_user,
                                                    get_settings().intake_link_days)
@@ -82,14 +79,14 @@ def share(invitation_id: int):
         url = url_for("intake_public.start", token=token, _external=True)
         qr = segno.make(url, error="m").svg_inline(scale=5, border=2, title="Intake link QR code")
     return render_template("intake/share.html", invitation=invitation, url=url, qr=qr,
-                           patient=invitation.intake.patient, form=ActionForm())
+                           patient=invitation.intake.patient, form=EmptyForm())
 
 
 @bp.route("/intake-links/<int:invitation_id>/revoke", methods=["POST"])
 @require("intake.send")
 def revoke(invitation_id: int):
     invitation = db.get_or_404(IntakeInvitation, invitation_id)
-    if ActionForm().validate_on_submit() and not invitation.revoked_at:
+    if EmptyForm().validate_on_submit() and not invitation.revoked_at:
         services.revoke(invitation, current_user)
         db.session.commit()
         flash("The link was revoked; it no longer opens the form.", "success")
@@ -100,7 +97,7 @@ def revoke(invitation_id: int):
 @require("intake.send")
 def reopen(intake_id: int):
     intake = db.get_or_404(Intake, intake_id)
-    if ActionForm().validate_on_submit() and intake.status != "draft":
+    if EmptyForm().validate_on_submit() and intake.status != "draft":
         services.reopen(intake)
         db.session.commit()
         flash("The intake is open again: the patient can change it from any link that has not "
@@ -127,7 +124,7 @@ def review(intake_id: int):
     flags = flag_services.active_for(intake.patient_id)
     return render_template(
         "intake/review.html", intake=intake, patient=intake.patient,
-        scores=services.scores(intake), flags=flags, form=ActionForm(),
+        scores=services.scores(intake), flags=flags, form=EmptyForm(),
         regions=[r.code for r in intake.regions],
         region_labels=[body_regions.label(r.code) for r in intake.regions],
         conditions=conditions, instruments=instruments, safety=safety,
@@ -139,7 +136,7 @@ def review(intake_id: int):
 @require("clinical.edit")
 def mark_reviewed(intake_id: int):
     intake = db.get_or_404(Intake, intake_id)
-    if ActionForm().validate_on_submit() and intake.status == "submitted":
+    if EmptyForm().validate_on_submit() and intake.status == "submitted":
         services.mark_reviewed(intake, current_user)
         db.session.commit()
         flash(f"Intake for {intake.patient.full_name} marked as reviewed.", "success")
@@ -151,7 +148,7 @@ def mark_reviewed(intake_id: int):
 @require("clinical.edit")
 def apply_details(intake_id: int):
     intake = db.get_or_404(Intake, intake_id)
-    if ActionForm().validate_on_submit() and intake.status != "draft":
+    if EmptyForm().validate_on_submit() and intake.status != "draft":
         changed = services.apply_details(intake)
         db.session.commit()
         flash(f"Updated {changed} detail{'s' if changed != 1 else ''} in the register.",
@@ -164,7 +161,7 @@ def apply_details(intake_id: int):
 def resolve_flag(flag_id: int):
     flag = db.get_or_404(SafetyFlag, flag_id)
     note = (request.form.get("resolution") or "").strip()[:500]
-    if ActionForm().validate_on_submit() and flag.active:
+    if EmptyForm().validate_on_submit() and flag.active:
         if not note:
             flash("Say why the flag no longer applies (for example “baby born March 2026”).",
                   "error")

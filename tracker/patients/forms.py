@@ -50,6 +50,3 @@ class PatientForm(FlaskForm):
         self.primary_practitioner_id.choices = choices(
             [(0, "Not assigned")] + [(u.id, u.signature_name) for u in users])
 
-
-class ArchiveForm(FlaskForm):
-    """An empty form: its CSRF token protects archive and restore."""

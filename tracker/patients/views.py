@@ -3,9 +3,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from ..audit.trail import record
 from ..extensions import db
+from ..forms import EmptyForm
 from ..permissions import require
 from . import services
-from .forms import ArchiveForm, PatientForm
+from .forms import PatientForm
 from .models import Patient
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
@@ -65,14 +66,14 @@ def detail(patient_id: int):
     patient = db.get_or_404(Patient, patient_id)
     record("view", "Patient", patient.id, patient_id=patient.id)
     db.session.commit()
-    return render_template("patients/detail.html", patient=patient, archive_form=ArchiveForm())
+    return render_template("patients/detail.html", patient=patient, archive_form=EmptyForm())
 
 
 @bp.route("/<int:patient_id>/archive", methods=["POST"])
 @require("patients.archive")
 def archive(patient_id: int):
     patient = db.get_or_404(Patient, patient_id)
-    if ArchiveForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         if request.form.get("restore"):
             services.restore(patient)
             flash(f"{patient.full_name} restored to the register.", "success")

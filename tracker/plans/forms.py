@@ -216,9 +216,6 @@ class StatusForm(FlaskForm):
                            description="Required when pausing or discontinuing.")
 
 
-class EmptyForm(FlaskForm):
-    """CSRF only: copy a plan, activate."""
-
 
 def confirm_form(slots):
     """A form with one choice per problem date: next free slot, book anyway, or skip."""

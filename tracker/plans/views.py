@@ -6,13 +6,14 @@ from flask_login import current_user
 
 from ..clinical import acupoints, tcm
 from ..extensions import db
+from ..forms import EmptyForm
 from ..patients.models import Patient
 from ..patients.services import practitioners
 from ..permissions import can, require
 from ..schedule import services as schedule
 from ..schedule.recurrence import to_utc
 from . import services
-from .forms import AssessmentForm, EmptyForm, PlanForm, StatusForm, confirm_form
+from .forms import AssessmentForm, PlanForm, StatusForm, confirm_form
 from .models import MEASURES, STATUSES, Assessment, TreatmentPlan
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")

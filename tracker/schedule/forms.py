@@ -62,9 +62,6 @@ class ClosureForm(FlaskForm):
                          description="e.g. Bank holiday, staff training.")
 
 
-class EmptyForm(FlaskForm):
-    """CSRF only."""
-
 
 class DayHours(Form):
     starts = TimeField("From", validators=[Optional()])

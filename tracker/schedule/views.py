@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from ..accounts.models import User
 from ..extensions import db
+from ..forms import EmptyForm
 from ..patients.models import Patient
 from ..patients.services import practitioners
 from ..permissions import can, require
@@ -25,7 +26,6 @@ from .forms import (
     ActionForm,
     AppointmentForm,
     ClosureForm,
-    EmptyForm,
     HoursForm,
     RescheduleForm,
 )

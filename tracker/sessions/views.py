@@ -10,7 +10,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
@@ -18,6 +17,7 @@ from ..audit.trail import record as audit
 from ..clinical import acupoints, safety, tcm
 from ..extensions import db
 from ..flags import services as flag_services
+from ..forms import EmptyForm
 from ..patients.models import Patient
 from ..permissions import can, require
 from ..schedule.models import Appointment
@@ -29,9 +29,6 @@ bp = Blueprint("sessions", __name__)
 BLANK_POINT_ROWS = 2
 
 
-class ActionForm(FlaskForm):
-    """An empty form: its CSRF token protects POST-only buttons."""
-
 
 @bp.app_template_global()
 def session_panel(patient: Patient) -> dict | None:
@@ -39,7 +36,7 @@ def session_panel(patient: Patient) -> dict | None:
     if not can(current_user, "clinical.view"):
         return None
     page = db.paginate(services.timeline(patient.id), page=1, per_page=10, error_out=False)
-    return {"page": page, "form": ActionForm()}
+    return {"page": page, "form": EmptyForm()}
 
 
 @bp.app_template_global()
@@ -64,7 +61,7 @@ def can_start_session(appointment: Appointment) -> bool:
 def open_for_appointment(appointment_id: int):
     appointment = db.get_or_404(Appointment, appointment_id)
     existing = services.for_appointment(appointment)
-    if not ActionForm().validate_on_submit() or not (existing or services.can_start(
+    if not EmptyForm().validate_on_submit() or not (existing or services.can_start(
             appointment)):
         abort(400)
     record = services.open_for_appointment(appointment, current_user)
@@ -76,7 +73,7 @@ def open_for_appointment(appointment_id: int):
 @require("clinical.edit")
 def walk_in(patient_id: int):
     patient = db.get_or_404(Patient, patient_id)
-    if not ActionForm().validate_on_submit() or patient.archived_at:
+    if not EmptyForm().validate_on_submit() or patient.archived_at:
         abort(400)
     record = services.open_walk_in(patient, current_user)
     db.session.commit()
