@@ -299,6 +299,35 @@ def test_week_view_query_count_is_independent_of_diary_size(app, client, auth, c
     assert "Ana Silva" in page and "Mon 19 Oct" in page
 
 
+def test_week_grids_show_each_card_in_clinic_time(app, client, auth, clock):
+    """Both grids: times in clinic time across the DST change, 'Session n of m', the
+    re-evaluation badge on session 6, a cancelled card labelled, a rescheduled one gone."""
+    clock["now"] = datetime(2026, 10, 12, 8, 0, tzinfo=UTC)
+    auth.login("admin")
+    with app.test_request_context():
+        practitioner, ana, _ = people()
+        plan = make_plan(ana, practitioner)
+        _, created = activate(plan)
+        sched.act(created[0], "cancelled_patient", "Flu")
+        sched.reschedule(created[1], recurrence.to_utc(date(2026, 10, 16), time(11), LONDON), 45)
+        db.session.commit()
+        user_id = practitioner.id
+    for url in (f"/schedule/week?practitioner={user_id}&start=2026-10-13",
+                "/schedule/clinic?start=2026-10-13", "/schedule/week?practitioner="
+                f"{user_id}&start=2026-11-03", "/schedule/clinic?start=2026-11-03"):
+        page = html.unescape(client.get(url).data.decode())
+        cards = re.findall(r'<a class="appt status-(\w+)".*?</a>', page, re.S)
+        text = [" ".join(re.sub(r"<[^>]+>", " ", c).split())
+                for c in re.findall(r'<a class="appt .*?</a>', page, re.S)]
+        if url.endswith("10-13"):  # the cancelled one loses its number; Thursday's moved
+            assert cards == ["cancelled_patient", "scheduled"], url
+            assert text == ["09:30–10:15 Ana Silva Cancelled by patient",
+                            "11:00–11:45 Ana Silva Session 1 of 10"], url
+        else:  # after the clocks go back on 25 October: still 09:30 on the wall
+            assert text == ["09:30–10:15 Ana Silva Session 6 of 10 Re-evaluation",
+                            "09:30–10:15 Ana Silva Session 7 of 10"], url
+
+
 # --- Pages ------------------------------------------------------------------------------------
 
 def seed_appointment(app, starts_at, user_id=None):

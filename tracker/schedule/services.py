@@ -9,7 +9,9 @@ from flask import g, has_app_context
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import joinedload
 
+from ..accounts.models import User
 from ..extensions import db
+from ..patients.models import Patient
 from ..plans.models import TreatmentPlan
 from ..settings.services import clinic_zone
 from ..timeutil import utcnow
@@ -266,18 +268,25 @@ def progress(plan: TreatmentPlan, appointments: list[Appointment] | None = None)
                     next_reeval=reevals[0] if reevals else None, ending_soon=ending)
 
 
+def reeval_at(number: int | None, every: int | None, status: str) -> bool:
+    """A booked plan session whose number falls on the plan's re-evaluation rhythm."""
+    return bool(number and every and number % every == 0 and status in BOOKED)
+
+
+def label_for(number: int | None, planned: int | None) -> str:
+    """'Session 4 of 10' (or 'Session 4' for a plan with an end date)."""
+    if not number:
+        return ""
+    return f"Session {number} of {planned}" if planned else f"Session {number}"
+
+
 def is_reeval(appt: Appointment, plan: TreatmentPlan | None = None) -> bool:
     plan = plan or appt.plan
-    return bool(plan and appt.number and plan.reeval_every and
-                appt.number % plan.reeval_every == 0 and appt.status in BOOKED)
+    return bool(plan) and reeval_at(appt.number, plan.reeval_every, appt.status)
 
 
 def session_label(appt: Appointment) -> str:
-    """'Session 4 of 10' (or 'Session 4' for a plan with an end date)."""
-    if not appt.plan or not appt.number:
-        return ""
-    total = appt.plan.sessions_planned
-    return f"Session {appt.number} of {total}" if total else f"Session {appt.number}"
+    return label_for(appt.number, appt.plan.sessions_planned) if appt.plan else ""
 
 
 # --- Single appointments --------------------------------------------------------------------
@@ -349,19 +358,18 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def week_appointments(monday: date, practitioner_id: int | None = None) -> list[Appointment]:
-    """One query for a week (clinic time), whatever the size of the diary."""
-    return _between(monday, monday + timedelta(days=7), practitioner_id)
-
-
 def _between(first: date, after: date, practitioner_id: int | None) -> list[Appointment]:
     """Appointments from the start of `first` to the start of `after`, clinic time."""
     tz = zone()
     start = recurrence.to_utc(first, time(0, 0), tz)
     end = recurrence.to_utc(after, time(0, 0), tz)
+    # Only what a card or the day list shows: a clinic week holds hundreds of appointments.
     stmt = (select(Appointment)
-            .options(joinedload(Appointment.patient), joinedload(Appointment.plan),
-                     joinedload(Appointment.practitioner))
+            .options(joinedload(Appointment.patient).load_only(Patient.given_name,
+                                                               Patient.family_name),
+                     joinedload(Appointment.plan).load_only(TreatmentPlan.sessions_planned,
+                                                            TreatmentPlan.reeval_every),
+                     joinedload(Appointment.practitioner).load_only(User.display_name))
             .where(and_(Appointment.starts_at >= start, Appointment.starts_at < end),
                    Appointment.status != "rescheduled")
             .order_by(Appointment.starts_at, Appointment.id))
@@ -381,42 +389,6 @@ def upcoming_for_patient(patient_id: int, limit: int = 20) -> list[Appointment]:
         .where(Appointment.patient_id == patient_id, Appointment.status == "scheduled",
                Appointment.starts_at >= now() - timedelta(hours=1))
         .order_by(Appointment.starts_at).limit(limit)).scalars())
-
-
-@dataclass
-class GridRow:
-    at: time
-    cells: list[list[Appointment]]
-    busy: list[bool]  # an earlier appointment is still running in this slot
-
-
-def week_grid(appointments: list[Appointment], monday: date, tz: ZoneInfo,
-              hours: dict[int, list[tuple[time, time]]] | None = None,
-              step: int = 30) -> list[GridRow]:
-    """Rows of `step` minutes covering working hours and every appointment of the week."""
-    hours = hours or DEFAULT_HOURS
-    first = min((s for spans in hours.values() for s, _ in spans), default=time(8, 0))
-    last = max((e for spans in hours.values() for _, e in spans), default=time(18, 0))
-    starts = [recurrence.local(a.start_utc, tz) for a in appointments]
-    lo = min([first.hour * 60 + first.minute] + [s.hour * 60 + s.minute for s in starts])
-    hi = max([last.hour * 60 + last.minute] + [
-        min(24 * 60, s.hour * 60 + s.minute + a.minutes) for s, a in zip(starts, appointments,
-                                                                         strict=True)])
-    lo -= lo % step
-    rows = [GridRow(time(m // 60, m % 60), [[] for _ in range(7)], [False] * 7)
-            for m in range(lo, hi, step)]
-    for start, appt in zip(starts, appointments, strict=True):
-        day = (start.date() - monday).days
-        if not 0 <= day < 7 or not rows:
-            continue
-        minute = start.hour * 60 + start.minute
-        index = min(len(rows) - 1, max(0, (minute - lo) // step))
-        rows[index].cells[day].append(appt)
-        if appt.status in BOOKED:
-            for later in rows[index + 1:]:
-                if later.at.hour * 60 + later.at.minute < minute + appt.minutes:
-                    later.busy[day] = True
-    return rows
 
 
 def today_list(practitioner_id: int | None) -> list[Appointment]:

@@ -22,6 +22,7 @@ from ..permissions import can, require
 from ..plans.models import WEEKDAYS, TreatmentPlan
 from ..settings.services import get_settings
 from . import calendar, recurrence, services
+from . import week as weeks
 from .forms import (
     ActionForm,
     AppointmentForm,
@@ -70,7 +71,7 @@ def _monday(arg: str | None) -> date:
         day = today
     if abs(day.year - today.year) > 50:  # keeps week arithmetic far from date.min / date.max
         day = today
-    return services.week_start(day)
+    return weeks.week_start(day)
 
 
 @bp.route("/")
@@ -89,13 +90,13 @@ def week():
         current_user.id if current_user.role != "reception" else None)
     chosen = next((u for u in staff if u.id == wanted), staff[0] if staff else None)
     monday = _monday(request.args.get("start"))
-    appts = services.week_appointments(monday, chosen.id) if chosen else []
     tz = services.zone()
+    cards = weeks.cards(monday, tz, chosen.id) if chosen else []
     hours = services.working_hours(chosen.id) if chosen else services.DEFAULT_HOURS
     return render_template(
         "schedule/week.html", staff=staff, chosen=chosen, monday=monday,
         days=[monday + timedelta(days=i) for i in range(7)], tz=tz,
-        rows=services.week_grid(appts, monday, tz, hours), count=len(appts),
+        rows=weeks.grid(cards, monday, hours), count=len(cards),
         closed=services.closures(monday, monday + timedelta(days=6)),
         today=services.local_today())
 
@@ -105,15 +106,11 @@ def week():
 def clinic():
     monday = _monday(request.args.get("start"))
     tz = services.zone()
-    appts = services.week_appointments(monday)
-    staff = practitioners()
-    cells: dict[tuple[int, int], list[Appointment]] = {}
-    for a in appts:
-        day = (recurrence.local(a.start_utc, tz).date() - monday).days
-        cells.setdefault((a.practitioner_id, day), []).append(a)
+    cards = weeks.cards(monday, tz)
     return render_template(
-        "schedule/clinic.html", staff=staff, monday=monday, cells=cells, tz=tz,
-        days=[monday + timedelta(days=i) for i in range(7)], count=len(appts),
+        "schedule/clinic.html", staff=practitioners(), monday=monday, tz=tz,
+        cells=weeks.by_practitioner(cards, monday),
+        days=[monday + timedelta(days=i) for i in range(7)], count=len(cards),
         closed=services.closures(monday, monday + timedelta(days=6)),
         today=services.local_today())
 

@@ -1,0 +1,108 @@
+"""The week grids (one practitioner, or the whole clinic) as light cards read in one query.
+
+A clinic week holds hundreds of appointments; the grid shows a few columns of each, so it reads
+those columns as plain rows, not ORM objects with their patient, plan and practitioner."""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, select
+
+from ..extensions import db
+from ..patients.models import Patient
+from ..plans.models import TreatmentPlan
+from . import recurrence
+from .models import BOOKED, STATUSES, Appointment
+from .services import DEFAULT_HOURS, label_for, reeval_at
+
+
+@dataclass(slots=True)
+class Card:
+    id: int
+    practitioner_id: int
+    start: datetime  # clinic time
+    minutes: int
+    status: str
+    who: str
+    label: str  # "Session 4 of 10", or "" outside a plan
+    reeval: bool
+    span: str = ""  # "09:00–09:45"
+
+    def __post_init__(self):
+        self.span = f"{self.start:%H:%M}–{self.start + timedelta(minutes=self.minutes):%H:%M}"
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def cards(monday: date, tz: ZoneInfo, practitioner_id: int | None = None) -> list[Card]:
+    """The week's appointments from Monday 00:00 to the next Monday, clinic time."""
+    start = recurrence.to_utc(monday, time(0, 0), tz)
+    end = recurrence.to_utc(monday + timedelta(days=7), time(0, 0), tz)
+    stmt = (select(Appointment.id, Appointment.practitioner_id, Appointment.starts_at,
+                   Appointment.minutes, Appointment.status, Appointment.number,
+                   Patient.given_name, Patient.family_name, TreatmentPlan.id,
+                   TreatmentPlan.sessions_planned,
+                   TreatmentPlan.reeval_every)
+            .join(Patient, Patient.id == Appointment.patient_id)
+            .outerjoin(TreatmentPlan, TreatmentPlan.id == Appointment.plan_id)
+            .where(and_(Appointment.starts_at >= start, Appointment.starts_at < end),
+                   Appointment.status != "rescheduled")
+            .order_by(Appointment.starts_at, Appointment.id))
+    if practitioner_id:
+        stmt = stmt.where(Appointment.practitioner_id == practitioner_id)
+    out = []
+    for (id_, prac, starts_at, minutes, status, number, given, family, plan_id, planned,
+         every) in db.session.execute(stmt):
+        in_plan = plan_id is not None
+        out.append(Card(id_, prac, recurrence.local(starts_at, tz), minutes, status,
+                        f"{given} {family}", label_for(number, planned) if in_plan else "",
+                        in_plan and reeval_at(number, every, status)))
+    return out
+
+
+@dataclass
+class GridRow:
+    at: time
+    cells: list[list[Card]]
+    busy: list[bool]  # an earlier appointment is still running in this slot
+
+
+def grid(week: list[Card], monday: date, hours: dict[int, list[tuple[time, time]]] | None = None,
+         step: int = 30) -> list[GridRow]:
+    """Rows of `step` minutes covering working hours and every appointment of the week."""
+    hours = hours or DEFAULT_HOURS
+    first = min((s for spans in hours.values() for s, _ in spans), default=time(8, 0))
+    last = max((e for spans in hours.values() for _, e in spans), default=time(18, 0))
+    lo = min([first.hour * 60 + first.minute] + [c.start.hour * 60 + c.start.minute
+                                                 for c in week])
+    hi = max([last.hour * 60 + last.minute] + [
+        min(24 * 60, c.start.hour * 60 + c.start.minute + c.minutes) for c in week])
+    lo -= lo % step
+    rows = [GridRow(time(m // 60, m % 60), [[] for _ in range(7)], [False] * 7)
+            for m in range(lo, hi, step)]
+    for card in week:
+        day = (card.start.date() - monday).days
+        if not 0 <= day < 7 or not rows:
+            continue
+        minute = card.start.hour * 60 + card.start.minute
+        index = min(len(rows) - 1, max(0, (minute - lo) // step))
+        rows[index].cells[day].append(card)
+        if card.status in BOOKED:
+            for later in rows[index + 1:]:
+                if later.at.hour * 60 + later.at.minute < minute + card.minutes:
+                    later.busy[day] = True
+    return rows
+
+
+def by_practitioner(week: list[Card], monday: date) -> dict[tuple[int, int], list[Card]]:
+    """Cards keyed by (practitioner id, day of the week) for the clinic-wide grid."""
+    cells: dict[tuple[int, int], list[Card]] = {}
+    for card in week:
+        cells.setdefault((card.practitioner_id, (card.start.date() - monday).days), []).append(card)
+    return cells
