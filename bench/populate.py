@@ -7,8 +7,8 @@ from sqlalchemy import insert
 from tracker.accounts.models import User
 from tracker.accounts.passwords import hash_password
 from tracker.extensions import db
-from tracker.patients.models import Patient
-from tracker.patients.services import digits, fold
+from tracker.patients.models import Patient, PatientNameToken
+from tracker.patients.services import digits, fold, name_tokens
 
 BATCH = 5000
 GIVEN = ["Ana", "Ben", "Chloé", "Dmitri", "Elif", "Farah", "Gus", "Hana", "Ivo", "José", "Kai",
@@ -58,7 +58,14 @@ def patients(count: int, clinicians: list[int], rng: random.Random) -> None:
             "phone_digits": digits(phone),
             "last_visit_on": today - timedelta(days=rng.randint(0, 700)) if i % 4 else None,
         })
-    _batched(rows, Patient)
+    ids = []
+    for start in range(0, len(rows), BATCH):
+        ids += db.session.execute(insert(Patient).returning(Patient.id,
+                                                            sort_by_parameter_order=True),
+                                  rows[start:start + BATCH]).scalars().all()
+    # The name words the register's search reads (patients/services.py index_name).
+    _batched([{"patient_id": i, "token": token} for i, row in zip(ids, rows, strict=True)
+              for token in name_tokens(row["search_name"])], PatientNameToken)
     db.session.commit()
 
 

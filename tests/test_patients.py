@@ -102,6 +102,61 @@ def test_search_is_accent_and_case_insensitive_by_name_dob_and_phone(app, client
     assert "No patient matches" in rows(client.get("/patients/", query_string={"q": "100%_"}))
 
 
+def test_search_by_the_start_of_any_name_follows_edits(app, client, auth):
+    """Every word typed must start one of the names (given, preferred or family); a renamed
+    patient is found by the new name only; hostile queries are an empty list, not an error."""
+    auth.login("reception")
+    location = register(client, given_name="Mary-Jane", family_name="García López",
+                        preferred_name="MJ").headers["Location"]
+    register(client, given_name="Gareth", family_name="Lopes", date_of_birth="1980-01-01")
+
+    def found(q):
+        response = client.get("/patients/", query_string={"q": q})
+        assert response.status_code == 200, q
+        page = rows(response)
+        return {name for name in ("García", "Gareth") if name in page}
+
+    assert found("gar") == {"García", "Gareth"}
+    assert found("lop") == {"García", "Gareth"}
+    assert found("lópez") == {"García"} and found("mj") == {"García"}
+    assert found("mary-j") == {"García"} and found("gar lop") == {"García", "Gareth"}
+    assert found("gar lope") == {"García", "Gareth"} and found("gar lopez") == {"García"}
+    assert found("arc") == set()  # the middle of a name is not its start
+    for hostile in ("\x00gar", "gar\U0010ffff", "\U0010ffff", "\ud7ff", "%", "_", "' OR 1=1 --",
+                    "<b>gar</b>", "g" * 500):
+        found(hostile)
+    edit = dict(VALID, given_name="Mary-Jane", family_name="Ng", preferred_name="")
+    assert client.post(f"{location}/edit", data=edit).status_code == 302
+    assert "Mary-Jane" not in rows(client.get("/patients/", query_string={"q": "garc"}))
+    assert "Ng, Mary-Jane" in rows(client.get("/patients/", query_string={"q": "ng mary"}))
+
+
+def test_name_tokens_are_backfilled_by_the_migration(tmp_path):
+    """A clinic upgrading from 0006 finds its existing patients by name at once."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from tracker import create_app
+    from tracker.patients import services
+    url = f"sqlite:///{tmp_path}/upgrade.sqlite"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "k" * 40,
+                      "TESTING": True})
+    with app.app_context():
+        upgrade(revision="0006")
+        db.session.execute(sa.text(
+            "INSERT INTO patient (given_name, family_name, preferred_name, date_of_birth, sex,"
+            " gender, phone, email, address, emergency_contact_name, emergency_contact_phone,"
+            " referring_physician, notes, search_name, phone_digits, sort_name, created_at)"
+            " VALUES ('Zoë', 'O''Connor', '', '1990-01-02', 'unknown', '', '', '', '', '', '',"
+            " '', '', 'zoe o''connor', '', 'o''connor zoe', '2026-01-01')"))
+        db.session.commit()
+        upgrade()
+        names = [p.family_name for p in db.session.scalars(services.search_query("o'co zo"))]
+        assert names == ["O'Connor"]
+        downgrade(revision="0006")
+        db.engine.dispose()
+
+
 def test_pagination_and_sorting(make_app):
     app = make_app(PATIENTS_PER_PAGE=5)
     from tests.conftest import Auth, Client

@@ -1,7 +1,7 @@
 """Patients. Never deleted: archived_at hides them from the working list."""
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -63,3 +63,19 @@ class Patient(db.Model):
     @property
     def sex_label(self) -> str:
         return SEXES.get(self.sex, self.sex)
+
+
+# Byte order on PostgreSQL too, so a prefix is a range scan of the index whatever the locale.
+TOKEN = String(100).with_variant(String(100, collation="C"), "postgresql")
+
+
+class PatientNameToken(db.Model):
+    """Each folded word of a patient's names, so 'garc' finds García by an index range, not by
+    scanning every name (patients/services.py keeps these in step with the patient)."""
+
+    __tablename__ = "patient_name_token"
+    __table_args__ = (Index("ix_patient_name_token_patient", "patient_id"),)
+
+    token: Mapped[str] = mapped_column(TOKEN, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"),
+                                            primary_key=True)

@@ -4,13 +4,14 @@ import unicodedata
 from datetime import date
 
 from dateutil import parser as dateparser
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..extensions import db
+from ..forms import strip
 from ..timeutil import utcnow
-from .models import Patient
+from .models import Patient, PatientNameToken
 
 FIELDS = ("given_name", "family_name", "preferred_name", "date_of_birth", "sex", "gender", "phone",
           "email", "address", "emergency_contact_name", "emergency_contact_phone",
@@ -34,6 +35,19 @@ def refresh_search_columns(patient: Patient) -> None:
     patient.phone_digits = digits(patient.phone)
 
 
+def name_tokens(search_name: str) -> set[str]:
+    return {word[:100] for word in search_name.split()}
+
+
+def index_name(patient: Patient) -> None:
+    """Replace the patient's name tokens; the patient must have an id (flushed)."""
+    db.session.execute(delete(PatientNameToken).where(PatientNameToken.patient_id == patient.id))
+    tokens = name_tokens(patient.search_name)
+    if tokens:
+        db.session.execute(insert(PatientNameToken),
+                           [{"patient_id": patient.id, "token": t} for t in sorted(tokens)])
+
+
 def save(patient: Patient | None, data: dict) -> Patient:
     """Create or update a patient from validated form data; the caller commits."""
     if patient is None:
@@ -51,6 +65,7 @@ def save(patient: Patient | None, data: dict) -> Patient:
             setattr(patient, key, value)
     refresh_search_columns(patient)
     db.session.flush()
+    index_name(patient)
     return patient
 
 
@@ -89,19 +104,17 @@ def search_query(q: str = "", sort: str = "name", archived: bool = False,
         Patient.archived_at.is_not(None) if archived else Patient.archived_at.is_(None))
     if practitioner_id:
         stmt = stmt.where(Patient.primary_practitioner_id == practitioner_id)
-    q = (q or "").strip()[:100]
+    q = strip(q or "")[:100]
     born = _as_date(q)
     if born:
         stmt = stmt.where(Patient.date_of_birth == born)
     elif q:
         conditions = []
-        words = [w for w in fold(q).split() if w]
+        words = [w[:100] for w in fold(q).split() if w]
         if words:
-            # Prefix match on any word of the name; escape LIKE wildcards typed by the user.
-            conditions.append(and_(*[
-                or_(Patient.search_name.like(f"{_esc(w)}%", escape="\\"),
-                    Patient.search_name.like(f"% {_esc(w)}%", escape="\\"))
-                for w in words]))
+            # Every word typed starts one of the names: an index range per word.
+            conditions.append(and_(*[Patient.id.in_(select(PatientNameToken.patient_id).where(
+                *_prefix_range(PatientNameToken.token, w))) for w in words]))
         number = digits(q)
         if len(number) >= 4 and len(number) >= len(q.replace(" ", "")) - 3:
             conditions.append(Patient.phone_digits.like(f"%{number}%"))
@@ -110,8 +123,16 @@ def search_query(q: str = "", sort: str = "name", archived: bool = False,
     return stmt.order_by(*SORTS.get(sort, SORTS["name"]))
 
 
-def _esc(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _prefix_range(column, prefix: str) -> list:
+    """`column` starts with `prefix`, as a range an index can serve (code-point order)."""
+    bounds = [column >= prefix]
+    while prefix and ord(prefix[-1]) == 0x10FFFF:
+        prefix = prefix[:-1]
+    if prefix:
+        nxt = ord(prefix[-1]) + 1
+        nxt = 0xE000 if 0xD800 <= nxt < 0xE000 else nxt  # no surrogates in a UTF-8 bound
+        bounds.append(column < prefix[:-1] + chr(nxt))
+    return bounds
 
 
 def archive(patient: Patient) -> None:
