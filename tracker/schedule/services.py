@@ -9,9 +9,7 @@ from flask import g, has_app_context
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import joinedload
 
-from ..accounts.models import User
 from ..extensions import db
-from ..patients.models import Patient
 from ..plans.models import TreatmentPlan
 from ..settings.services import clinic_zone
 from ..timeutil import utcnow
@@ -363,13 +361,9 @@ def _between(first: date, after: date, practitioner_id: int | None) -> list[Appo
     tz = zone()
     start = recurrence.to_utc(first, time(0, 0), tz)
     end = recurrence.to_utc(after, time(0, 0), tz)
-    # Only what a card or the day list shows: a clinic week holds hundreds of appointments.
     stmt = (select(Appointment)
-            .options(joinedload(Appointment.patient).load_only(Patient.given_name,
-                                                               Patient.family_name),
-                     joinedload(Appointment.plan).load_only(TreatmentPlan.sessions_planned,
-                                                            TreatmentPlan.reeval_every),
-                     joinedload(Appointment.practitioner).load_only(User.display_name))
+            .options(joinedload(Appointment.patient), joinedload(Appointment.plan),
+                     joinedload(Appointment.practitioner))
             .where(and_(Appointment.starts_at >= start, Appointment.starts_at < end),
                    Appointment.status != "rescheduled")
             .order_by(Appointment.starts_at, Appointment.id))
@@ -389,10 +383,6 @@ def upcoming_for_patient(patient_id: int, limit: int = 20) -> list[Appointment]:
         .where(Appointment.patient_id == patient_id, Appointment.status == "scheduled",
                Appointment.starts_at >= now() - timedelta(hours=1))
         .order_by(Appointment.starts_at).limit(limit)).scalars())
-
-
-def today_list(practitioner_id: int | None) -> list[Appointment]:
-    return day_appointments(local_today(), practitioner_id)
 
 
 def reevals_due(practitioner_id: int | None, days: int = 7) -> list[Appointment]:

@@ -49,7 +49,8 @@ def weekday_name(value: int) -> str:
 def schedule_helpers():
     def dashboard() -> dict:
         mine = current_user.id if current_user.role == "practitioner" else None
-        return {"today": services.today_list(mine), "reevals": services.reevals_due(mine),
+        today = weeks.cards(services.local_today(), services.zone(), mine, days=1)
+        return {"today": today, "reevals": services.reevals_due(mine),
                 "mine": mine}
 
     def plans_dashboard() -> dict:

@@ -1,4 +1,5 @@
-"""The week grids (one practitioner, or the whole clinic) as light cards read in one query.
+"""The week grids (one practitioner, or the whole clinic) and the day list as light cards read
+in one query.
 
 A clinic week holds hundreds of appointments; the grid shows a few columns of each, so it reads
 those columns as plain rows, not ORM objects with their patient, plan and practitioner."""
@@ -8,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, select
 
+from ..accounts.models import User
 from ..extensions import db
 from ..patients.models import Patient
 from ..plans.models import TreatmentPlan
@@ -26,6 +28,8 @@ class Card:
     who: str
     label: str  # "Session 4 of 10", or "" outside a plan
     reeval: bool
+    practitioner: str
+    checked_in: bool
     span: str = ""  # "09:00–09:45"
 
     def __post_init__(self):
@@ -40,16 +44,18 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def cards(monday: date, tz: ZoneInfo, practitioner_id: int | None = None) -> list[Card]:
-    """The week's appointments from Monday 00:00 to the next Monday, clinic time."""
-    start = recurrence.to_utc(monday, time(0, 0), tz)
-    end = recurrence.to_utc(monday + timedelta(days=7), time(0, 0), tz)
+def cards(first: date, tz: ZoneInfo, practitioner_id: int | None = None,
+          days: int = 7) -> list[Card]:
+    """Appointments from `first` 00:00 for `days` days, clinic time (a week, or today)."""
+    start = recurrence.to_utc(first, time(0, 0), tz)
+    end = recurrence.to_utc(first + timedelta(days=days), time(0, 0), tz)
     stmt = (select(Appointment.id, Appointment.practitioner_id, Appointment.starts_at,
                    Appointment.minutes, Appointment.status, Appointment.number,
                    Patient.given_name, Patient.family_name, TreatmentPlan.id,
-                   TreatmentPlan.sessions_planned,
-                   TreatmentPlan.reeval_every)
+                   TreatmentPlan.sessions_planned, TreatmentPlan.reeval_every,
+                   User.display_name, Appointment.checked_in_at)
             .join(Patient, Patient.id == Appointment.patient_id)
+            .join(User, User.id == Appointment.practitioner_id)
             .outerjoin(TreatmentPlan, TreatmentPlan.id == Appointment.plan_id)
             .where(and_(Appointment.starts_at >= start, Appointment.starts_at < end),
                    Appointment.status != "rescheduled")
@@ -58,11 +64,12 @@ def cards(monday: date, tz: ZoneInfo, practitioner_id: int | None = None) -> lis
         stmt = stmt.where(Appointment.practitioner_id == practitioner_id)
     out = []
     for (id_, prac, starts_at, minutes, status, number, given, family, plan_id, planned,
-         every) in db.session.execute(stmt):
+         every, prac_name, checked_in_at) in db.session.execute(stmt):
         in_plan = plan_id is not None
         out.append(Card(id_, prac, recurrence.local(starts_at, tz), minutes, status,
                         f"{given} {family}", label_for(number, planned) if in_plan else "",
-                        in_plan and reeval_at(number, every, status)))
+                        in_plan and reeval_at(number, every, status), prac_name,
+                        checked_in_at is not None))
     return out
 
 
