@@ -1,11 +1,13 @@
-"""Session records for the benchmark: one per attended appointment, topped up with walk-ins to
-the requested count, each with points and its pain measurements; plus one intake and one open
-draft record for the patient whose pages are timed."""
+"""Session records for the benchmark: one per attended appointment (the most recent ones, with
+their plan and session number; pain follows bench.appointments.pain_before), topped up with
+walk-ins to the requested count, each with points and its pain measurements; plus one intake
+and one open draft record for the patient whose pages are timed."""
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, insert, select
 
+from bench.appointments import pain_before
 from tracker.extensions import db
 from tracker.measurements.models import Measurement
 from tracker.schedule.models import Appointment
@@ -32,19 +34,22 @@ def build(target: int, patient_count: int, seed: int = 5) -> int:
     rng = random.Random(seed)
     attended = db.session.execute(
         select(Appointment.id, Appointment.patient_id, Appointment.practitioner_id,
-               Appointment.starts_at).where(Appointment.status == "attended")
-        .order_by(Appointment.id).limit(target)).all()
+               Appointment.starts_at, Appointment.plan_id, Appointment.number)
+        .where(Appointment.status == "attended")
+        .order_by(Appointment.starts_at.desc(), Appointment.id).limit(target)).all()
     walk_ins = max(0, target - len(attended))
     now = datetime.now(UTC)
     records, points, measures, made = [], [], [], 0
 
-    def add(appointment_id, patient_id, practitioner_id, starts_at):
+    def add(appointment_id, patient_id, practitioner_id, starts_at, plan_id=None, number=None):
         nonlocal made
-        before = rng.randint(2, 8)
+        before = pain_before(plan_id, number) if plan_id else rng.randint(2, 8)
         after = max(0, before - rng.randint(0, 3))
         records.append({
             "patient_id": patient_id, "practitioner_id": practitioner_id,
-            "appointment_id": appointment_id, "visit_on": starts_at.date(), "status": "signed",
+            "appointment_id": appointment_id, "plan_id": plan_id, "number": number,
+            "is_reevaluation": bool(number and number % 6 == 0),
+            "visit_on": starts_at.date(), "status": "signed",
             "pain_before": before, "pain_after": after, "subjective": "Routine visit.",
             "insertions": 6, "retention_minutes": 20, "stimulation": "manual",
             "adjuncts": [], "no_adverse_events": True, "needles_reconciled": True,
@@ -62,8 +67,8 @@ def build(target: int, patient_count: int, seed: int = 5) -> int:
             _flush(records, points, measures)
             records.clear(), points.clear(), measures.clear()
 
-    for appointment_id, patient_id, practitioner_id, starts_at in attended:
-        add(appointment_id, patient_id, practitioner_id, starts_at)
+    for row in attended:
+        add(*row)
     clinicians = [row[0] for row in db.session.execute(
         select(Appointment.practitioner_id).distinct())] or [1]
     start = date.today() - timedelta(days=5 * 365)

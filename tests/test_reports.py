@@ -234,6 +234,66 @@ def test_dashboard_filters_and_sql_aggregates(app, client, auth, demo):
     assert client.get("/reports/outcomes?practitioner=abc").status_code == 400
 
 
+def test_dashboard_rows_follow_every_kind_of_change(app):
+    """Each plan's stored outcome row is recomputed in the transaction that changes what it is
+    made of, so the dashboard always equals a count from scratch."""
+    from sqlalchemy import delete
+
+    from tracker.demo import seed
+    from tracker.reports.models import PlanOutcome
+    from tracker.schedule.models import Appointment
+    from tracker.sessions.models import AdverseEvent
+
+    def figures():
+        d = dashboard.compute()
+        return ([(r.part, r.whole) for r in d.responders], d.median_to_response, d.responded,
+                d.plans,
+                d.with_baseline, d.appointments, d.attended, d.no_show, d.sessions,
+                d.adverse_events)
+
+    def from_scratch():
+        db.session.execute(delete(PlanOutcome))
+        db.session.commit()
+        return figures()
+
+    with app.app_context():
+        seed(patients=12)
+        before = figures()
+        assert before == from_scratch()
+        record = db.session.scalar(select(SessionRecord).where(SessionRecord.number == 6)
+                                   .order_by(SessionRecord.id))
+        def pain_at_six():  # undo or make its response at visit 6
+            value = 10 if db.session.get(PlanOutcome, record.plan_id).resp_6 else 0
+            db.session.scalar(select(Measurement).where(
+                Measurement.session_id == record.id, Measurement.instrument == "nrs",
+                Measurement.time_frame == "now")).value = value
+
+        def baseline_of_one():  # nobody can drop two points from 1
+            for m in db.session.scalars(select(Measurement).where(
+                    Measurement.source == "intake", Measurement.instrument == "nrs",
+                    Measurement.patient_id == record.patient_id)):
+                m.value = 1
+
+        changes = [
+            pain_at_six,
+            lambda: db.session.add(AdverseEvent(session_id=record.id, kind="bruising")),
+            lambda: setattr(db.session.scalar(select(Appointment).where(
+                Appointment.status == "attended").order_by(Appointment.id)), "status",
+                "no_show"),
+            lambda: setattr(db.session.get(TreatmentPlan, record.plan_id), "status",
+                            "discontinued"),
+            baseline_of_one,
+        ]
+        seen = [before]
+        for change in changes:
+            change()
+            db.session.commit()
+            incremental = figures()
+            assert incremental == from_scratch(), change
+            seen.append(incremental)
+        assert len({repr(f) for f in seen}) == len(seen)  # every change moved a figure
+
+
 def test_reception_sees_no_outcomes(client, auth, demo):
     auth.login("reception")
     assert client.get("/reports/outcomes").status_code == 403

@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register every model with the metadata)
     from .accounts.sessions import resolve
     from .audit import trail  # noqa: F401  (the audit listeners)
+    from .reports import plan_outcomes  # noqa: F401  (keeps each plan's outcome row in step)
 
     login_manager.user_loader(resolve)
 

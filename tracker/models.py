@@ -11,8 +11,9 @@ from .intake.models import (
     IntakeRegion,
 )
 from .measurements.models import Measurement
-from .patients.models import Patient
+from .patients.models import Patient, PatientNameToken
 from .plans.models import Assessment, PlanGoal, PlanPoint, PlanRemedy, PlanVersion, TreatmentPlan
+from .reports.models import PlanOutcome
 from .schedule.models import Appointment, ClosureDay, WorkingHours
 from .sessions.models import (
     AdverseEvent,
@@ -29,3 +30,4 @@ __all__ = ["AuditEntry", "ClinicSettings", "Intake", "IntakeAnswer", "IntakeCond
 __all__ += ["Appointment", "Assessment", "ClosureDay", "PlanGoal", "PlanPoint", "PlanRemedy",
             "PlanVersion", "TreatmentPlan", "WorkingHours"]
 __all__ += ["AdverseEvent", "Amendment", "SafetyConfirmation", "SessionPoint", "SessionRecord"]
+__all__ += ["PatientNameToken", "PlanOutcome"]

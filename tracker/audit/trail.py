@@ -6,7 +6,7 @@ from typing import Any
 from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event, insert, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..extensions import db
 from .models import AuditEntry
@@ -65,12 +65,19 @@ def actor() -> dict[str, Any]:
     return info
 
 
-def _patient_id(obj) -> int | None:
+def patient_of(obj) -> int | None:
     """The patient a row belongs to: its own patient_id, or its parent's (`audit_parent`
     names the relationship, e.g. a session's point rows belong to the session's patient)."""
     parent_name = getattr(obj, "audit_parent", None)
     if parent_name:
         parent = getattr(obj, parent_name, None)
+        if parent is None:  # a new row given only its parent's id: load the parent by that id
+            mapper = inspect(type(obj))
+            rel = mapper.relationships[parent_name]
+            key = [getattr(obj, mapper.get_property_by_column(c).key) for c in rel.local_columns]
+            session = object_session(obj)
+            if session is not None and None not in key:
+                parent = session.get(rel.mapper.class_, key[0] if len(key) == 1 else key)
         return getattr(parent, "patient_id", None) if parent is not None else None
     return getattr(obj, "audit_patient_id", None) or getattr(obj, "patient_id", None)
 
@@ -106,7 +113,7 @@ def _write(session, flush_context) -> None:
             "action": action,
             "entity": type(obj).__name__,
             "entity_id": str(inspect(obj).identity[0]) if inspect(obj).identity else "",
-            "patient_id": _patient_id(obj),
+            "patient_id": patient_of(obj),
             "changes": _snapshot(obj) if action == "create" else changes,
         }
         for action, obj, changes in pending

@@ -1,5 +1,5 @@
-"""Clinic outcomes: how many patients improve, computed by the database in a fixed number of
-aggregate queries, whatever the number of plans or sessions.
+"""Clinic outcomes: how many patients improve, summed by the database over one plan_outcome
+row per plan (reports/plan_outcomes.py), whatever the number of sessions behind them.
 
 Definitions (shown on the page too):
 - baseline: the last intake NRS "now" at or before the plan's first session, else the first
@@ -15,21 +15,18 @@ from dataclasses import dataclass
 from datetime import date
 from statistics import median
 
-from sqlalchemy import and_, case, distinct, func, select, text
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, func, select
 
 from ..accounts.models import User
 from ..clinical.outcomes import per_100, rate
 from ..extensions import db
-from ..measurements.models import Measurement
 from ..plans.models import TreatmentPlan
-from ..schedule.models import Appointment
-from ..sessions.models import AdverseEvent, SessionRecord
 from . import chart as charts
+from . import plan_outcomes
+from .models import PlanOutcome
 
 VISITS = (6, 10)
 ENDED = ("completed", "discontinued")
-SETTLED = ("attended", "no_show", "late_cancel", "cancelled_patient", "cancelled_clinic")
 
 
 @dataclass
@@ -85,109 +82,48 @@ def conditions() -> list[str]:
         .order_by(TreatmentPlan.conditions).limit(200)))
 
 
-def _plans(start: date | None, end: date | None, condition: str, practitioner_id: int | None):
-    stmt = select(TreatmentPlan.id.label("plan_id"), TreatmentPlan.patient_id,
-                  TreatmentPlan.status).where(TreatmentPlan.status != "draft")
+def compute(start: date | None = None, end: date | None = None, condition: str = "",
+            practitioner_id: int | None = None) -> Dashboard:
+    """Totals over the plans in the filter, from their plan_outcome rows (plan_outcomes.py)."""
+    plan_outcomes.fill_missing()
+    o = PlanOutcome
+    where = [TreatmentPlan.status != "draft"]
     if start:
-        stmt = stmt.where(TreatmentPlan.start_on >= start)
+        where.append(TreatmentPlan.start_on >= start)
     if end:
-        stmt = stmt.where(TreatmentPlan.start_on <= end)
+        where.append(TreatmentPlan.start_on <= end)
     if condition:
         like = "%" + condition.lower().replace("\\", "\\\\").replace("%", "\\%")\
             .replace("_", "\\_") + "%"
-        stmt = stmt.where(func.lower(TreatmentPlan.conditions).like(like, escape="\\"))
+        where.append(func.lower(TreatmentPlan.conditions).like(like, escape="\\"))
     if practitioner_id:
-        stmt = stmt.where(TreatmentPlan.practitioner_id == practitioner_id)
-    return stmt.subquery("plans")
+        where.append(TreatmentPlan.practitioner_id == practitioner_id)
+    ended = TreatmentPlan.status.in_(ENDED)
 
+    def total(column):
+        return func.coalesce(func.sum(case((column, 1), else_=0)), 0)
 
-def per_plan(plans):
-    """One row per plan with pain scores: baseline, whether it reached and responded at visits 6
-    and 10, the first responding session, and whether its last session responded.
-    Subquery columns: plan_id, status, seen_6, resp_6, seen_10, resp_10, first_resp, last_n,
-    last_resp_n."""
-    sess = (select(SessionRecord.plan_id, SessionRecord.number, Measurement.value,
-                   Measurement.taken_at)
-            .join(Measurement, Measurement.session_id == SessionRecord.id)
-            # IN (subquery), not a join: the planner then starts from the plans in range and
-            # walks the plan_id index instead of scanning every measurement.
-            .where(SessionRecord.plan_id.in_(select(plans.c.plan_id)),
-                   Measurement.instrument == "nrs", Measurement.time_frame == "now")
-            .subquery("sess"))
-    first = (select(sess.c.plan_id, func.min(sess.c.taken_at).label("first_at"))
-             .group_by(sess.c.plan_id).subquery("first"))
-    intake, at_first, record = aliased(Measurement), aliased(Measurement), aliased(SessionRecord)
-    intake_value = (select(intake.value).where(
-        intake.patient_id == plans.c.patient_id, intake.source == "intake",
-        intake.instrument == "nrs", intake.time_frame == "now",
-        intake.taken_at <= first.c.first_at)
-        .order_by(intake.taken_at.desc(), intake.id.desc()).limit(1)
-        .correlate(plans, first).scalar_subquery())
-    first_value = (select(at_first.value).join(record, record.id == at_first.session_id).where(
-        record.plan_id == first.c.plan_id, at_first.instrument == "nrs",
-        at_first.time_frame == "now", at_first.taken_at == first.c.first_at)
-        .order_by(record.number).limit(1).correlate(first).scalar_subquery())
-    # GROUP BY (one row per plan anyway) keeps SQLite from flattening this into the join and
-    # re-running the two correlated look-ups for every session row that reads the baseline.
-    base = (select(first.c.plan_id, plans.c.status,
-                   func.coalesce(intake_value, first_value).label("baseline"))
-            .join(plans, plans.c.plan_id == first.c.plan_id)
-            .group_by(first.c.plan_id, plans.c.status, first.c.first_at, plans.c.patient_id)
-            .subquery("base"))
-    drop = base.c.baseline - sess.c.value
-    # Integer-safe comparisons: 30 % is drop * 10 >= baseline * 3 (no rounding at the edge).
-    responds = and_(base.c.baseline > 0, drop * 10 >= base.c.baseline * 3, drop >= 2)
-
-    def flag(condition):
-        return func.max(case((condition, 1), else_=0))
-
-    return (select(base.c.plan_id, base.c.status,
-                   flag(sess.c.number == 6).label("seen_6"),
-                   flag(and_(sess.c.number == 6, responds)).label("resp_6"),
-                   flag(sess.c.number == 10).label("seen_10"),
-                   flag(and_(sess.c.number == 10, responds)).label("resp_10"),
-                   func.min(case((responds, sess.c.number))).label("first_resp"),
-                   func.max(sess.c.number).label("last_n"),
-                   func.max(case((responds, sess.c.number))).label("last_resp_n"))
-            .join(base, base.c.plan_id == sess.c.plan_id)
-            .group_by(base.c.plan_id, base.c.status).subquery("per_plan"))
-
-
-def compute(start: date | None = None, end: date | None = None, condition: str = "",
-            practitioner_id: int | None = None) -> Dashboard:
-    plans = _plans(start, end, condition, practitioner_id)
-    p = per_plan(plans)
-    if db.engine.dialect.name == "postgresql":
-        # The planner overrates the correlated look-ups and JIT-compiles for 1.5 s a query
-        # that runs in 0.2 s; LOCAL ends with this request's transaction.
-        db.session.execute(text("SET LOCAL jit = off"))
-    ended = p.c.status.in_(ENDED)
     # Grouped by the first responding session, so one pass gives the totals and the histogram
     # the median is read from (SQLite has no median()); at most one row per session number.
-    groups = db.session.execute(select(
-        p.c.first_resp, func.count(), func.sum(p.c.seen_6), func.sum(p.c.resp_6),
-        func.sum(p.c.seen_10), func.sum(p.c.resp_10), func.sum(case((ended, 1), else_=0)),
-        func.sum(case((and_(ended, p.c.last_resp_n == p.c.last_n), 1), else_=0)))
-        .group_by(p.c.first_resp)).all()
-    totals = [sum(int(g[i] or 0) for g in groups) for i in range(1, 8)]
-    with_baseline, seen6, resp6, seen10, resp10, ended_n, ended_resp = totals
-    responders = [Rate("Visit 6", resp6, seen6), Rate("Visit 10", resp10, seen10),
-                  Rate("Discharge", ended_resp, ended_n)]
+    groups = db.session.execute(
+        select(o.first_resp, func.count(), total(o.scored), total(o.seen_6), total(o.resp_6),
+               total(o.seen_10), total(o.resp_10), total(and_(o.scored, ended)),
+               total(and_(o.scored, ended, o.last_resp_n == o.last_n)),
+               func.sum(o.settled), func.sum(o.attended), func.sum(o.no_show),
+               func.sum(o.sessions), func.sum(o.adverse_events))
+        .join(TreatmentPlan, TreatmentPlan.id == o.plan_id).where(*where)
+        .group_by(o.first_resp)).all()
+    sums = [sum(int(g[i] or 0) for g in groups) for i in range(1, 14)]
+    (plans, scored, seen6, resp6, seen10, resp10, ended_n, ended_resp, settled, attended,
+     no_show, sessions, events) = sums
     firsts = [int(g[0]) for g in groups if g[0] is not None for _ in range(int(g[1]))]
-    plan_count = db.session.scalar(select(func.count()).select_from(plans))
-    appts = dict(db.session.execute(
-        select(Appointment.status, func.count())
-        .where(Appointment.plan_id.in_(select(plans.c.plan_id)),
-               Appointment.status.in_(SETTLED)).group_by(Appointment.status)).all())
-    sessions, events = db.session.execute(
-        select(func.count(distinct(SessionRecord.id)), func.count(AdverseEvent.id))
-        .where(SessionRecord.plan_id.in_(select(plans.c.plan_id)))
-        .outerjoin(AdverseEvent, AdverseEvent.session_id == SessionRecord.id)).one()
     return Dashboard(
-        plans=plan_count, with_baseline=with_baseline, responders=responders,
+        plans=plans, with_baseline=scored,
+        responders=[Rate("Visit 6", resp6, seen6), Rate("Visit 10", resp10, seen10),
+                    Rate("Discharge", ended_resp, ended_n)],
         median_to_response=float(median(firsts)) if firsts else None, responded=len(firsts),
-        appointments=sum(appts.values()), attended=appts.get("attended", 0),
-        no_show=appts.get("no_show", 0), sessions=sessions, adverse_events=events)
+        appointments=settled, attended=attended, no_show=no_show, sessions=sessions,
+        adverse_events=events)
 
 
 def chart(d: Dashboard):
