@@ -294,6 +294,34 @@ def test_dashboard_rows_follow_every_kind_of_change(app):
         assert len({repr(f) for f in seen}) == len(seen)  # every change moved a figure
 
 
+def test_dashboard_after_an_upgrade_counts_plans_a_few_seconds_at_a_time(app, client, auth,
+                                                                         monkeypatch):
+    """Plans without an outcome row (an upgraded clinic, or a bulk load) are counted batch by
+    batch when the page is read; until then the page says how many are left out."""
+    from sqlalchemy import delete
+
+    from tracker.demo import seed
+    from tracker.reports import plan_outcomes
+    from tracker.reports.models import PlanOutcome
+    with app.app_context():
+        seed(patients=12)
+        full = dashboard.compute()
+        db.session.execute(delete(PlanOutcome))
+        db.session.commit()
+    auth.login("admin", "boss@example.org")
+    real = plan_outcomes.fill_missing
+    monkeypatch.setattr(dashboard.plan_outcomes, "fill_missing",
+                        lambda seconds=None: real(seconds=0 if seconds else None, batch=2))
+    first = client.get("/reports/outcomes").text
+    assert f"Still counting {full.plans - 2} plans" in first  # one batch of two per view
+    monkeypatch.setattr(dashboard.plan_outcomes, "fill_missing", real)
+    second = client.get("/reports/outcomes").text
+    assert "Still counting" not in second
+    assert f"{full.plans} treatment plans ({full.with_baseline} with pain scores)" in second
+    result = app.test_cli_runner().invoke(args=["rebuild-outcomes"])
+    assert result.exit_code == 0 and f"recounted for {full.plans} plans" in result.output
+
+
 def test_reception_sees_no_outcomes(client, auth, demo):
     auth.login("reception")
     assert client.get("/reports/outcomes").status_code == 403

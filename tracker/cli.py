@@ -44,6 +44,12 @@ def init_app(app: Flask) -> None:
         summary = seed(patients=patients, password=password)
         click.echo(summary)
 
+    @app.cli.command("rebuild-outcomes")
+    def rebuild_outcomes():
+        """Recount every plan's outcome figures (after loading data outside the app)."""
+        from .reports import plan_outcomes
+        click.echo(f"Outcome figures recounted for {plan_outcomes.rebuild():,} plans.")
+
     @app.cli.command("optimize-db")
     def optimize_db():
         """Refresh the query planner's statistics (SQLite has no autovacuum to do it)."""

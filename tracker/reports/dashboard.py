@@ -27,6 +27,7 @@ from .models import PlanOutcome
 
 VISITS = (6, 10)
 ENDED = ("completed", "discontinued")
+FILL_SECONDS = 3.0  # at most this long per page view filling rows missing after an upgrade
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Dashboard:
     no_show: int
     sessions: int
     adverse_events: int
+    pending: int = 0  # plans not counted yet (their rows are still being made)
 
     @property
     def attendance_rate(self) -> float | None:
@@ -85,7 +87,7 @@ def conditions() -> list[str]:
 def compute(start: date | None = None, end: date | None = None, condition: str = "",
             practitioner_id: int | None = None) -> Dashboard:
     """Totals over the plans in the filter, from their plan_outcome rows (plan_outcomes.py)."""
-    plan_outcomes.fill_missing()
+    pending = plan_outcomes.fill_missing(seconds=FILL_SECONDS)
     o = PlanOutcome
     where = [TreatmentPlan.status != "draft"]
     if start:
@@ -123,7 +125,7 @@ def compute(start: date | None = None, end: date | None = None, condition: str =
                     Rate("Discharge", ended_resp, ended_n)],
         median_to_response=float(median(firsts)) if firsts else None, responded=len(firsts),
         appointments=settled, attended=attended, no_show=no_show, sessions=sessions,
-        adverse_events=events)
+        adverse_events=events, pending=pending)
 
 
 def chart(d: Dashboard):

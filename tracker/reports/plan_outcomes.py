@@ -11,13 +11,14 @@ Kept in step inside the transaction that changes them: a flushed change to a pla
 session record, adverse event or measurement marks its patient, and just before the commit that
 patient's plans are recomputed (on PostgreSQL with the patient's row locked, so two writers for
 one patient take turns and the second sees the first). Rows that are missing (a database
-upgraded to this table, or rows bulk-loaded without the ORM) are filled when the dashboard is
-next read."""
+upgraded to this table, or rows bulk-loaded without the ORM) are filled a few seconds' worth at a
+time when the dashboard is read, or all at once by `flask rebuild-outcomes`."""
 from __future__ import annotations
 
+import time
 from itertools import chain
 
-from sqlalchemy import and_, case, distinct, event, func, select, text
+from sqlalchemy import and_, case, delete, distinct, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -145,21 +146,37 @@ def refresh_patients(patient_ids, session=None) -> None:
             set_={name: stmt.excluded[name] for name in FIGURES}), rows)
 
 
-def fill_missing(batch: int = 5000) -> int:
-    """Rows for plans that have none yet; committed at once (a cache, not clinical data)."""
+def fill_missing(seconds: float | None = None, batch: int = 2000) -> int:
+    """Rows for plans that have none yet, committed batch by batch (a cache, not clinical
+    data); stops after about `seconds` so a page never waits long. Returns how many plans are
+    still without a row."""
+    plans = db.session.scalar(select(func.count()).select_from(TreatmentPlan))
+    done = db.session.scalar(select(func.count()).select_from(PlanOutcome))
+    if done >= plans:  # rows only exist for plans (ON DELETE CASCADE): none missing
+        return 0
     missing = (select(TreatmentPlan.id).outerjoin(PlanOutcome,
                                                   PlanOutcome.plan_id == TreatmentPlan.id)
                .where(PlanOutcome.plan_id.is_(None)))
-    made = 0
-    while True:
+    started = time.monotonic()
+    while True:  # one batch at least, so every view makes progress
         ids = db.session.scalars(missing.limit(batch)).all()
         if not ids:
-            return made
+            return 0
         # Do nothing where a writer got there first: its row is the newer one.
         db.session.execute(_insert(db.session).on_conflict_do_nothing(),
                            compute(TreatmentPlan.id.in_(ids)))
         db.session.commit()
-        made += len(ids)
+        if seconds is not None and time.monotonic() - started >= seconds:
+            break
+    return db.session.scalar(select(func.count()).select_from(missing.subquery()))
+
+
+def rebuild() -> int:
+    """Every row again from scratch (after loading data in bulk, outside the app)."""
+    db.session.execute(delete(PlanOutcome))
+    db.session.commit()
+    fill_missing()
+    return db.session.scalar(select(func.count()).select_from(PlanOutcome))
 
 
 @event.listens_for(Session, "after_flush")
