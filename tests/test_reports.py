@@ -322,6 +322,36 @@ def test_dashboard_after_an_upgrade_counts_plans_a_few_seconds_at_a_time(app, cl
     assert result.exit_code == 0 and f"recounted for {full.plans} plans" in result.output
 
 
+def test_summary_and_patient_page_queries_do_not_grow_with_the_record(app, client, auth, demo):
+    """More adverse events and sessions on the record: the same number of SQL statements."""
+    import sqlalchemy as sa
+
+    from tracker.sessions.models import AdverseEvent
+    auth.login("practitioner", "mei@example.org")
+
+    def statements(url):
+        seen = []
+        with app.app_context():
+            listener = lambda *a, **k: seen.append(1)  # noqa: E731
+            sa.event.listen(db.engine, "before_cursor_execute", listener)
+            try:
+                assert client.get(url).status_code == 200
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    urls = [summary_url(demo), f"/patients/{demo['patient_id']}"]
+    before = [statements(u) for u in urls]
+    with app.app_context():
+        for record in db.session.scalars(select(SessionRecord).where(
+                SessionRecord.patient_id == demo["patient_id"]).limit(4)):
+            db.session.add(AdverseEvent(session_id=record.id, kind="bruising"))
+        db.session.commit()
+    page = client.get(summary_url(demo)).text
+    assert page.count("Bruising") + page.count("bruising") >= 4
+    assert [statements(u) for u in urls] == before
+
+
 def test_reception_sees_no_outcomes(client, auth, demo):
     auth.login("reception")
     assert client.get("/reports/outcomes").status_code == 403

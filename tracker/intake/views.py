@@ -119,10 +119,8 @@ def review(intake_id: int):
     intake = db.get_or_404(Intake, intake_id)
     if intake.status == "draft" and not intake.submitted_at:
         abort(404)
-    record("view", "Intake", intake.id, patient_id=intake.patient_id)
-    db.session.commit()
     flags = flag_services.active_for(intake.patient_id)
-    return render_template(
+    page = render_template(
         "intake/review.html", intake=intake, patient=intake.patient,
         scores=services.scores(intake), flags=flags, form=EmptyForm(),
         regions=[r.code for r in intake.regions],
@@ -130,6 +128,10 @@ def review(intake_id: int):
         conditions=conditions, instruments=instruments, safety=safety,
         answers={(a.kind, a.code): a for a in intake.answers}, body_map=body_map.render,
         changes=services.detail_changes(intake))
+    # Recorded once the page is drawn: a commit first would expire and reload what it shows.
+    record("view", "Intake", intake.id, patient_id=intake.patient_id)
+    db.session.commit()
+    return page
 
 
 @bp.route("/intakes/<int:intake_id>/review", methods=["POST"])

@@ -64,9 +64,11 @@ def edit(patient_id: int):
 @require("patients.view")
 def detail(patient_id: int):
     patient = db.get_or_404(Patient, patient_id)
+    page = render_template("patients/detail.html", patient=patient, archive_form=EmptyForm())
+    # Recorded once the page is drawn: a commit first would expire and reload what it shows.
     record("view", "Patient", patient.id, patient_id=patient.id)
     db.session.commit()
-    return render_template("patients/detail.html", patient=patient, archive_form=EmptyForm())
+    return page
 
 
 @bp.route("/<int:patient_id>/archive", methods=["POST"])

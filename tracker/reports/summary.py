@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import User
 from ..clinical import outcomes as engine
@@ -191,7 +192,11 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
     cut = first_session or _midnight(start).replace(tzinfo=UTC)
     found = engine.outcomes(readings, cut)
     pain = _session_pain(records, rows)
-    aes = [ae for r in records for ae in r.adverse_events]
+    aes = []
+    for r in records:
+        for ae in r.adverse_events:
+            set_committed_value(ae, "session", r)  # the list shows its visit: no query per event
+            aes.append(ae)
     now_outcome = next((o for o in found if (o.instrument, o.time_frame) == ("nrs", "now")), None)
     shown = plan or _main_plan(patient.id, records, end)
     view = plan_view(shown, end) if shown else None

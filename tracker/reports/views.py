@@ -60,12 +60,14 @@ def _audit(action: str, s: summary.Summary) -> None:
 @require("summary.print")
 def summary_page(patient_id: int):
     s = _summary_for(patient_id)
-    # The page exists to be printed; opening it is the print event we can see.
-    _audit("summary_print", s)
     query = {k: v for k, v in request.args.items() if k in SummaryForm.FIELDS}
     other = "patient" if s.version == "clinical" else "clinical"
-    return render_template("reports/summary.html", s=s, chart=_chart(s), query=query,
+    page = render_template("reports/summary.html", s=s, chart=_chart(s), query=query,
                            other_query=query | {"version": other})
+    # The page exists to be printed; opening it is the print event we can see (recorded once
+    # drawn: a commit first would expire and reload everything it shows).
+    _audit("summary_print", s)
+    return page
 
 
 @bp.route("/patients/<int:patient_id>/summary.pdf")

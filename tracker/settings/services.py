@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
 from ..extensions import db
@@ -10,7 +10,16 @@ from .models import ClinicSettings
 
 
 def get_settings() -> ClinicSettings:
-    """The settings row; until an admin saves one, unsaved defaults (no write on a GET)."""
+    """The settings row; until an admin saves one, unsaved defaults (no write on a GET).
+    Read once per request: a page asks for the zone, letterhead and timeouts many times."""
+    if has_request_context():
+        if "clinic_settings" not in g:
+            g.clinic_settings = _load()
+        return g.clinic_settings
+    return _load()
+
+
+def _load() -> ClinicSettings:
     row = db.session.execute(select(ClinicSettings).limit(1)).scalar_one_or_none()
     if row is None:
         from ..clinical.safety import DEFAULT_CONSENT_TEXT
