@@ -312,3 +312,35 @@ def test_new_plan_goals_take_their_baseline_from_the_intake(app, client, auth):
     assert re.search(r'name="goals-0-description"[^>]*value="Reduce average pain"', form)
     assert re.search(r'name="goals-0-baseline"[^>]*value="7.0"', form)
     assert re.search(r'name="goals-1-baseline"[^>]*value="6.3"', form)
+
+
+def test_patient_page_queries_do_not_grow_with_the_number_of_plans(app, client, auth):
+    """A patient treated course after course: the page reads all plans' progress at once."""
+    import sqlalchemy as sa
+    login(auth)
+    pid = make_patient(app)
+
+    def statements():
+        seen = []
+        with app.app_context():
+            listener = lambda *a, **k: seen.append(1)  # noqa: E731
+            sa.event.listen(db.engine, "before_cursor_execute", listener)
+            try:
+                page = text(client.get(f"/patients/{pid}"))
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen), page
+
+    def booked_plan(weeks_ahead):
+        start = next_weekday(TODAY + timedelta(weeks=weeks_ahead), 1)
+        plan_id = create_plan(client, pid, start_on=start.isoformat(), sessions_planned="4")
+        assert client.post(f"/plans/{plan_id}/schedule", data={}).status_code == 302
+
+    booked_plan(1)
+    one, page = statements()
+    assert "0 of 4 attended" in page
+    for weeks in (4, 8, 12):
+        booked_plan(weeks)
+    four, page = statements()
+    assert page.count("0 of 4 attended") == 4
+    assert four == one

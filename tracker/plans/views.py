@@ -30,7 +30,9 @@ def panel(patient: Patient) -> dict:
     data: dict = {"assessments": [], "plans": [], "upcoming": []}
     if can(current_user, "clinical.view"):
         data["assessments"] = services.assessments_for(patient.id)[:5]
-        data["plans"] = [(p, schedule.progress(p)) for p in services.plans_for(patient.id)]
+        plans = services.plans_for(patient.id)
+        appts = schedule.appointments_by_plan([p.id for p in plans])
+        data["plans"] = [(p, schedule.progress(p, appts[p.id])) for p in plans]
     if can(current_user, "schedule.view"):
         data["upcoming"] = schedule.upcoming_for_patient(patient.id, 8)
     return data

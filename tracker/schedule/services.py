@@ -145,6 +145,17 @@ def plan_appointments(plan_id: int) -> list[Appointment]:
                                    .order_by(Appointment.starts_at, Appointment.id)).scalars())
 
 
+def appointments_by_plan(plan_ids: list[int]) -> dict[int, list[Appointment]]:
+    """Every appointment of these plans in one query, in time order, keyed by plan."""
+    found: dict[int, list[Appointment]] = {plan_id: [] for plan_id in plan_ids}
+    if plan_ids:
+        for appt in db.session.scalars(select(Appointment).where(
+                Appointment.plan_id.in_(plan_ids)).order_by(Appointment.starts_at,
+                                                            Appointment.id)):
+            found[appt.plan_id].append(appt)
+    return found
+
+
 def replaceable(appointments: list[Appointment], when: datetime) -> list[Appointment]:
     """The plan's appointments regeneration may replace: scheduled and not yet started."""
     return [a for a in appointments if a.status == "scheduled" and a.start_utc >= when]
