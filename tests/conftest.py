@@ -103,6 +103,21 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def statements_for(app: Flask, client, url: str) -> tuple[int, str]:
+    """How many SQL statements a GET of `url` runs, and the page's text."""
+    import sqlalchemy as sa
+    seen = []
+    with app.app_context():
+        listener = lambda *a, **k: seen.append(1)  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            response = client.get(url)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 200, url
+    return len(seen), response.data.decode()
+
+
 def make_user(app: Flask, role: str = "practitioner", email: str | None = None, **profile):
     from tracker.accounts.services import create_user
     with app.app_context():

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import statements_for
 from tracker.extensions import db
 from tracker.patients import services as patient_services
 from tracker.plans.models import Assessment, PlanVersion, TreatmentPlan
@@ -316,20 +317,12 @@ def test_new_plan_goals_take_their_baseline_from_the_intake(app, client, auth):
 
 def test_patient_page_queries_do_not_grow_with_the_number_of_plans(app, client, auth):
     """A patient treated course after course: the page reads all plans' progress at once."""
-    import sqlalchemy as sa
     login(auth)
     pid = make_patient(app)
 
     def statements():
-        seen = []
-        with app.app_context():
-            listener = lambda *a, **k: seen.append(1)  # noqa: E731
-            sa.event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                page = text(client.get(f"/patients/{pid}"))
-            finally:
-                sa.event.remove(db.engine, "before_cursor_execute", listener)
-        return len(seen), page
+        count, page = statements_for(app, client, f"/patients/{pid}")
+        return count, html.unescape(page)
 
     def booked_plan(weeks_ahead):
         start = next_weekday(TODAY + timedelta(weeks=weeks_ahead), 1)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tests.conftest import make_user
+from tests.conftest import make_user, statements_for
 from tests.test_fuzz import HOSTILE
 from tracker.audit.models import AuditEntry
 from tracker.clinical import outcomes
@@ -324,21 +324,11 @@ def test_dashboard_after_an_upgrade_counts_plans_a_few_seconds_at_a_time(app, cl
 
 def test_summary_and_patient_page_queries_do_not_grow_with_the_record(app, client, auth, demo):
     """More adverse events and sessions on the record: the same number of SQL statements."""
-    import sqlalchemy as sa
-
     from tracker.sessions.models import AdverseEvent
     auth.login("practitioner", "mei@example.org")
 
     def statements(url):
-        seen = []
-        with app.app_context():
-            listener = lambda *a, **k: seen.append(1)  # noqa: E731
-            sa.event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                assert client.get(url).status_code == 200
-            finally:
-                sa.event.remove(db.engine, "before_cursor_execute", listener)
-        return len(seen)
+        return statements_for(app, client, url)[0]
 
     urls = [summary_url(demo), f"/patients/{demo['patient_id']}"]
     before = [statements(u) for u in urls]

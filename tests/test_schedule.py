@@ -6,11 +6,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import sqlalchemy as sa
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from tests.conftest import make_user
+from tests.conftest import make_user, statements_for
 from tracker.extensions import db
 from tracker.patients import services as patient_services
 from tracker.plans import services as plan_services
@@ -278,15 +277,7 @@ def test_week_view_query_count_is_independent_of_diary_size(app, client, auth, c
             db.session.commit()
 
     def queries(url):
-        statements = []
-        with app.app_context():
-            listener = lambda *a, **k: statements.append(1)  # noqa: E731
-            sa.event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                assert client.get(url).status_code == 200
-            finally:
-                sa.event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
+        return statements_for(app, client, url)[0]
 
     urls = [f"/schedule/week?practitioner={user_id}&start={monday}",
             f"/schedule/clinic?start={monday}", "/"]

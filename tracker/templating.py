@@ -1,16 +1,14 @@
 """Template filters shared by every feature: dates shown in the clinic's time zone."""
 from datetime import date, datetime
 
-from flask import Flask, g
+from flask import Flask
 
 from .timeutil import as_utc
 
 
 def _zone():
-    if "clinic_zone" not in g:
-        from .settings.services import clinic_zone
-        g.clinic_zone = clinic_zone()
-    return g.clinic_zone
+    from .settings.services import clinic_zone
+    return clinic_zone()
 
 
 def localdt(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:

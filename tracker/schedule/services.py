@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import g, has_app_context
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -33,11 +32,7 @@ def now() -> datetime:
 
 
 def zone() -> ZoneInfo:
-    """The clinic's zone, read once per request (pages format many times with it)."""
-    if has_app_context():
-        if "clinic_zone" not in g:
-            g.clinic_zone = clinic_zone()
-        return g.clinic_zone
+    """The clinic's zone (its settings are read once per request)."""
     return clinic_zone()
 
 
