@@ -4,7 +4,19 @@ import unicodedata
 from datetime import date
 
 from dateutil import parser as dateparser
-from sqlalchemy import Select, and_, delete, func, insert, or_, select
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    Select,
+    any_,
+    cast,
+    delete,
+    func,
+    insert,
+    intersect,
+    or_,
+    select,
+)
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
@@ -113,14 +125,27 @@ def search_query(q: str = "", sort: str = "name", archived: bool = False,
         words = [w[:100] for w in fold(q).split() if w]
         if words:
             # Every word typed starts one of the names: an index range per word.
-            conditions.append(and_(*[Patient.id.in_(select(PatientNameToken.patient_id).where(
-                *_prefix_range(PatientNameToken.token, w))) for w in words]))
+            conditions.append(_named(words))
         number = digits(q)
         if len(number) >= 4 and len(number) >= len(q.replace(" ", "")) - 3:
             conditions.append(Patient.phone_digits.like(f"%{number}%"))
         stmt = stmt.where(or_(*conditions)) if conditions else stmt
     stmt = stmt.options(selectinload(Patient.primary_practitioner))
     return stmt.order_by(*SORTS.get(sort, SORTS["name"]))
+
+
+def _named(prefixes: list[str]):
+    """Each of `prefixes` starts one of the patient's name words."""
+    per_word = [select(PatientNameToken.patient_id).where(
+        *_prefix_range(PatientNameToken.token, p)) for p in prefixes]
+    matches = per_word[0] if len(per_word) == 1 else intersect(*per_word)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Matches cluster in name order, which PostgreSQL cannot know: it would walk every
+        # patient in that order probing for tokens. An array of the matches is made first.
+        found = matches.subquery()
+        ids = select(func.array_agg(found.c.patient_id)).scalar_subquery()
+        return Patient.id == any_(cast(ids, ARRAY(Integer)))
+    return Patient.id.in_(matches)
 
 
 def _prefix_range(column, prefix: str) -> list:
