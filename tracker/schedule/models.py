@@ -23,12 +23,14 @@ CANCELLED = ("cancelled_patient", "cancelled_clinic", "late_cancel")
 class Appointment(db.Model):
     __tablename__ = "appointment"
     __audited__ = True
-    __table_args__ = (Index("ix_appointment_practitioner_start", "practitioner_id", "starts_at"),)
+    __table_args__ = (Index("ix_appointment_practitioner_start", "practitioner_id", "starts_at"),
+                      # A plan's sessions, and its upcoming ones (the dashboard's "ending soon").
+                      Index("ix_appointment_plan_start", "plan_id", "starts_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    plan_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_plan.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_plan.id"))
     starts_at: Mapped[datetime] = mapped_column(index=True)  # UTC
     minutes: Mapped[int] = mapped_column(default=45)
     status: Mapped[str] = mapped_column(String(20), default="scheduled", index=True)
