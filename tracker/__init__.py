@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import built_here, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,7 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
-                    compare_type=True)
+                     compare_type=True, include_object=built_here)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -42,6 +42,12 @@ class Patient(db.Model):
 
     audit_skip = frozenset({"search_name", "phone_digits", "sort_name"})  # derived copies
 
+    # The register sorted by last visit, newest first and never-seen last. PostgreSQL can walk
+    # this index in that order; SQLite cannot store NULLS LAST in an index (it sorts fast).
+    __table_args__ = (Index("ix_patient_last_visit_sort", last_visit_on.desc().nulls_last(),
+                            sort_name, info={"dialect": "postgresql"})
+                      .ddl_if(dialect="postgresql"),)
+
     @property
     def audit_patient_id(self) -> int:
         return self.id
