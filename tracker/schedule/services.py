@@ -356,11 +356,7 @@ def act(appt: Appointment, action: str, reason: str = "") -> None:
         renumber(appt.plan)
 
 
-# --- Week views -----------------------------------------------------------------------------
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
+# --- A day's appointments (the week grids and today's list are in week.py) ------------------
 
 def _between(first: date, after: date, practitioner_id: int | None) -> list[Appointment]:
     """Appointments from the start of `first` to the start of `after`, clinic time."""
