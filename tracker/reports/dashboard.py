@@ -25,7 +25,6 @@ from . import chart as charts
 from . import plan_outcomes
 from .models import PlanOutcome
 
-VISITS = (6, 10)
 ENDED = ("completed", "discontinued")
 FILL_SECONDS = 3.0  # at most this long per page view filling rows missing after an upgrade
 
