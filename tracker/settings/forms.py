@@ -26,6 +26,11 @@ class SettingsForm(FlaskForm):
     intake_link_days = IntegerField("Intake links expire after (days)", validators=[
         InputRequired("Enter a number of days."),
         NumberRange(1, 90, "Choose between 1 and 90 days.")])
+    baseline_window_days = IntegerField("A course's baseline may be up to (days) old", validators=[
+        InputRequired("Enter a number of days."),
+        NumberRange(1, 365, "Choose between 1 and 365 days.")],
+        description="An intake or score older than this before a plan's first session is not "
+                    "its baseline; the first session's pain before needling is used instead.")
     consent_text = TextAreaField("Consent text shown to patients", filters=S, validators=[
         DataRequired("Patients must be shown a consent text."), Length(max=20000)],
         description="Changing it starts a new version; each intake records the version it showed.")

@@ -19,3 +19,5 @@ class ClinicSettings(db.Model):
     consent_version: Mapped[int] = mapped_column(default=1)
     idle_timeout_minutes: Mapped[int] = mapped_column(default=15)
     intake_link_days: Mapped[int] = mapped_column(default=14)
+    # A course's baseline is a value taken at most this many days before its first session.
+    baseline_window_days: Mapped[int] = mapped_column(default=30, server_default="30")

@@ -27,7 +27,8 @@ def _load() -> ClinicSettings:
                              time_zone=current_app.config["CLINIC_TIME_ZONE"],
                              consent_text=DEFAULT_CONSENT_TEXT, consent_version=1,
                              idle_timeout_minutes=current_app.config["IDLE_TIMEOUT_MINUTES"],
-                             intake_link_days=current_app.config["INTAKE_LINK_DAYS"])
+                             intake_link_days=current_app.config["INTAKE_LINK_DAYS"],
+                             baseline_window_days=30)
     return row
 
 
@@ -46,6 +47,6 @@ def update(row: ClinicSettings, data: dict) -> None:
     if data.get("consent_text") is not None and data["consent_text"] != row.consent_text:
         row.consent_version = (row.consent_version or 0) + 1
     for key in ("name", "address", "phone", "email", "time_zone", "consent_text",
-                "idle_timeout_minutes", "intake_link_days"):
+                "idle_timeout_minutes", "intake_link_days", "baseline_window_days"):
         if key in data:
             setattr(row, key, data[key])
