@@ -11,13 +11,13 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import insert, select
 
+from tracker import clock
 from tracker.accounts.models import User
 from tracker.extensions import db
 from tracker.measurements.models import Measurement
 from tracker.plans.models import TreatmentPlan
 from tracker.schedule.models import Appointment
 from tracker.schedule.recurrence import to_utc
-from tracker.settings.services import clinic_zone
 
 BATCH = 5000
 COURSE = 10
@@ -44,8 +44,8 @@ def build(patient_count: int, years_back: int = 3, per_day: int = 6,
     if target:
         weekdays_needed = target / (len(clinicians) * per_day)
         years_back = max(years_back, math.ceil(weekdays_needed / 261))
-    zone = clinic_zone()
-    today = date.today()
+    zone = clock.zone()
+    today = clock.today()
     first_monday = today - timedelta(days=365 * years_back)
     first_monday -= timedelta(days=first_monday.weekday())
     # Up to the end of the courses running now: later weeks are booked when plans are made.

@@ -10,6 +10,7 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from tests.conftest import make_user, statements_for
+from tracker import clock as clinic_clock
 from tracker.extensions import db
 from tracker.patients import services as patient_services
 from tracker.plans import services as plan_services
@@ -106,10 +107,10 @@ NOW = datetime(2026, 10, 21, 12, 0, tzinfo=UTC)  # a Wednesday, BST
 
 
 @pytest.fixture
-def clock(monkeypatch):
+def clock():
     state = {"now": NOW}
-    monkeypatch.setattr(sched, "now", lambda: state["now"])
-    return state
+    with clinic_clock.freeze(lambda: state["now"]):
+        yield state
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """A fictional clinic for newcomers and demos. Every person here is invented."""
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from . import clock
 from .accounts import services as accounts
 from .accounts.models import User
 from .extensions import db
@@ -50,7 +51,7 @@ def seed(patients: int = 30, password: str = DEMO_PASSWORD, rng_seed: int = 7) -
                                   rng.randint(3, 25) if role != "reception" else None)
              for email, name, role, cred, lic in STAFF]
     clinicians = [u for u in staff if u.role != "reception"]
-    today = date.today()
+    today = clock.today()
     registered = []
     for i in range(patients):
         given, family = GIVEN[i % len(GIVEN)], FAMILY[(i * 7) % len(FAMILY)]

@@ -1,6 +1,5 @@
 """Shared form pieces: lenient phone check, plain-language messages, date-of-birth rule."""
 import re
-from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from flask_wtf import FlaskForm
@@ -8,6 +7,8 @@ from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from . import clock
 
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,25}$")
 
@@ -35,7 +36,7 @@ def birth_date_check(form, field) -> None:
     """Not in the future and not more than 120 years ago."""
     if field.data is None:
         return
-    today = date.today()
+    today = clock.today()
     if field.data > today:
         raise ValidationError("Date of birth cannot be in the future.")
     if field.data < today - relativedelta(years=120):
@@ -60,7 +61,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def not_in_future(form, field) -> None:
-    if field.data and field.data > date.today():
+    if field.data and field.data > clock.today():
         raise ValidationError("This date cannot be in the future.")
 
 

@@ -3,19 +3,14 @@ from datetime import date, datetime
 
 from flask import Flask
 
-from .timeutil import as_utc
-
-
-def _zone():
-    from .settings.services import clinic_zone
-    return clinic_zone()
+from . import clock
 
 
 def localdt(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
     """A UTC timestamp as the clinic's wall-clock time."""
     if value is None:
         return "—"
-    return as_utc(value).astimezone(_zone()).strftime(fmt)
+    return clock.local(value).strftime(fmt)
 
 
 def localdate(value: datetime | date | None, fmt: str = "%d %b %Y") -> str:

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, make_user
+from tracker import clock as clinic_clock
 from tracker.extensions import db
 from tracker.patients.services import save
 from tracker.schedule import services as schedule
@@ -37,9 +38,14 @@ def appointment_link(page, base, practitioner_id, monday, day_label):
     grid.locator(f"tbody tr td:nth-child({column + 1}) a.appt").first.click()
 
 
-def test_plan_to_schedule_journey(live_server, page_factory, monkeypatch):
-    clock = {"now": datetime(2026, 10, 12, 8, 0, tzinfo=UTC)}  # Monday 12 Oct 2026, BST
-    monkeypatch.setattr(schedule, "now", lambda: clock["now"])
+@pytest.fixture
+def clock():
+    state = {"now": datetime(2026, 10, 12, 8, 0, tzinfo=UTC)}  # Monday 12 Oct 2026, BST
+    with clinic_clock.freeze(lambda: state["now"]):
+        yield state
+
+
+def test_plan_to_schedule_journey(live_server, page_factory, clock):
     base = live_server.live_url
     make_user(live_server, "admin", "admin@example.org", display_name="Dana Whitfield")
     mei = make_user(live_server, "practitioner", "mei@example.org", display_name="Mei Lin",

@@ -1,13 +1,13 @@
 """Downloads: one patient's record as FHIR, sessions and outcomes as CSV; and the backup commands
 (`flask exports backup FILE`, `flask exports restore FILE --yes`)."""
 import json
-from datetime import date
 from pathlib import Path
 
 import click
 from flask import Blueprint, Response, abort, current_app, request
 from flask_login import current_user
 
+from .. import clock
 from ..audit.trail import record
 from ..extensions import db
 from ..patients.models import Patient
@@ -45,7 +45,7 @@ def sessions_csv():
     kind = "pseudonymised" if pseudonymised else "identified"
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition":
-            f'attachment; filename="sessions-{kind}-{date.today():%Y%m%d}.csv"'})
+            f'attachment; filename="sessions-{kind}-{clock.today():%Y%m%d}.csv"'})
 
 
 @bp.cli.command("backup")

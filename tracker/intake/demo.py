@@ -4,6 +4,7 @@ They go through the same validation and submission code as a real patient's answ
 import random
 from datetime import timedelta
 
+from .. import clock
 from ..clinical import safety
 from ..timeutil import utcnow
 from . import services, steps
@@ -67,7 +68,7 @@ def _draft(patient, rng: random.Random, story, red_flag: bool) -> dict:
                   "goals": [rng.choice(["Walk the dog for an hour", "Sleep through the night",
                                         "Play with my grandchildren", "Work a full day"])]},
         "consent": {"consent_name": [patient.full_name],
-                    "consent_date": [utcnow().date().isoformat()], "agree": ["y"]},
+                    "consent_date": [clock.today().isoformat()], "agree": ["y"]},
     }
 
 

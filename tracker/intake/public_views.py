@@ -4,10 +4,10 @@ These views check the CSRF token themselves (the blueprint is exempt from the gl
 that an expired token re-shows the step with the patient's answers instead of an error page."""
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
-from .. import throttle
+from .. import clock, throttle
 from ..clinical import instruments
 from ..extensions import csrf, db
-from ..settings.services import clinic_today, get_settings
+from ..settings.services import get_settings
 from . import body_map, forms, services, steps
 from .models import IntakeInvitation
 
@@ -132,7 +132,7 @@ def _defaults(invitation: IntakeInvitation, code: str) -> dict:
     """The register's details prefill 'About you' so the patient only confirms them."""
     if code != "about":
         if code == "consent":
-            return {"consent_date": clinic_today()}
+            return {"consent_date": clock.today()}
         return {}
     p = invitation.intake.patient
     return {name: getattr(p, name) for name in (

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import clock
 from ..accounts.models import User
 from ..extensions import db
 from ..timeutil import age_on, utcnow
@@ -64,7 +65,7 @@ class Patient(db.Model):
 
     @property
     def age(self) -> int:
-        return age_on(self.date_of_birth, date.today())
+        return age_on(self.date_of_birth, clock.today())
 
     @property
     def sex_label(self) -> str:

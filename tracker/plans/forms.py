@@ -1,6 +1,6 @@
 """Assessment, plan, status and schedule-confirmation forms."""
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -26,6 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from .. import clock
 from ..clinical import acupoints, tcm
 from ..forms import MultiCheckboxField, choices, strip
 from .models import MEASURES, WEEKDAYS
@@ -36,7 +37,7 @@ NOT_RECORDED = [("", "Not recorded")]
 
 
 def assessed_on_check(form, field) -> None:
-    if field.data and field.data > date.today() + timedelta(days=1):
+    if field.data and field.data > clock.today():
         raise ValidationError("The assessment date cannot be in the future.")
     if field.data and field.data.year < 1900:
         raise ValidationError("Check the year.")
@@ -44,7 +45,7 @@ def assessed_on_check(form, field) -> None:
 
 def near_today(form, field) -> None:
     """Plans start within two years either side of today (guards typos such as 2062)."""
-    if field.data and abs((field.data - date.today()).days) > 2 * 366:
+    if field.data and abs((field.data - clock.today()).days) > 2 * 366:
         raise ValidationError("Choose a date within two years of today.")
 
 

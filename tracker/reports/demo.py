@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from .. import clock
 from ..extensions import db
 from ..measurements import services as measurements
 from ..patients import services as patient_services
@@ -29,7 +30,7 @@ def seed_demo(practitioner, today: date | None = None) -> Patient:
                                                      Patient.family_name == FAMILY)).first()
     if found:
         return found
-    today = today or date.today()
+    today = today or clock.today()
     first = today - timedelta(weeks=12)
     patient = patient_services.save(None, {
         "given_name": GIVEN, "family_name": FAMILY, "date_of_birth": date(1968, 3, 14),

@@ -1,6 +1,6 @@
 """Query-string forms for the summary and the dashboard: they only read, so no CSRF token."""
 import math
-from datetime import date, timedelta
+from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, FloatField, IntegerField, RadioField, SelectField, StringField
@@ -13,6 +13,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from .. import clock
 from ..forms import choices, strip
 from .summary import VERSIONS
 
@@ -81,5 +82,5 @@ class OtherScoreForm(FlaskForm):
             raise ValidationError(f"The total must be between {low:g} and {high:g}.")
 
     def validate_taken_on(self, field) -> None:
-        if field.data and field.data > date.today() + timedelta(days=1):
+        if field.data and field.data > clock.today():
             raise ValidationError("The date cannot be in the future.")

@@ -1,16 +1,16 @@
 """The one write this feature makes besides audit entries: a staff-entered instrument total."""
-from datetime import UTC, date, datetime, time
+from datetime import date, time
 
+from .. import clock
 from ..clinical.outcomes import OTHER
 from ..measurements import services as measurements
 from ..measurements.models import Measurement
-from ..settings.services import clinic_zone
 
 
 def record_other_score(patient_id: int, data: dict, user_id: int) -> Measurement:
     """Store a licensed scale's total as an "other" measurement, dated midday clinic time."""
     day: date = data["taken_on"]
-    when = datetime.combine(day, time(12, 0), tzinfo=clinic_zone()).astimezone(UTC)
+    when = clock.to_utc(day, time(12, 0))
     return measurements.add(patient_id, OTHER, data["score"], source="manual", taken_at=when,
                             label=data["name"], scale_min=data["scale_min"],
                             scale_max=data["scale_max"],

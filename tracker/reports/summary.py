@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from .. import clock
 from ..accounts.models import User
 from ..clinical import outcomes as engine
 from ..clinical import tcm
@@ -24,7 +25,7 @@ from ..plans.models import MEASURE_SOURCES, MEASURES, TreatmentPlan
 from ..plans.models import STATUSES as PLAN_STATUSES
 from ..schedule.models import CANCELLED, Appointment
 from ..sessions.models import AdverseEvent, SessionRecord
-from ..settings.services import clinic_today, get_settings
+from ..settings.services import get_settings
 from ..timeutil import as_utc, utcnow
 
 VERSIONS = {"clinical": "Clinical letter (physician or insurer)",
@@ -169,9 +170,9 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
         records = list(db.session.scalars(session_stmt.where(SessionRecord.plan_id == plan.id)))
         start = start or (records[0].visit_on if records else plan.start_on)
         end = end or (records[-1].visit_on if records and plan.status in (
-            "completed", "discontinued") else clinic_today())
+            "completed", "discontinued") else clock.today())
     else:
-        end = end or clinic_today()
+        end = end or clock.today()
         start = start or end - timedelta(days=365)
         if start > end:
             raise ScopeError("the range ends before it starts")

@@ -2,13 +2,13 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import clock
 from ..audit.trail import record
 from ..clinical import outcomes as engine
 from ..extensions import db
 from ..patients.models import Patient
 from ..permissions import can, require
 from ..plans.models import TreatmentPlan
-from ..settings.services import clinic_today
 from . import chart, dashboard, pdf, services, summary
 from .forms import MAX_ID, DashboardForm, OtherScoreForm, SummaryForm
 
@@ -86,7 +86,7 @@ def new_score(patient_id: int):
     patient = _patient(patient_id)
     form = OtherScoreForm()
     if request.method == "GET":
-        form.taken_on.data = clinic_today()
+        form.taken_on.data = clock.today()
     if form.validate_on_submit():
         services.record_other_score(patient.id, form.data, current_user.id)
         db.session.commit()

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from .. import clock
 from ..forms import choices, strip
 from .services import ACTIONS
 
@@ -22,7 +23,7 @@ S = [strip]
 
 
 def within_two_years(form, field) -> None:
-    if field.data and abs((field.data - date.today()).days) > 2 * 366:
+    if field.data and abs((field.data - clock.today()).days) > 2 * 366:
         raise ValidationError("Choose a date within two years of today.")
 
 

@@ -4,26 +4,15 @@ Pure functions (no database, no Flask): dates in, aware UTC datetimes out. Rules
 with python-dateutil's rrule on clinic-local wall-clock times and only then converted to UTC, so
 09:30 stays 09:30 across a daylight-saving change."""
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import WEEKLY, rrule
 
+# The clinic clock's conversions; given an explicit zone they stay pure.
+from ..clock import local, to_utc
+
 MAX_OCCURRENCES = 520  # ten years of weekly sessions: a guard against an unbounded rule
-
-
-def to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """A clinic-local wall-clock time as UTC. With fold=0 (PEP 495) a time inside the spring-
-    forward gap lands after the gap (01:30 becomes 02:30) and an ambiguous autumn time takes its
-    first instance."""
-    return datetime.combine(day, at).replace(tzinfo=zone, fold=0).astimezone(UTC)
-
-
-def local(value: datetime, zone: ZoneInfo) -> datetime:
-    """An aware (or naive-UTC from SQLite) datetime in the clinic's zone."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(zone)
 
 
 def occurrences(start_on: date, weekdays: Iterable[int], at: time, zone: ZoneInfo, *,

@@ -3,15 +3,15 @@ progress against the plan. Callers commit; nothing here needs a request."""
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import joinedload
 
+# The clinic clock (tracker/clock.py), also reached as schedule.services.now/zone/local_today.
+from ..clock import now, zone
+from ..clock import today as local_today
 from ..extensions import db
 from ..plans.models import TreatmentPlan
-from ..settings.services import clinic_zone
-from ..timeutil import utcnow
 from . import recurrence
 from .models import BOOKED, CANCELLED, Appointment, ClosureDay, WorkingHours
 
@@ -24,20 +24,6 @@ ACTIONS = {
 }
 NEEDS_REASON = {"cancelled_patient", "cancelled_clinic", "late_cancel"}
 ON_THE_DAY = {"check_in", "attended", "no_show"}  # only once the day has come
-
-
-def now() -> datetime:
-    """The current time; one seam so tests can move the clinic's clock."""
-    return utcnow()
-
-
-def zone() -> ZoneInfo:
-    """The clinic's zone (its settings are read once per request)."""
-    return clinic_zone()
-
-
-def local_today() -> date:
-    return now().astimezone(zone()).date()
 
 
 def working_hours(practitioner_id: int) -> dict[int, list[tuple[time, time]]]:

@@ -1,9 +1,10 @@
 """Session records: open (prefilled), save, sign, amend, autosave. The caller commits."""
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from .. import clock
 from ..clinical import instruments
 from ..extensions import db
 from ..flags import services as flag_services
@@ -11,7 +12,6 @@ from ..measurements import services as measurements
 from ..patients.models import Patient
 from ..schedule import services as schedule
 from ..schedule.models import Appointment
-from ..settings.services import clinic_today
 from ..timeutil import as_utc, utcnow
 from . import rules
 from .models import (
@@ -73,7 +73,7 @@ def for_appointment(appointment: Appointment) -> SessionRecord | None:
 def can_start(appointment: Appointment) -> bool:
     """A visit is recorded on its day or after, never ahead of time."""
     return (appointment.status in ("scheduled", "attended") and
-            as_utc(appointment.starts_at).astimezone(_zone()).date() <= clinic_today())
+            clock.local_date(appointment.starts_at) <= clock.today())
 
 
 def open_for_appointment(appointment: Appointment, user) -> SessionRecord:
@@ -84,11 +84,11 @@ def open_for_appointment(appointment: Appointment, user) -> SessionRecord:
         return record
     if appointment.status == "scheduled":
         appointment.status = "attended"
-        appointment.checked_in_at = appointment.checked_in_at or utcnow()
+        appointment.checked_in_at = appointment.checked_in_at or clock.now()
     record = SessionRecord(
         patient_id=appointment.patient_id, practitioner_id=user.id,
         appointment=appointment, plan=appointment.plan, number=appointment.number,
-        visit_on=as_utc(appointment.starts_at).astimezone(_zone()).date(),
+        visit_on=clock.local_date(appointment.starts_at),
         is_reevaluation=schedule.is_reeval(appointment))
     _prefill(record, user)
     db.session.add(record)
@@ -97,15 +97,10 @@ def open_for_appointment(appointment: Appointment, user) -> SessionRecord:
 
 def open_walk_in(patient: Patient, user) -> SessionRecord:
     record = SessionRecord(patient_id=patient.id, practitioner_id=user.id,
-                           visit_on=clinic_today())
+                           visit_on=clock.today())
     _prefill(record, user)
     db.session.add(record)
     return record
-
-
-def _zone():
-    from ..settings.services import clinic_zone
-    return clinic_zone()
 
 
 def active_flag_kinds(patient_id: int) -> set[str]:
@@ -176,7 +171,7 @@ def write_measurements(record: SessionRecord, data: dict) -> None:
     if record.appointment_id:
         when = as_utc(db.session.get(Appointment, record.appointment_id).starts_at)
     else:  # a walk-in: midday on the visit date, clinic time
-        when = datetime.combine(record.visit_on, time(12, 0), tzinfo=_zone()).astimezone(UTC)
+        when = clock.to_utc(record.visit_on, time(12, 0))
 
     def add(instrument, value, frame="", items=None, source="session"):
         measurements.add(record.patient_id, instrument, value, source=source, taken_at=when,

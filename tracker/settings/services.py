@@ -1,7 +1,4 @@
 """Reading and changing the clinic settings row."""
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
@@ -30,15 +27,6 @@ def _load() -> ClinicSettings:
                              intake_link_days=current_app.config["INTAKE_LINK_DAYS"],
                              baseline_window_days=30)
     return row
-
-
-def clinic_zone() -> ZoneInfo:
-    return ZoneInfo(get_settings().time_zone)
-
-
-def clinic_today() -> date:
-    """Today's date where the clinic is, not where the server is."""
-    return datetime.now(clinic_zone()).date()
 
 
 def update(row: ClinicSettings, data: dict) -> None:
