@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.clinical import body_regions, conditions, instruments, safety
+from tracker.clinical import body_regions, conditions, instruments, outcome_rule, safety
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "clinical"
 DATA = Path(__file__).resolve().parents[1] / "tracker" / "clinical" / "data"
@@ -21,14 +21,14 @@ DATA = Path(__file__).resolve().parents[1] / "tracker" / "clinical" / "data"
     (0, 1, 1, None, "no_baseline"),
 ])
 def test_nrs_change_worked_examples(baseline, latest, absolute, percent, category):
-    change = instruments.pain_change(baseline, latest)
+    change = outcome_rule.classify(instruments.REGISTRY["nrs_now"], baseline, latest)
     assert (change.absolute, change.percent, change.category) == (absolute, percent, category)
 
 
 def test_peg_worked_example_is_a_responder_without_the_nrs_two_point_floor():
     baseline, latest = instruments.peg_score([8, 7, 9]), instruments.peg_score([5, 4, 6])
     assert (baseline, latest) == (8.0, 5.0)
-    change = instruments.pain_change(baseline, latest, instrument="peg3")
+    change = outcome_rule.classify(instruments.REGISTRY["peg3"], baseline, latest)
     assert (change.absolute, change.percent, change.category) == (-3.0, 37.5, "responder")
 
 

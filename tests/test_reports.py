@@ -13,7 +13,8 @@ from sqlalchemy import select
 from tests.conftest import make_user, statements_for
 from tests.test_fuzz import HOSTILE
 from tracker.audit.models import AuditEntry
-from tracker.clinical import outcomes
+from tracker.clinical import outcome_rule, outcomes
+from tracker.clinical.instruments import REGISTRY
 from tracker.extensions import db
 from tracker.measurements.models import Measurement
 from tracker.patients import services as patient_services
@@ -171,23 +172,29 @@ def hand_count(app):
             if not rows:
                 continue
             first_at = rows[0][0].taken_at
+            # The course's baseline: an intake at most 30 days (the default window) before
+            # the first session, else that session's own score, which never responds itself.
             intakes = db.session.scalars(select(Measurement).where(
                 Measurement.patient_id == plan.patient_id, Measurement.source == "intake",
                 Measurement.instrument == "nrs", Measurement.time_frame == "now",
-                Measurement.taken_at <= first_at).order_by(Measurement.taken_at)).all()
+                Measurement.taken_at <= first_at,
+                Measurement.taken_at >= first_at - timedelta(days=30))
+                .order_by(Measurement.taken_at)).all()
             baseline = intakes[-1].value if intakes else rows[0][0].value
+            first_id = rows[0][0].id
 
-            def responds(value, baseline=baseline):
-                return outcomes.pain_change(baseline, value).category in outcomes.RESPONSE
+            def responds(m, baseline=baseline, first_id=first_id):
+                return m.id != first_id and outcome_rule.classify(
+                    REGISTRY["nrs_now"], baseline, m.value).responder
 
             for m, number in rows:
                 if number in (6, 10):
                     result[number][1] += 1
-                    result[number][0] += responds(m.value)
+                    result[number][0] += responds(m)
             if plan.status in ("completed", "discontinued"):
                 result["discharge"][1] += 1
-                result["discharge"][0] += responds(rows[-1][0].value)
-            hits = [n for m, n in rows if responds(m.value)]
+                result["discharge"][0] += responds(rows[-1][0])
+            hits = [n for m, n in rows if responds(m)]
             if hits:
                 firsts.append(min(hits))
         return result, (median(firsts) if firsts else None)

@@ -8,13 +8,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.conftest import Client, make_user
 from tests.test_fuzz import HOSTILE
 from tracker.extensions import db
 from tracker.flags.models import SafetyFlag
 from tracker.measurements.models import Measurement
-from tracker.patients import services as patient_services
-from tracker.plans.models import PlanPoint, TreatmentPlan
 from tracker.schedule.models import Appointment
 from tracker.sessions.models import Amendment, SafetyConfirmation, SessionRecord
 from tracker.timeutil import utcnow
@@ -25,19 +24,10 @@ def world(app, auth):
     """A practitioner (logged in), a patient with an active plan and today's appointment."""
     user_id = auth.login("practitioner")
     with app.app_context():
-        patient = patient_services.save(None, {
-            "given_name": "Hannah", "family_name": "Eriksen", "date_of_birth": date(1975, 1, 2)})
-        db.session.flush()
-        plan = TreatmentPlan(patient_id=patient.id, practitioner_id=user_id, status="active",
-                             start_on=date.today(), sessions_planned=10, reeval_every=6,
-                             style="tcm", points=[PlanPoint(position=0, code="BL23",
-                                                            side="bilateral"),
-                                                  PlanPoint(position=1, code="GB30", side="left")])
-        db.session.add(plan)
-        db.session.flush()
-        appointment = Appointment(patient_id=patient.id, practitioner_id=user_id,
-                                  plan_id=plan.id, starts_at=utcnow(), number=4)
-        db.session.add(appointment)
+        patient = factories.patient("Hannah", "Eriksen", date(1975, 1, 2))
+        plan = factories.plan_row(patient, user_id, sessions_planned=10, reeval_every=6,
+                                  points=[("BL23", "bilateral"), ("GB30", "left")])
+        appointment = factories.appointment(patient, user_id, plan=plan, number=4)
         db.session.commit()
         return {"patient": patient.id, "plan": plan.id, "appointment": appointment.id,
                 "user": user_id}
@@ -179,10 +169,11 @@ def test_adverse_event_rows_are_stored(app, client, world):
     response = client.post(f"/sessions/{session_id}/edit", data=payload(
         page, adverse="some", action="sign", **{
             "adverse_events-0-kind": "bruising", "adverse_events-0-site": "LI4 left",
-            "adverse_events-0-action": "pressure", "adjuncts": ["cupping-dry", "gua-sha"]}))
+            "adverse_events-0-action": "pressure", "adjuncts-0-kind": "cupping-dry",
+            "adjuncts-1-kind": "gua-sha"}))
     assert response.status_code == 302
     view = client.get(f"/sessions/{session_id}").text
-    assert "Cupping, dry, Gua sha" in view and "Bruising / haematoma" in view
+    assert "<li>Cupping, dry</li><li>Gua sha</li>" in view and "Bruising / haematoma" in view
     with app.app_context():
         record = db.session.get(SessionRecord, session_id)
         assert [(a.kind, a.site) for a in record.adverse_events] == [("bruising", "LI4 left")]
@@ -249,7 +240,7 @@ def test_reevaluation_visit_requires_the_outcome_set_and_stores_it(app, client, 
     response = client.post(f"/sessions/{session_id}/edit", data=payload(page, action="sign"))
     assert response.status_code == 400 and "record this measure" in response.text
     outcome = {"nrs_average_week": "4", "nrs_worst_week": "6", "peg_enjoyment": "3",
-               "peg_activity": "5", "sleep": "7", "pgic": "2", "med_days": "1",
+               "peg_activity": "5", "sleep": "7", "pgic": "2", "medication_days": "1",
                "reeval_decision": "continue", "action": "sign"}
     response = client.post(f"/sessions/{session_id}/edit", data=payload(page, **outcome))
     assert response.status_code == 302
@@ -293,8 +284,8 @@ def test_timeline_newest_first_and_unsigned_old_records_on_dashboard(app, client
         record = db.session.get(SessionRecord, session_id)
         record.created_at = utcnow() - timedelta(hours=30)
         record.visit_on = date.today() - timedelta(days=2)
-        db.session.add(SessionRecord(patient_id=world["patient"], practitioner_id=world["user"],
-                                     visit_on=date.today(), pain_before=2, status="signed"))
+        factories.signed_session(world["patient"], world["user"], visit_on=date.today(),
+                                 pain_before=2, pain_after=None)
         db.session.commit()
     patient_page = client.get(f"/patients/{world['patient']}").text
     rows = re.findall(r'/sessions/(\d+)">', patient_page)

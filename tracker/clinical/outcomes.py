@@ -1,31 +1,31 @@
-"""The outcome engine: baseline against latest for every instrument, immediate effect per session,
-PGIC and adverse-event rates. Plain data in, plain data out: no Flask, no database.
+"""The outcome engine: a course's baseline against its latest value for every instrument,
+immediate effect per session, PGIC and adverse-event rates, and each visit's response for the
+clinic dashboard. Plain data in, plain data out: no Flask, no database.
 
-The thresholds themselves live in `instruments.pain_change`; this module only decides which values
-are compared (shared/clinical/instruments.md, "Thresholds for did it help")."""
+Which values are compared is decided here (the course baseline); whether a change is an
+improvement is decided by `outcome_rule.classify` alone."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import datetime, timedelta
+from fractions import Fraction
 from statistics import mean
 
-from .instruments import INSTRUMENTS, NRS_FRAMES, PGIC_CHOICES, Change, pain_change, pgic_meaningful
+from . import instruments as registry
+from .outcome_rule import Change, classify, percent_text, pgic_meaningful
 
-# Only these have published "did it help" thresholds; the rest show direction without a category.
-THRESHOLD_INSTRUMENTS = ("nrs", "peg3")
-RESPONSE = ("responder", "substantial")
-FRAME_LABELS = NRS_FRAMES | {"after_needling": "Pain after needling", "week": "Past 7 days",
-                             "": ""}
-DIRECTION_LABELS = {"improved": "Better than baseline", "worse": "Worse than baseline",
-                    "no_change": "Same as baseline"}
-# Summary order: pain first, then function, mood, sleep, medicine.
-ORDER = ("nrs", "peg3", "pgic", "sleep", "med_days", "phq2", "gad2", "wpi", "sss", "other")
+__all__ = ["percent_text"]  # the template filter lives with the rule it displays
+
 OTHER = "other"
-# Values entered before treatment that may serve as its baseline: the intake, or staff entering a
-# score (a licensed scale's total) before the first session.
+FRAME_LABELS = {"now": "Pain right now", "average_week": "Average pain over the past 7 days",
+                "worst_week": "Worst pain over the past 7 days",
+                "least_week": "Least pain over the past 7 days",
+                "after_needling": "Pain after needling", "week": "Past 7 days", "": ""}
+# Values entered before treatment that may serve as a course's baseline: the intake, or staff
+# entering a score (a licensed scale's total) before the first session.
 BASELINE_SOURCES = ("intake", "manual")
+DEFAULT_WINDOW_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,55 @@ class Reading:
     session_id: int | None = None
     label: str = ""                       # instrument "other": its name and scale
     higher_is_better: bool | None = None  # instrument "other": as entered
+    items: Mapping | None = None          # item answers: PEG-3 is classified from them
+
+    @property
+    def registered(self) -> registry.Instrument | None:
+        return registry.lookup(self.instrument, self.time_frame)
+
+    @property
+    def exact(self) -> Fraction:
+        found = self.registered
+        return found.exact_from_row(self.value, self.items) if found else \
+            Fraction(str(self.value))
+
+
+@dataclass(frozen=True)
+class Course:
+    """Where a course of treatment starts: its first session (time and id), and how old a value
+    before it may be and still be its baseline."""
+    start: datetime | None
+    first_session_id: int | None = None
+    window_days: int = DEFAULT_WINDOW_DAYS
+
+
+def course_baseline(rows: list[Reading], course: Course) -> Reading | None:
+    """The course's own baseline: the newest intake or staff-entered value taken within the
+    window before the first session, else that session's own (pre-needling) value. An older
+    intake, say from an earlier course, is never reused. A scope without sessions (a date range
+    of entered scores) starts from its first value."""
+    if course.start is not None:
+        earliest = course.start - timedelta(days=course.window_days)
+        before = [r for r in rows if r.source in BASELINE_SOURCES
+                  and earliest <= r.taken_at <= course.start]
+        if before:
+            return before[-1]
+        if course.first_session_id is not None:
+            return next((r for r in rows if r.session_id == course.first_session_id), None)
+    return next((r for r in rows if r.source != "intake"
+                 and (course.start is None or r.taken_at >= course.start)), None)
+
+
+def _after_treatment(r: Reading, course: Course) -> bool:
+    """A value that can show a response: taken after the course began and not the first
+    session's own scores, which are taken before any needling."""
+    if r.source == "intake":
+        return False  # an intake sent in late is never a course's latest value
+    if course.start is None:
+        return True
+    if course.first_session_id is not None and r.session_id == course.first_session_id:
+        return False
+    return r.taken_at >= course.start
 
 
 @dataclass(frozen=True)
@@ -47,17 +96,21 @@ class Outcome:
     instrument: str
     time_frame: str
     baseline: Reading | None
-    latest: Reading
+    latest: Reading | None
     count: int
-    change: Change | None          # pain instruments with a baseline
-    direction: str = ""            # improved / worse / no_change for instruments without thresholds
+    change: Change | None
+
+    @property
+    def registered(self) -> registry.Instrument | None:
+        return registry.lookup(self.instrument, self.time_frame)
 
     @property
     def name(self) -> str:
+        shown = self.latest or self.baseline
         if self.instrument == OTHER:
-            return self.latest.label or "Other instrument"
-        instrument = INSTRUMENTS.get(self.instrument)
-        return instrument.name if instrument else self.instrument
+            return (shown.label if shown else "") or "Other instrument"
+        found = self.registered or registry.family(self.instrument)
+        return found.name if found else self.instrument
 
     @property
     def frame_label(self) -> str:
@@ -65,85 +118,124 @@ class Outcome:
 
     @property
     def absolute(self) -> float | None:
-        if self.baseline is None:
-            return None
-        return round(self.latest.value - self.baseline.value, 1)
+        return self.change.absolute if self.change else None
 
     @property
     def category(self) -> str:
-        return self.change.category if self.change else self.direction
+        return self.change.category if self.change else ""
+
+    @property
+    def thresholds(self) -> bool:
+        found = self.registered
+        return bool(found and found.thresholds)
 
     @property
     def label(self) -> str:
-        if self.instrument == "pgic":
+        if self.instrument == "pgic" and self.latest:
             return pgic_label(self.latest.value)
         if self.change:
             return self.change.label
-        return DIRECTION_LABELS.get(self.direction, "Not measured again yet")
+        if self.baseline is None:
+            return "No baseline for this course"
+        return "Not measured again yet"
 
     @property
     def responder(self) -> bool:
         if self.instrument == "pgic":
-            return pgic_meaningful(int(self.latest.value))
-        return self.category in RESPONSE
+            return bool(self.latest) and pgic_meaningful(self.latest.value)
+        return bool(self.change and self.change.responder)
 
 
 def pgic_label(value: float) -> str:
-    return dict(PGIC_CHOICES).get(int(value), str(value))
+    return dict(registry.PGIC_CHOICES).get(int(value), str(value))
 
 
-def _direction(reading: Reading, baseline: float, latest: float) -> str:
-    if latest == baseline:
-        return "no_change"
-    instrument = INSTRUMENTS.get(reading.instrument)
-    up = instrument.higher_is_better if instrument else bool(reading.higher_is_better)
-    better = latest > baseline if up else latest < baseline
-    return "improved" if better else "worse"
+def compare(baseline: Reading, latest: Reading) -> Change:
+    """The rule applied to two readings of one measure."""
+    return classify(baseline.registered, baseline.exact, latest.exact,
+                    latest.higher_is_better)
 
 
-def outcome(readings: Iterable[Reading], start: datetime | None = None) -> Outcome | None:
-    """Baseline and latest for one instrument and time frame.
-
-    Baseline: the last intake (or staff-entered) value at or before `start` (the first session
-    in scope), else the first value after it. Latest: the last value after the
-    baseline. PGIC is asked only from the second visit, so it has a latest and no baseline."""
+def outcome(readings: Iterable[Reading], course: Course) -> Outcome | None:
+    """Baseline and latest for one instrument and time frame over one course. PGIC is asked
+    only from the second visit, so it has a latest and no baseline."""
     rows = sorted(readings, key=lambda r: (r.taken_at, r.session_number or 0))
     if not rows:
         return None
     first = rows[0]
-    if start is not None:
-        # An intake only ever serves as the baseline: one sent in after treatment began (a
-        # late form) must not pass for the latest value.
-        before = [r for r in rows if r.taken_at <= start and r.source in BASELINE_SOURCES]
-        rows = before[-1:] + [r for r in rows if r.taken_at >= start and r.source != "intake"]
-        if not rows:
-            return None
-    latest = rows[-1]
-    if first.instrument == "pgic" or len(rows) == 1:
-        baseline = None if first.instrument == "pgic" else rows[0]
-        return Outcome(first.instrument, first.time_frame, baseline, latest, len(rows), None)
-    baseline = rows[0]
-    if first.instrument in THRESHOLD_INSTRUMENTS:
-        change = pain_change(baseline.value, latest.value, instrument=first.instrument)
-        return Outcome(first.instrument, first.time_frame, baseline, latest, len(rows), change)
-    return Outcome(first.instrument, first.time_frame, baseline, latest, len(rows), None,
-                   _direction(latest, baseline.value, latest.value))
+    if first.instrument == "pgic":
+        later = [r for r in rows if _after_treatment(r, course)]
+        return Outcome("pgic", first.time_frame, None, later[-1], len(later), None) \
+            if later else None
+    baseline = course_baseline(rows, course)
+    later = [r for r in rows if r is not baseline and _after_treatment(r, course)
+             and (baseline is None or r.taken_at >= baseline.taken_at)]
+    if baseline is None and not later:
+        return None
+    latest = later[-1] if later else None
+    change = compare(baseline, latest) if baseline and latest else None
+    return Outcome(first.instrument, first.time_frame, baseline, latest,
+                   len(later) + (baseline is not None), change)
 
 
-def outcomes(readings: Iterable[Reading], start: datetime | None = None) -> list[Outcome]:
-    """One Outcome per instrument and time frame, pain first. Pain after needling is an
-    immediate effect, not a course outcome, so it is left to `immediate_effects`."""
+def _order(instrument: str, frame: str) -> int:
+    keys = list(registry.REGISTRY)
+    found = registry.lookup(instrument, frame)
+    return keys.index(found.key) if found else len(keys)
+
+
+def outcomes(readings: Iterable[Reading], course: Course) -> list[Outcome]:
+    """One Outcome per instrument and time frame, in registry order (pain first). Pain after
+    needling is an immediate effect, not a course outcome, so it is left to
+    `immediate_effects`."""
     groups: dict[tuple[str, str, str], list[Reading]] = {}
     for r in readings:
-        if (r.instrument in INSTRUMENTS or r.instrument == OTHER) and \
-                r.time_frame != "after_needling":
+        if (r.registered or r.instrument == OTHER) and r.time_frame != "after_needling":
             # "Other" totals are told apart by name: a HIT-6 is never compared with an ODI.
             name = r.label.casefold().strip() if r.instrument == OTHER else ""
             groups.setdefault((r.instrument, r.time_frame, name), []).append(r)
-    frames = list(FRAME_LABELS)
-    return [o for key in sorted(groups, key=lambda k: (
-        ORDER.index(k[0]) if k[0] in ORDER else 99, frames.index(k[1]) if k[1] in frames else 99,
-        k[2])) if (o := outcome(groups[key], start)) is not None]
+    return [o for key in sorted(groups, key=lambda k: (_order(k[0], k[1]), k[2]))
+            if (o := outcome(groups[key], course)) is not None]
+
+
+@dataclass(frozen=True)
+class VisitResponse:
+    number: int
+    responder: bool
+
+
+@dataclass(frozen=True)
+class CourseResponse:
+    """A course's pain-now response visit by visit: what a dashboard row counts."""
+    baseline: Reading | None
+    visits: list[VisitResponse]
+
+    def at(self, number: int) -> VisitResponse | None:
+        return next((v for v in self.visits if v.number == number), None)
+
+    @property
+    def first_response(self) -> int | None:
+        return min((v.number for v in self.visits if v.responder), default=None)
+
+    @property
+    def last(self) -> VisitResponse | None:
+        return max(self.visits, key=lambda v: v.number, default=None)
+
+
+def course_response(readings: Iterable[Reading], course: Course) -> CourseResponse:
+    """Pain now before needling at each numbered session against the course baseline, by the
+    same baseline and rule as the summary. The first session is a visit without a response:
+    its score is taken before any needling."""
+    rows = sorted(readings, key=lambda r: (r.taken_at, r.session_number or 0))
+    baseline = course_baseline(rows, course)
+    visits = []
+    for r in rows:
+        if r.session_number is None or r.session_id is None:
+            continue
+        responded = (baseline is not None and r is not baseline
+                     and _after_treatment(r, course) and compare(baseline, r).responder)
+        visits.append(VisitResponse(r.session_number, responded))
+    return CourseResponse(baseline, visits)
 
 
 @dataclass(frozen=True)
@@ -191,13 +283,6 @@ def per_100(events: int, sessions: int) -> float | None:
 def rate(part: int, whole: int) -> float | None:
     """A percentage with one decimal, None for an empty denominator (never a false 0 %)."""
     return round(part * 100 / whole, 1) if whole else None
-
-
-def percent_text(value: float | None) -> str:
-    """'57 %' (half up, whole percent) for people; the engine keeps one decimal."""
-    if value is None:
-        return "n/a"
-    return f"{Decimal(str(value)).quantize(Decimal('1'), rounding=ROUND_HALF_UP)} %"
 
 
 def number_text(value: float | None) -> str:

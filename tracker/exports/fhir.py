@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..clinical import acupoints, tcm
-from ..clinical.instruments import INSTRUMENTS, PEG_ITEMS
+from ..clinical import instruments as registry
 from ..clinical.safety import ADVERSE_EVENTS
 from ..extensions import db
 from ..flags.models import SafetyFlag
@@ -35,11 +35,6 @@ PLAN_STATUS = {"draft": "draft", "active": "active", "on_hold": "on-hold",
 APPOINTMENT_STATUS = {"scheduled": "booked", "attended": "fulfilled", "no_show": "noshow",
                       "cancelled_patient": "cancelled", "cancelled_clinic": "cancelled",
                       "late_cancel": "cancelled", "rescheduled": "cancelled"}
-OBSERVATION_CODES = {"nrs": ("72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - "
-                             "Reported"),
-                     "peg3": ("91147-9", "PEG mean score"),
-                     "phq2": ("55758-7", "Patient Health Questionnaire 2 item (PHQ-2) total "
-                              "score [Reported]")}
 AE_LABELS = dict(ADVERSE_EVENTS)
 
 
@@ -212,22 +207,35 @@ def _conditions(b: _Bundle, a: Assessment, subject: dict, recorder: dict | None)
 
 def _goal(g, plan: TreatmentPlan, subject: dict) -> dict:
     status = {"completed": "completed", "discontinued": "cancelled", "draft": "proposed"}
+    measure = registry.goal_measures().get(g.measure)
+    target_text = " ".join(x for x in (g.measure_label, f"{g.target:g}" if g.target is not None
+                                       else "", measure.target_words if measure else "") if x)
     resource: dict[str, Any] = {
         "lifecycleStatus": status.get(plan.status, "active"),
-        "description": _text(g.description + (f" ({g.measure_label} {g.target:g} or less)"
-                                              if g.target is not None else "")),
+        "description": _text(g.description + (f" ({target_text})" if g.target is not None
+                                              else "")),
         "subject": subject}
     if g.target is not None:
-        target: dict[str, Any] = {"detailQuantity": {"value": g.target, "comparator": "<=",
-                                                     "unit": "{score}", "system": UCUM,
-                                                     "code": "{score}"}}
-        if g.measure.startswith("nrs"):
-            target["measure"] = {"coding": [{"system": LOINC, "code": "72514-3"}],
-                                 "text": g.measure_label}
+        quantity: dict[str, Any] = {"value": g.target, "unit": "{score}", "system": UCUM,
+                                    "code": "{score}"}
+        if measure:  # the registry knows which way is better; a free "other" goal does not
+            quantity["comparator"] = ">=" if measure.higher_is_better else "<="
+        target: dict[str, Any] = {"detailQuantity": quantity}
+        if measure:
+            target["measure"] = _code(measure)
         if g.target_on:
             target["dueDate"] = _day(g.target_on)
         resource["target"] = [target]
     return resource
+
+
+def _code(instrument: registry.Instrument) -> dict:
+    """An instrument's FHIR code: LOINC where the registry has one, its name always."""
+    code: dict[str, Any] = {"text": instrument.name}
+    if instrument.loinc:
+        code["coding"] = [{"system": LOINC, "code": instrument.loinc,
+                           "display": instrument.loinc_display or instrument.name}]
+    return code
 
 
 def _session(b: _Bundle, s: SessionRecord, subject: dict, performer: dict | None,
@@ -277,13 +285,14 @@ def _session(b: _Bundle, s: SessionRecord, subject: dict, performer: dict | None
 
 
 def _measurement(b: _Bundle, m: Measurement, subject: dict, encounter: str | None) -> None:
-    instrument = INSTRUMENTS.get(m.instrument)
-    loinc, display = OBSERVATION_CODES.get(m.instrument, ("", ""))
-    frame = f" ({m.time_frame.replace('_', ' ')})" if m.time_frame else ""
-    name = instrument.name if instrument else (m.label or m.instrument)
-    code: dict[str, Any] = {"text": name + frame}
-    if loinc:
-        code["coding"] = [{"system": LOINC, "code": loinc, "display": display}]
+    instrument = registry.lookup(m.instrument, m.time_frame)
+    if instrument:
+        code = _code(instrument)
+    else:  # pain after needling, or a licensed total entered by name
+        family = registry.family(m.instrument)
+        frame = f" ({m.time_frame.replace('_', ' ')})" if m.time_frame else ""
+        code = _code(family) if family else {}
+        code["text"] = (family.name if family else (m.label or m.instrument)) + frame
     obs: dict[str, Any] = {
         "status": "final",
         "category": [{"coding": [{
@@ -294,13 +303,14 @@ def _measurement(b: _Bundle, m: Measurement, subject: dict, encounter: str | Non
                           "code": "{score}"}}
     if encounter:
         obs["encounter"] = {"reference": encounter}
-    if m.instrument == "peg3" and m.items:
-        answers = [m.items.get(k) for k in ("pain", "enjoyment", "activity")]
-        if all(a is not None for a in answers):
-            qr = {"status": "completed", "subject": subject, "authored": _instant(m.taken_at),
-                  "item": [{"linkId": str(i + 1), "text": PEG_ITEMS[i],
-                            "answer": [{"valueInteger": int(a)}]}
-                           for i, a in enumerate(answers)]}
+    if instrument and len(instrument.items) > 1 and m.items:
+        # The answers behind a multi-item score, with the words the patient was shown.
+        answers = [(item, m.items.get(item.key)) for item in instrument.items]
+        if all(a is not None for _, a in answers):
+            qr: dict[str, Any] = {
+                "status": "completed", "subject": subject, "authored": _instant(m.taken_at),
+                "item": [{"linkId": item.key, "text": item.text,
+                          "answer": [{"valueInteger": int(a)}]} for item, a in answers]}
             if encounter:
                 qr["encounter"] = {"reference": encounter}
             obs["derivedFrom"] = [{"reference": b.add("QuestionnaireResponse", m.id, qr)}]

@@ -13,7 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from ..clinical import body_regions, instruments, safety
+from ..clinical import body_regions, safety
+from ..clinical import instruments as registry
 from ..clinical.conditions import CONDITIONS, DURATIONS
 from ..forms import (
     MultiCheckboxField,
@@ -23,17 +24,10 @@ from ..forms import (
     phone_check,
     strip,
 )
+from ..measurements.fields import InstrumentForm, sync
 
 S = [strip]
-ZERO_TO_TEN = choices((i, str(i)) for i in range(11))
-MED_DAYS = choices((i, str(i)) for i in range(8))
-FREQUENCY = choices(instruments.FREQUENCY_CHOICES)
 YES_NO_UNSURE = choices(safety.ANSWERS)
-
-
-def scale(label: str, message: str, description: str = "", options=ZERO_TO_TEN) -> RadioField:
-    return RadioField(label, coerce=int, choices=options, description=description,
-                      validators=[InputRequired(message)])
 
 
 class AboutForm(FlaskForm):
@@ -56,7 +50,10 @@ class AboutForm(FlaskForm):
                                 description="Name and practice, if you have one.")
 
 
-class PainForm(FlaskForm):
+class PainForm(InstrumentForm):
+    """The pain step; its 0-10 and 0-7 questions come from the instrument registry."""
+    instrument_where, instrument_step = registry.INTAKE, "pain"
+
     complaint = TextAreaField("What brings you here?", filters=S, validators=[
         DataRequired("Please tell us, in your own words, what brings you here."),
         Length(max=4000)], description="In your own words: where, what it feels like, when.")
@@ -70,37 +67,20 @@ class PainForm(FlaskForm):
     regions = MultiCheckboxField(
         "Where does it hurt?", description="Tap the body map, or tick the areas in the list.",
         validators=[DataRequired("Please mark at least one area where you have pain.")])
-    nrs_now = scale(instruments.NRS_FRAMES["now"], "Please choose a number for your pain now.",
-                    "0 = no pain, 10 = worst pain imaginable")
-    nrs_average_week = scale("Your pain on average over the past 7 days",
-                             "Please choose a number for your average pain.",
-                             "0 = no pain, 10 = pain as bad as you can imagine")
-    nrs_worst_week = scale(instruments.NRS_FRAMES["worst_week"],
-                           "Please choose a number for your worst pain.")
-    nrs_least_week = scale(instruments.NRS_FRAMES["least_week"],
-                           "Please choose a number for your least pain.")
-    peg_enjoyment = scale("During the past week, how much has pain interfered with your "
-                          "enjoyment of life?", "Please choose a number.",
-                          "0 = does not interfere, 10 = completely interferes")
-    peg_activity = scale("During the past week, how much has pain interfered with your "
-                         "general activity?", "Please choose a number.",
-                         "0 = does not interfere, 10 = completely interferes")
-    medication_days = scale(instruments.MED_DAYS_ITEM, "Please choose a number of days (0 to 7).",
-                            options=MED_DAYS)
     medication_for_pain = StringField("Which medicines do you take for your pain?", filters=S,
                                       validators=[Length(max=500)])
     better_with = TextAreaField("What makes it better?", filters=S, validators=[Length(max=2000)])
     worse_with = TextAreaField("What makes it worse?", filters=S, validators=[Length(max=2000)])
     # Fibromyalgia symptom severity (ACR 2016): only when fibromyalgia is ticked.
-    sss_fatigue = RadioField("Fatigue (tiredness)", coerce=int, choices=choices(
-        instruments.SSS_SEVERITY), validators=[Optional()])
-    sss_unrefreshed = RadioField("Waking up tired (unrefreshed)", coerce=int, choices=choices(
-        instruments.SSS_SEVERITY), validators=[Optional()])
-    sss_cognitive = RadioField("Trouble thinking or remembering", coerce=int, choices=choices(
-        instruments.SSS_SEVERITY), validators=[Optional()])
-    sss_headaches = BooleanField("Headaches")
-    sss_abdominal = BooleanField("Pain or cramps in the lower abdomen")
-    sss_depression = BooleanField("Depression")
+    sss_fatigue = RadioField(registry.SSS_ITEMS["fatigue"], coerce=int, choices=choices(
+        registry.SSS_SEVERITY), validators=[Optional()])
+    sss_unrefreshed = RadioField(registry.SSS_ITEMS["unrefreshed"], coerce=int,
+                                 choices=choices(registry.SSS_SEVERITY), validators=[Optional()])
+    sss_cognitive = RadioField(registry.SSS_ITEMS["cognitive"], coerce=int, choices=choices(
+        registry.SSS_SEVERITY), validators=[Optional()])
+    sss_headaches = BooleanField(registry.SSS_YES_NO["headaches"])
+    sss_abdominal = BooleanField(registry.SSS_YES_NO["abdominal"])
+    sss_depression = BooleanField(registry.SSS_YES_NO["depression"])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,13 +121,9 @@ class PainForm(FlaskForm):
         return [self.sss_fatigue, self.sss_unrefreshed, self.sss_cognitive]
 
 
-class SleepMoodForm(FlaskForm):
-    sleep = scale(instruments.SLEEP_ITEM, "Please choose a number for your sleep.",
-                  "0 = terrible, 10 = excellent")
-    phq2_1 = scale(instruments.PHQ2_ITEMS[0], "Please choose an answer.", options=FREQUENCY)
-    phq2_2 = scale(instruments.PHQ2_ITEMS[1], "Please choose an answer.", options=FREQUENCY)
-    gad2_1 = scale(instruments.GAD2_ITEMS[0], "Please choose an answer.", options=FREQUENCY)
-    gad2_2 = scale(instruments.GAD2_ITEMS[1], "Please choose an answer.", options=FREQUENCY)
+class SleepMoodForm(InstrumentForm):
+    """Sleep and mood: every question from the instrument registry."""
+    instrument_where, instrument_step = registry.INTAKE, "sleep"
 
 
 class MedicationRow(Form):
@@ -243,3 +219,7 @@ class ConsentForm(FlaskForm):
                          "acupuncture treatment.", validators=[
                              DataRequired("Please tick the box to give your consent. If you "
                                           "have questions, ask us before you sign.")])
+
+
+for _form in (PainForm, SleepMoodForm):
+    sync(_form)  # at import, so requests never race to build the fields

@@ -1,17 +1,19 @@
 """Intake rules: links, drafts, submission (once), reopening and review. No request needed."""
-import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import contains_eager
 
-from ..clinical import body_regions, conditions, instruments, safety
+from ..clinical import body_regions, conditions, safety
+from ..clinical import instruments as registry
 from ..extensions import db
 from ..flags import services as flags
 from ..flags.models import SafetyFlag
 from ..measurements import services as measurements
 from ..patients.models import Patient
+from ..security import token_hash
 from ..timeutil import utcnow
 from .models import (
     Intake,
@@ -23,10 +25,6 @@ from .models import (
 )
 
 TOKEN_BYTES = 32  # 256 bits from the OS generator; the link carries it, the database its hash
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def open_draft(patient: Patient) -> Intake | None:
@@ -157,29 +155,19 @@ def _store_answers(intake: Intake, data: dict[str, dict]) -> None:
 
 def _store_scores(intake: Intake, data: dict[str, dict], now: datetime) -> None:
     """The intake's scores become the patient's baseline measurements."""
-    pain, mood = data["pain"], data["sleep"]
+    pain = data["pain"]
     measurements.replace_for_intake(intake.id)
-
-    def add(instrument, value, time_frame="", items=None):
-        measurements.add(intake.patient_id, instrument, value, source="intake", taken_at=now,
-                         time_frame=time_frame, items=items, intake_id=intake.id)
-
-    for frame in instruments.NRS_FRAMES:
-        add("nrs", pain[f"nrs_{frame}"], frame)
-    peg_items = [pain["nrs_average_week"], pain["peg_enjoyment"], pain["peg_activity"]]
-    add("peg3", instruments.peg_score(peg_items), items={"pain": peg_items[0],
-                                                          "enjoyment": peg_items[1],
-                                                          "activity": peg_items[2]})
-    add("med_days", pain["medication_days"], "week")
-    add("sleep", mood["sleep"], "week")
-    for code in ("phq2", "gad2"):
-        items = [mood[f"{code}_1"], mood[f"{code}_2"]]
-        add(code, instruments.two_item_screen(items).total, items={"1": items[0], "2": items[1]})
-    add("wpi", body_regions.wpi(pain["regions"]), items={"regions": sorted(pain["regions"])})
+    answers = {k: v for step in ("pain", "sleep") for k, v in data[step].items()}
+    links = {"source": "intake", "taken_at": now, "intake_id": intake.id}
+    measurements.write_scores(intake.patient_id, registry.score_answers(answers, registry.INTAKE),
+                              **links)
+    # Computed, not asked: the WPI from the body map, the SSS with fibromyalgia only.
+    measurements.add(intake.patient_id, "wpi", body_regions.wpi(pain["regions"]),
+                     items={"regions": sorted(pain["regions"])}, **links)
     if "fibromyalgia" in pain["conditions"]:
-        sss_items = {k: pain[f"sss_{k}"] for k in ("fatigue", "unrefreshed", "cognitive",
-                                                    "headaches", "abdominal", "depression")}
-        add("sss", instruments.sss_score(**sss_items), items=sss_items)
+        sss_items = {k: pain[f"sss_{k}"] for k in (*registry.SSS_ITEMS, *registry.SSS_YES_NO)}
+        measurements.add(intake.patient_id, "sss", registry.sss_score(**sss_items),
+                         items=sss_items, **links)
 
 
 def _store_flags(intake: Intake, data: dict[str, dict]) -> None:
@@ -236,24 +224,33 @@ def mark_reviewed(intake: Intake, user) -> None:
 
 # -- reading back ---------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class ScoreRow:
+    """One line of the review's score table."""
+    instrument: registry.Instrument
+    value: float | None
+    items: dict | None
+
+    @property
+    def positive(self) -> bool:
+        return self.instrument.positive(self.value)
+
+
 def scores(intake: Intake) -> dict:
-    """What the review page shows: values, screens and the fibromyalgia screening."""
+    """What the review page shows: every instrument the intake asks, in registry order, with
+    its value and items; the WPI, the SSS and the fibromyalgia screening."""
     rows = measurements.for_intake(intake.id)
-
-    def value(instrument, frame=""):
-        row = rows.get((instrument, frame))
-        return row.value if row else None
-
-    result = {"nrs": {f: value("nrs", f) for f in instruments.NRS_FRAMES},
-              "peg": value("peg3"), "peg_items": (rows.get(("peg3", "")) or None),
-              "sleep": value("sleep", "week"), "med_days": value("med_days", "week"),
-              "wpi": value("wpi"), "sss": value("sss")}
-    for code in ("phq2", "gad2"):
-        total = value(code)
-        result[code] = None if total is None else instruments.Screen(
-            int(total), total >= instruments.SCREEN_POSITIVE_AT)
-    if result["sss"] is not None:
+    shown = [i for i in registry.REGISTRY.values()
+             if registry.INTAKE in i.asked or i.key == "wpi"
+             or (i.key == "sss" and (i.code, i.time_frame) in rows)]
+    result: dict = {"rows": []}
+    for instrument in shown:
+        row = rows.get((instrument.code, instrument.time_frame))
+        result["rows"].append(ScoreRow(instrument, row.value if row else None,
+                                       row.items if row else None))
+    sss = rows.get(("sss", ""))
+    if sss is not None:
         result["fibro"] = body_regions.fibromyalgia_screen(
-            [r.code for r in intake.regions], int(result["sss"]),
+            [r.code for r in intake.regions], int(sss.value),
             conditions.duration_months(intake.pain_duration))
     return result

@@ -1,8 +1,9 @@
 """Writing and reading measurements."""
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from ..clinical import instruments as registry
 from ..extensions import db
 from .models import Measurement
 
@@ -13,6 +14,35 @@ def add(patient_id: int, instrument: str, value: float, *, source: str, taken_at
                       taken_at=taken_at, time_frame=time_frame, items=items, **links)
     db.session.add(row)
     return row
+
+
+def write_scores(patient_id: int, scored: list[registry.Scored], *, source: str,
+                 taken_at: datetime, **links) -> list[Measurement]:
+    """Scored answers (clinical.instruments.score_answers) as measurement rows: the one way
+    answers become rows; `answers_for` turns rows back into answers."""
+    return [add(patient_id, s.instrument.code, s.value, source=source, taken_at=taken_at,
+                time_frame=s.instrument.time_frame, items=s.items, **links) for s in scored]
+
+
+def answers_for(rows: list[Measurement]) -> dict[str, int]:
+    """The form answers behind stored rows, to refill the form that asked them."""
+    return registry.answers_from((m.instrument, m.time_frame, m.value, m.items) for m in rows)
+
+
+def positive_screens(patient_id: int) -> set[str]:
+    """Registry keys of the screens (PHQ-2, GAD-2) positive on the patient's latest intake:
+    a re-evaluation asks them again."""
+    screens = [i for i in registry.REGISTRY.values() if i.screen_positive_at is not None]
+    if not screens:
+        return set()
+    latest = select(func.max(Measurement.intake_id)).where(
+        Measurement.patient_id == patient_id, Measurement.source == "intake").scalar_subquery()
+    rows = db.session.execute(select(Measurement.instrument, Measurement.time_frame,
+                                     Measurement.value).where(
+        Measurement.patient_id == patient_id, Measurement.intake_id == latest,
+        Measurement.instrument.in_({i.code for i in screens})))
+    return {found.key for code, frame, value in rows
+            if (found := registry.lookup(code, frame)) and found.positive(value)}
 
 
 def replace_for_intake(intake_id: int) -> None:
@@ -27,10 +57,14 @@ def for_intake(intake_id: int) -> dict[tuple[str, str], Measurement]:
     return {(m.instrument, m.time_frame): m for m in rows}
 
 
-def baseline(patient_id: int, instrument: str, time_frame: str = "") -> Measurement | None:
-    """The first value of an instrument and time frame for a patient."""
-    return db.session.scalars(
-        select(Measurement).where(Measurement.patient_id == patient_id,
-                                  Measurement.instrument == instrument,
-                                  Measurement.time_frame == time_frame)
-        .order_by(Measurement.taken_at, Measurement.id).limit(1)).first()
+def latest(patient_id: int, instrument: str, time_frame: str = "",
+           since: datetime | None = None) -> Measurement | None:
+    """The newest value of an instrument and time frame for a patient, taken `since` if given
+    (a new plan's goals start from where the patient is now, not from an old intake)."""
+    stmt = select(Measurement).where(Measurement.patient_id == patient_id,
+                                     Measurement.instrument == instrument,
+                                     Measurement.time_frame == time_frame)
+    if since is not None:
+        stmt = stmt.where(Measurement.taken_at >= since)
+    return db.session.scalars(stmt.order_by(Measurement.taken_at.desc(), Measurement.id.desc())
+                              .limit(1)).first()

@@ -106,12 +106,16 @@ class AssessmentForm(FlaskForm):
 class GoalForm(Form):
     description = StringField("Goal", filters=S, validators=[Length(max=300)],
                               description="What should change, e.g. average back pain.")
-    measure = SelectField("Measure", choices=choices(MEASURES.items()), default="nrs_average")
+    measure = SelectField("Measure", choices=[], default="nrs_average")
     baseline = FloatField("Baseline", validators=[Optional(), NumberRange(
         0, 100, "Enter a number between 0 and 100.")])
     target = FloatField("Target", validators=[Optional(), NumberRange(
         0, 100, "Enter a number between 0 and 100.")])
     target_on = DateField("Target date", validators=[Optional(), near_today])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.measure.choices = choices(MEASURES.items())  # the registry as it is now
 
     def validate_description(self, field) -> None:
         if not field.data and (self.target.data is not None or self.target_on.data):
@@ -119,10 +123,9 @@ class GoalForm(Form):
 
 
 def point_check(form, field) -> None:
-    text = field.data or ""
-    if text and acupoints.looks_like_code(text) and acupoints.lookup(text) is None:
-        raise ValidationError(f"{text} is not a WHO point code. Check it, or describe a "
-                              f"location, e.g. 'Ashi: left trapezius'.")
+    error = acupoints.parse_point(field.data).error
+    if error:
+        raise ValidationError(error)
 
 
 class PointForm(Form):

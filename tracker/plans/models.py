@@ -1,4 +1,5 @@
 """Assessment, TreatmentPlan and its children (goals, points, remedies) and plan versions."""
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time
 from typing import Any
 
@@ -6,18 +7,32 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
+from ..clinical import instruments as registry
 from ..extensions import db
 from ..patients.models import Patient
 from ..timeutil import utcnow
 
 STATUSES = {"draft": "Draft", "active": "Active", "on_hold": "On hold",
             "completed": "Completed", "discontinued": "Discontinued"}
-MEASURES = {"nrs_average": "NRS average pain, past week (0-10)",
-            "nrs_worst": "NRS worst pain, past week (0-10)", "peg": "PEG-3 (0-10)",
-            "pgic": "PGIC (1-7)", "sleep": "Sleep quality (0-10)", "other": "Other (say what)"}
-# Where each measure's baseline lives in the measurement table: (instrument, time frame).
-MEASURE_SOURCES = {"nrs_average": ("nrs", "average_week"), "nrs_worst": ("nrs", "worst_week"),
-                   "peg": ("peg3", ""), "sleep": ("sleep", "week")}
+class _GoalMeasures(Mapping):
+    """Goal measure key -> label: the registry's goal instruments, then a free "other". Read
+    from the registry on every use, so a newly registered measure is offered at once."""
+
+    def _all(self) -> dict[str, str]:
+        return {key: i.name for key, i in registry.goal_measures().items()} | {
+            "other": "Other (say what)"}
+
+    def __getitem__(self, key: str) -> str:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+MEASURES: Mapping[str, str] = _GoalMeasures()
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 

@@ -1,16 +1,19 @@
 """Assessment and plan rules: save, prefill from the latest assessment, copy, status changes and
 versions ("what was the plan at date X"). Callers commit."""
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import clock
 from ..clinical import acupoints
+from ..clinical import instruments as registry
 from ..extensions import db
+from ..measurements.services import latest
+from ..settings.services import get_settings
 from ..timeutil import as_utc, utcnow
 from .models import (
-    MEASURE_SOURCES,
     Assessment,
     PlanGoal,
     PlanPoint,
@@ -80,26 +83,17 @@ def prefill(patient_id: int, today: date) -> dict[str, Any]:
 
 
 def baseline_goals(patient_id: int) -> list[dict[str, Any]]:
-    """Goal rows prefilled with the intake's baselines, where the intake module has them."""
-    try:
-        from ..measurements.services import baseline
-    except ImportError:  # intake not installed: the practitioner types the baseline
-        return []
+    """Goal rows prefilled with the patient's baseline measurements, where there are any."""
     goals = []
+    since = clock.now() - timedelta(days=get_settings().baseline_window_days)
     for measure, what in (("nrs_average", "Reduce average pain"), ("peg", "Less pain "
                                                                           "interference")):
-        instrument, frame = MEASURE_SOURCES[measure]
-        found = baseline(patient_id, instrument, frame)
+        source = registry.goal_measures()[measure]
+        found = latest(patient_id, source.code, source.time_frame, since)
         if found is not None:
             goals.append({"description": what, "measure": measure, "baseline": found.value,
                           "target": None, "target_on": None})
     return goals
-
-
-def point_from_text(text: str) -> tuple[str | None, str]:
-    """(WHO code, '') for a known point, (None, text) for a free location such as ashi."""
-    point = acupoints.lookup(text)
-    return (point.code, "") if point else (None, text.strip())
 
 
 def save_plan(plan: TreatmentPlan | None, patient_id: int, practitioner_id: int, data: dict,
@@ -128,8 +122,9 @@ def save_plan(plan: TreatmentPlan | None, patient_id: int, practitioner_id: int,
     if "points" in data:
         rows = []
         for i, p in enumerate(x for x in data["points"] if (x.get("point") or "").strip()):
-            code, location = point_from_text(p["point"])
-            rows.append(PlanPoint(position=i, code=code, location=location, side=p["side"]))
+            parsed = acupoints.parse_point(p["point"])
+            rows.append(PlanPoint(position=i, code=parsed.code, location=parsed.location,
+                                  side=p["side"]))
         plan.points = rows
     if "remedies" in data:
         plan.remedies = [PlanRemedy(position=i, kind=r["kind"], name=r["name"], dose=r["dose"])
@@ -217,27 +212,3 @@ def version_at(plan: TreatmentPlan, when: datetime) -> PlanVersion | None:
             found = version
     return found
 
-
-def dashboard(today: date, now: datetime, practitioner_id: int | None) -> dict[str, Any]:
-    """Active plan counts and plans ending soon, in a fixed number of queries."""
-    from sqlalchemy import func, or_
-
-    from ..schedule.models import Appointment
-    upcoming = (select(func.count()).where(Appointment.plan_id == TreatmentPlan.id,
-                                           Appointment.status == "scheduled",
-                                           Appointment.starts_at >= now)
-                .correlate(TreatmentPlan).scalar_subquery())
-    active = TreatmentPlan.status == "active"
-    count = db.session.scalar(select(func.count()).select_from(TreatmentPlan).where(active))
-    mine = (db.session.scalar(select(func.count()).select_from(TreatmentPlan).where(
-        active, TreatmentPlan.practitioner_id == practitioner_id)) if practitioner_id else None)
-    from datetime import timedelta
-    ending_stmt = (select(TreatmentPlan).options(selectinload(TreatmentPlan.patient))
-                   .where(active, or_(
-                       (TreatmentPlan.sessions_planned.is_not(None)) & (upcoming <= 2),
-                       TreatmentPlan.end_on <= today + timedelta(days=14)))
-                   .order_by(TreatmentPlan.id.desc()).limit(8))
-    if practitioner_id:
-        ending_stmt = ending_stmt.where(TreatmentPlan.practitioner_id == practitioner_id)
-    return {"active": count, "mine": mine,
-            "ending": list(db.session.execute(ending_stmt).scalars())}

@@ -2,10 +2,12 @@
 row per plan (reports/plan_outcomes.py), whatever the number of sessions behind them.
 
 Definitions (shown on the page too):
-- baseline: the last intake NRS "now" at or before the plan's first session, else the first
-  session's pain before needling (the same rule as the summary's outcome engine);
-- responder at visit k: pain before needling at session k is at least 30 % and 2 points below
-  baseline (instruments.md); the denominator is the plans with a value at session k;
+- baseline: the course's own, by the summary's engine (clinical.outcomes.course_baseline): an
+  intake or entered NRS "now" within the clinic's window before the first session, else that
+  session's pain before needling;
+- responder at visit k: pain before needling at session k against that baseline, by the one
+  rule (clinical.outcome_rule: 30 % and 2 points); the denominator is the plans with a value at
+  session k; the first session never responds (it is scored before any needling);
 - at discharge: the last session (by number) of completed or discontinued plans;
 - attendance and no-show rates: of appointments that reached their date (not scheduled, not
   rescheduled)."""

@@ -19,9 +19,9 @@ GIVEN, FAMILY = "Grace", "Holloway"
 BEFORE = (7, 6, 6, 5, 5, 4, 4, 4, 3, 3)
 AFTER = (5, 5, 4, 4, 3, 3, 3, 2, 2, 2)
 REEVALS = {6: {"nrs_average_week": 4, "nrs_worst_week": 6, "peg_enjoyment": 4,
-               "peg_activity": 4, "sleep": 6, "med_days": 3, "pgic": 2},
+               "peg_activity": 4, "sleep": 6, "medication_days": 3, "pgic": 2},
            10: {"nrs_average_week": 3, "nrs_worst_week": 5, "peg_enjoyment": 3,
-                "peg_activity": 2, "sleep": 7, "med_days": 1, "pgic": 2}}
+                "peg_activity": 2, "sleep": 7, "medication_days": 1, "pgic": 2}}
 
 
 def seed_demo(practitioner, today: date | None = None) -> Patient:
@@ -85,6 +85,7 @@ def seed_demo(practitioner, today: date | None = None) -> Patient:
                 action="Pressure applied.", outcome="Resolved within a week.")]
         db.session.add_all([appt, record])
         sessions.write_measurements(record, REEVALS.get(n, {}))
+    sessions.refresh_last_visit(patient.id)
     plans.set_status(plan, "completed", "", None)
     db.session.flush()
     return patient

@@ -1,113 +1,107 @@
 """Each plan's outcome figures in plan_outcome, so the clinic dashboard aggregates one row per
 plan, whatever the number of sessions behind them.
 
-Definitions (reports/dashboard.py shows them on the page):
-- baseline: the last intake NRS "now" at or before the plan's first session, else the first
-  session's pain before needling (the same rule as the summary's outcome engine);
-- responder at visit k: pain before needling at session k is at least 30 % and 2 points below
-  baseline (instruments.md).
+The figures come from the outcome engine itself (`clinical.outcomes.course_response`): the same
+course baseline and the same responder rule (`clinical.outcome_rule`) as the summary, read from
+the same rows. Nothing here restates a threshold.
 
 Kept in step inside the transaction that changes them: a flushed change to a plan, appointment,
 session record, adverse event or measurement marks its patient, and just before the commit that
 patient's plans are recomputed (on PostgreSQL with the patient's row locked, so two writers for
 one patient take turns and the second sees the first). Rows that are missing (a database
-upgraded to this table, or rows bulk-loaded without the ORM) are filled a few seconds' worth at a
-time when the dashboard is read, or all at once by `flask rebuild-outcomes`."""
+upgraded to this table, rows bulk-loaded without the ORM, or a changed baseline window) are
+filled a few seconds' worth at a time when the dashboard is read, or all at once by
+`flask rebuild-outcomes`."""
 from __future__ import annotations
 
 import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from datetime import time as clock_time
 from itertools import chain
 
-from sqlalchemy import and_, case, delete, distinct, event, func, select, text
+from sqlalchemy import case, delete, distinct, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ..audit.trail import patient_of
+from ..clinical import outcomes as engine
 from ..extensions import db
 from ..measurements.models import Measurement
 from ..patients.models import Patient
 from ..plans.models import TreatmentPlan
 from ..schedule.models import Appointment
 from ..sessions.models import AdverseEvent, SessionRecord
+from ..settings.services import get_settings
+from ..timeutil import as_utc
 from .models import PlanOutcome
 
 SETTLED = ("attended", "no_show", "late_cancel", "cancelled_patient", "cancelled_clinic")
 TRACKED = (TreatmentPlan, Appointment, SessionRecord, AdverseEvent, Measurement)
 FIGURES = ("scored", "seen_6", "resp_6", "seen_10", "resp_10", "first_resp", "last_n",
            "last_resp_n", "attended", "no_show", "settled", "sessions", "adverse_events")
+PAIN = (Measurement.instrument == "nrs", Measurement.time_frame == "now")
 
 
-def per_plan(plans):
-    """One row per plan with pain scores: whether it reached and responded at visits 6 and 10,
-    the first responding session, and whether its last session responded. `plans` is a subquery
-    with plan_id and patient_id."""
-    sess = (select(SessionRecord.plan_id, SessionRecord.number, Measurement.value,
-                   Measurement.taken_at)
-            .join(Measurement, Measurement.session_id == SessionRecord.id)
-            # IN (subquery), not a join: the planner then starts from the plans asked for and
-            # walks the plan_id index instead of scanning every measurement.
-            .where(SessionRecord.plan_id.in_(select(plans.c.plan_id)),
-                   Measurement.instrument == "nrs", Measurement.time_frame == "now")
-            .subquery("sess"))
-    first = (select(sess.c.plan_id, func.min(sess.c.taken_at).label("first_at"))
-             .group_by(sess.c.plan_id).subquery("first"))
-    intake, at_first, record = aliased(Measurement), aliased(Measurement), aliased(SessionRecord)
-    intake_value = (select(intake.value).where(
-        intake.patient_id == plans.c.patient_id, intake.source == "intake",
-        intake.instrument == "nrs", intake.time_frame == "now",
-        intake.taken_at <= first.c.first_at)
-        .order_by(intake.taken_at.desc(), intake.id.desc()).limit(1)
-        .correlate(plans, first).scalar_subquery())
-    first_value = (select(at_first.value).join(record, record.id == at_first.session_id).where(
-        record.plan_id == first.c.plan_id, at_first.instrument == "nrs",
-        at_first.time_frame == "now", at_first.taken_at == first.c.first_at)
-        .order_by(record.number).limit(1).correlate(first).scalar_subquery())
-    # GROUP BY (one row per plan anyway) keeps SQLite from flattening this into the join and
-    # re-running the two correlated look-ups for every session row that reads the baseline.
-    base = (select(first.c.plan_id, func.coalesce(intake_value, first_value).label("baseline"))
-            .join(plans, plans.c.plan_id == first.c.plan_id)
-            .group_by(first.c.plan_id, first.c.first_at, plans.c.patient_id)
-            .subquery("base"))
-    drop = base.c.baseline - sess.c.value
-    # Integer-safe comparisons: 30 % is drop * 10 >= baseline * 3 (no rounding at the edge).
-    responds = and_(base.c.baseline > 0, drop * 10 >= base.c.baseline * 3, drop >= 2)
-
-    def flag(condition):
-        return func.max(case((condition, 1), else_=0))
-
-    return (select(base.c.plan_id,
-                   flag(sess.c.number == 6).label("seen_6"),
-                   flag(and_(sess.c.number == 6, responds)).label("resp_6"),
-                   flag(sess.c.number == 10).label("seen_10"),
-                   flag(and_(sess.c.number == 10, responds)).label("resp_10"),
-                   func.min(case((responds, sess.c.number))).label("first_resp"),
-                   func.max(sess.c.number).label("last_n"),
-                   func.max(case((responds, sess.c.number))).label("last_resp_n"))
-            .join(base, base.c.plan_id == sess.c.plan_id)
-            .group_by(base.c.plan_id).subquery("per_plan"))
+def _responses(wanted, session) -> dict[int, engine.CourseResponse]:
+    """Each plan's pain-now response by visit, by the engine. `wanted` selects plan ids."""
+    window = get_settings().baseline_window_days
+    visits: dict[int, list] = defaultdict(list)
+    patients: dict[int, int] = {}
+    for plan_id, patient_id, session_id, number, visit_on in session.execute(
+            select(SessionRecord.plan_id, SessionRecord.patient_id, SessionRecord.id,
+                   SessionRecord.number, SessionRecord.visit_on)
+            .where(SessionRecord.plan_id.in_(wanted))):
+        visits[plan_id].append((visit_on, number is not None, number or 0, session_id, number))
+        patients[plan_id] = patient_id
+    if not visits:
+        return {}
+    pain: dict[int, tuple] = {}
+    for session_id, value, taken_at in session.execute(
+            select(Measurement.session_id, Measurement.value, Measurement.taken_at)
+            .join(SessionRecord, SessionRecord.id == Measurement.session_id)
+            .where(SessionRecord.plan_id.in_(wanted), *PAIN)):
+        pain[session_id] = (value, as_utc(taken_at))
+    before: dict[int, list[engine.Reading]] = defaultdict(list)
+    for patient_id, value, taken_at, source in session.execute(
+            select(Measurement.patient_id, Measurement.value, Measurement.taken_at,
+                   Measurement.source)
+            .where(Measurement.patient_id.in_(set(patients.values())),
+                   Measurement.source.in_(engine.BASELINE_SOURCES), *PAIN)):
+        before[patient_id].append(engine.Reading("nrs", "now", value, as_utc(taken_at), source))
+    result = {}
+    for plan_id, rows in visits.items():
+        rows.sort()  # the summary's order: visit date, then session number, then id
+        first_day, _, _, first_id, _ = rows[0]
+        start = pain[first_id][1] if first_id in pain else \
+            datetime.combine(first_day, clock_time(0, 0), tzinfo=UTC)
+        readings = before[patients[plan_id]] + [
+            engine.Reading("nrs", "now", pain[sid][0], pain[sid][1], "session", number, sid)
+            for _, _, _, sid, number in rows if sid in pain]
+        result[plan_id] = engine.course_response(
+            readings, engine.Course(start, first_id, window))
+    return result
 
 
 def compute(where, session=None) -> list[dict]:
     """The outcome row of every plan matching `where` (a condition on TreatmentPlan)."""
     session = session or db.session
-    if session.get_bind().dialect.name == "postgresql":
-        # The planner overrates the correlated look-ups and JIT-compiles for 1.5 s a query
-        # that runs in 0.2 s; LOCAL ends with this transaction.
-        session.execute(text("SET LOCAL jit = off"))
-    plans = (select(TreatmentPlan.id.label("plan_id"), TreatmentPlan.patient_id)
-             .where(where).subquery("plans"))
-    wanted = select(plans.c.plan_id)
+    wanted = select(TreatmentPlan.id).where(where)
     rows = {plan_id: {"plan_id": plan_id} | dict.fromkeys(FIGURES, 0)
             | {"scored": False, "first_resp": None, "last_n": None, "last_resp_n": None}
             for plan_id in session.scalars(wanted)}
     if not rows:
         return []
-    p = per_plan(plans)
-    for row in session.execute(select(p)).mappings():
-        rows[row["plan_id"]].update(
-            scored=True, seen_6=bool(row["seen_6"]), resp_6=bool(row["resp_6"]),
-            seen_10=bool(row["seen_10"]), resp_10=bool(row["resp_10"]),
-            first_resp=row["first_resp"], last_n=row["last_n"], last_resp_n=row["last_resp_n"])
+    for plan_id, course in _responses(wanted, session).items():
+        last = course.last
+        if course.baseline is None or last is None:
+            continue
+        six, ten = course.at(6), course.at(10)
+        rows[plan_id].update(
+            scored=True, seen_6=six is not None, resp_6=bool(six and six.responder),
+            seen_10=ten is not None, resp_10=bool(ten and ten.responder),
+            first_resp=course.first_response, last_n=last.number,
+            last_resp_n=max((v.number for v in course.visits if v.responder), default=None))
     for plan_id, attended, no_show, settled in session.execute(
             select(Appointment.plan_id,
                    func.sum(case((Appointment.status == "attended", 1), else_=0)),
@@ -169,6 +163,11 @@ def fill_missing(seconds: float | None = None, batch: int = 2000) -> int:
         if seconds is not None and time.monotonic() - started >= seconds:
             break
     return db.session.scalar(select(func.count()).select_from(missing.subquery()))
+
+
+def forget_all() -> None:
+    """Drop every row; the caller commits, and the dashboard counts them again as it is read."""
+    db.session.execute(delete(PlanOutcome))
 
 
 def rebuild() -> int:

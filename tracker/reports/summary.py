@@ -14,6 +14,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock
 from ..accounts.models import User
+from ..clinical import instruments as registry
+from ..clinical import outcome_rule
 from ..clinical import outcomes as engine
 from ..clinical import tcm
 from ..clinical.safety import ADVERSE_EVENTS
@@ -21,7 +23,7 @@ from ..extensions import db
 from ..measurements.models import Measurement
 from ..patients.models import Patient
 from ..plans import services as plans
-from ..plans.models import MEASURE_SOURCES, MEASURES, TreatmentPlan
+from ..plans.models import TreatmentPlan
 from ..plans.models import STATUSES as PLAN_STATUSES
 from ..schedule.models import CANCELLED, Appointment
 from ..sessions.models import AdverseEvent, SessionRecord
@@ -69,9 +71,10 @@ class PlanView:
     @property
     def nrs_target(self) -> float | None:
         """The first pain goal, drawn on the chart as the target line."""
+        measures = registry.goal_measures()
         for goal in self.goals:
-            if goal["target"] is not None and MEASURE_SOURCES.get(
-                    goal["measure"], ("",))[0] == "nrs":
+            measure = measures.get(goal["measure"])
+            if goal["target"] is not None and measure and measure.code == "nrs":
                 return goal["target"]
         return None
 
@@ -96,8 +99,16 @@ def plan_view(plan: TreatmentPlan, as_of: date) -> PlanView:
                 for p in snap.get("points", [])],
         frequency=shape.frequency_text, status_label=PLAN_STATUSES.get(status, status),
         status_reason=snap.get("status_reason") or "",
-        goals=[g | {"measure_label": MEASURES.get(g.get("measure"), g.get("measure"))}
-               for g in snap.get("goals", [])])
+        goals=[g | goal_words(g.get("measure")) for g in snap.get("goals", [])])
+
+
+def goal_words(measure: str | None) -> dict:
+    """A goal's measure as people read it, and which way its target points."""
+    found = registry.goal_measures().get(measure or "")
+    if found is None:
+        return {"measure_label": "Other" if measure == "other" else (measure or ""),
+                "target_words": ""}
+    return {"measure_label": found.name, "target_words": found.target_words}
 
 
 def _parse(kind, value):
@@ -131,8 +142,7 @@ class Summary:
     def headline(self) -> engine.Outcome | None:
         """The pain outcome the summary leads with: NRS now (asked at every visit), else any NRS,
         else PEG."""
-        pain = [o for o in self.outcomes if o.instrument in engine.THRESHOLD_INSTRUMENTS
-                and o.change is not None]
+        pain = [o for o in self.outcomes if o.thresholds and o.change is not None]
         pain.sort(key=lambda o: (o.instrument != "nrs", o.time_frame != "now"))
         return pain[0] if pain else None
 
@@ -146,6 +156,10 @@ class Summary:
     def filename(self) -> str:
         name = "".join(c if c.isalnum() else "-" for c in self.patient.family_name.lower())
         return f"summary-{name}-{self.end:%Y%m%d}-{self.version}.pdf"
+
+    @property
+    def threshold_text(self) -> str:
+        return outcome_rule.THRESHOLD_TEXT
 
     def ae_label(self, kind: str) -> str:
         return AE_LABELS.get(kind, kind)
@@ -182,16 +196,9 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
     window_end = _midnight(end + timedelta(days=1))
     rows = _measurements(patient.id, session_ids, _midnight(start), window_end, plan is not None)
     by_session = {r.id: r for r in records}
-    readings = [engine.Reading(m.instrument, m.time_frame, m.value, as_utc(m.taken_at), m.source,
-                               by_session[m.session_id].number if m.session_id in by_session
-                               else None, m.session_id, _label(m), m.higher_is_better)
-                for m in rows]
-    # Baseline: the last intake (or staff-entered value) before the first session in scope, or
-    # before the range when it holds no session.
-    first_session = min((r.taken_at for r in readings if r.session_id in by_session),
-                        default=None)
-    cut = first_session or _midnight(start).replace(tzinfo=UTC)
-    found = engine.outcomes(readings, cut)
+    readings = [reading(m, by_session[m.session_id].number if m.session_id in by_session
+                        else None) for m in rows]
+    found = engine.outcomes(readings, course_of(records, readings, start))
     pain = _session_pain(records, rows)
     aes = []
     for r in records:
@@ -212,6 +219,23 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
         baseline_now=now_outcome.baseline.value if now_outcome and now_outcome.baseline else None,
         target=view.nrs_target if view else None, plan_view=view,
         pgic=next((o for o in found if o.instrument == "pgic"), None))
+
+
+def reading(m: Measurement, number: int | None = None) -> engine.Reading:
+    return engine.Reading(m.instrument, m.time_frame, m.value, as_utc(m.taken_at), m.source,
+                          number, m.session_id, _label(m), m.higher_is_better, m.items)
+
+
+def course_of(records: list[SessionRecord], readings: list[engine.Reading],
+              start: date) -> engine.Course:
+    """The scope's first session starts the course; a range without sessions starts at its
+    first day."""
+    first = records[0] if records else None
+    at = min((r.taken_at for r in readings if first and r.session_id == first.id),
+             default=None)
+    if at is None:
+        at = _midnight(first.visit_on if first else start).replace(tzinfo=UTC)
+    return engine.Course(at, first.id if first else None, get_settings().baseline_window_days)
 
 
 def _measurements(patient_id: int, session_ids: list[int], start: datetime, end: datetime,

@@ -11,11 +11,11 @@ from ..measurements import services as measurements
 from ..schedule import services as schedule
 from ..schedule.models import Appointment
 from . import rules, services
-from .models import AdverseEvent, SessionPoint, SessionRecord
+from .models import AdverseEvent, SessionAdjunct, SessionPoint, SessionRecord
 
 
 def _baseline(patient_id: int, rng: random.Random) -> int:
-    row = measurements.baseline(patient_id, "nrs", "now")
+    row = measurements.latest(patient_id, "nrs", "now")
     return int(row.value) if row and row.value >= 4 else rng.randint(6, 8)
 
 
@@ -46,7 +46,6 @@ def seed_demo(rng: random.Random) -> int:
             stimulation="electrical" if "electro" in plan.modalities and n > 2 else "manual",
             manual_technique="even", retention_minutes=rng.choice([20, 25, 30]),
             needle_type="0.25 x 40 mm stainless steel, guide tube",
-            adjuncts=[m for m in plan.modalities if m != "electro"],
             subjective=rng.choice(["Sleeping a little better.", "Pain flared after gardening.",
                                    "About the same as last week.", "Fewer painkillers this week.",
                                    "Busy week at work, more stiffness."]),
@@ -57,10 +56,13 @@ def seed_demo(rng: random.Random) -> int:
             status="signed", signed_by_id=appt.practitioner_id,
             signed_at=appt.start_utc + timedelta(minutes=appt.minutes + 10),
             created_at=appt.start_utc)
-        if record.stimulation == "electrical":
-            record.electro_pairs = "local pair, affected side"
-            record.electro_hz, record.electro_waveform = "2/100", "dense_disperse"
-            record.electro_minutes = 20
+        kinds = [m for m in plan.modalities
+                 if m != "electro" or record.stimulation == "electrical"]
+        record.adjuncts = [SessionAdjunct(
+            position=i, kind=kind, site="local pair, affected side" if kind == "electro" else "",
+            minutes=20 if kind == "electro" else None,
+            settings={"hz": "2/100", "waveform": "dense_disperse"} if kind == "electro" else {})
+            for i, kind in enumerate(kinds)]
         record.points = [SessionPoint(position=i, code=p.code, location=p.location, side=p.side)
                          for i, p in enumerate(plan.points)]
         record.insertions = rules.insertions([p.side for p in record.points])
@@ -78,9 +80,10 @@ def seed_demo(rng: random.Random) -> int:
             record.reeval_decision = "continue" if trajectory == "improving" else "modify"
             data = {"nrs_average_week": week, "nrs_worst_week": min(10, week + 2),
                     "peg_enjoyment": week, "peg_activity": max(0, week - 1),
-                    "sleep": max(0, 8 - week), "med_days": max(0, week - 2),
+                    "sleep": max(0, 8 - week), "medication_days": max(0, week - 2),
                     "pgic": 2 if trajectory == "improving" else 4}
         db.session.add(record)
         services.write_measurements(record, data)
+        services.refresh_last_visit(record.patient_id)
         made += 1
     return made

@@ -1,5 +1,4 @@
 """The session record form: one page, prefilled, keyboard friendly, works without script."""
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
@@ -14,22 +13,20 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..clinical import instruments, safety, tcm
+from ..clinical import acupoints, instruments, modalities, safety, tcm
 from ..forms import MultiCheckboxField, choices, strip
-from . import rules
+from ..measurements.fields import InstrumentForm, sync
 from .models import (
     DECISIONS,
     MANUAL_TECHNIQUES,
     RESPONSES,
     SEVERITIES,
     STIMULATION,
-    WAVEFORMS,
 )
 
 S = [strip]
 ZERO_TO_TEN = choices((i, str(i)) for i in range(11))
 YES_NO = choices([("", "Not recorded"), ("yes", "Yes"), ("no", "No")])
-ADJUNCTS = {k: v for k, v in tcm.MODALITIES.items() if k != "electro"}
 
 
 def minutes(label: str, **kw) -> IntegerField:
@@ -48,10 +45,40 @@ class PointRow(Form):
     retention_minutes = minutes("Retention (min)")
 
     def validate_point(self, field):
-        parsed = rules.parse_point(field.data)
+        parsed = acupoints.parse_point(field.data)
         if parsed.error:
             raise ValidationError(parsed.error)
         field.parsed = parsed
+
+
+class AdjunctRow(Form):
+    """One other intervention (clinical.modalities): its kind is fixed when the row is added, and
+    the page shows the site, minutes and settings that kind declares. One field per declared
+    parameter is added below, so a new modality needs no change here unless a parameter needs a
+    new kind of input."""
+    kind = HiddenField(validators=[Length(max=30)])
+    site = StringField("Site", filters=S, validators=[Length(max=200)])
+    minutes = minutes("Minutes")
+    remove = BooleanField("Remove")
+
+    def validate_kind(self, field):
+        if field.data and field.data not in modalities.MODALITIES:
+            raise ValidationError("Choose a treatment from the list.")
+
+
+def _param_field(param: modalities.Param):
+    if param.kind == "count":
+        return IntegerField(param.label, validators=[Optional(), NumberRange(
+            0, 500, "Enter a number between 0 and 500.")])
+    if param.kind == "choice":
+        return SelectField(param.label, default="", choices=choices(
+            [("", "—")] + list(param.choices.items())))
+    return StringField(param.label, filters=S, validators=[Length(max=param.max_length)],
+                       description=param.help)
+
+
+for _name, _param in modalities.params_union().items():
+    setattr(AdjunctRow, _name, _param_field(_param))
 
 
 class AdverseEventRow(Form):
@@ -69,7 +96,9 @@ class AdverseEventRow(Form):
             raise ValidationError("Choose what happened.")
 
 
-class SessionForm(FlaskForm):
+class SessionForm(InstrumentForm):
+    instrument_where, instrument_required = instruments.REEVALUATION, False
+
     version = HiddenField()
     pain_before = RadioField("Pain before needling", coerce=int, choices=ZERO_TO_TEN,
                              description="NRS now, 0 = no pain, 10 = worst imaginable",
@@ -97,22 +126,17 @@ class SessionForm(FlaskForm):
     response_obtained = RadioField("Response obtained", choices=YES_NO, default="",
                                    validators=[Optional()])
     stimulation = SelectField("Stimulation", choices=choices(STIMULATION.items()),
-                              default="manual")
+                              default="manual", description="Electrical: record the pairs and "
+                              "settings as an Electroacupuncture row under Other treatments.")
     manual_technique = SelectField("Manual technique", choices=choices(
         MANUAL_TECHNIQUES.items()), default="even")
-    electro_pairs = StringField("Electro: point pairs", filters=S, validators=[Length(max=200)],
-                                description="e.g. BL23-BL25 left; GB30-GB34 left")
-    electro_hz = StringField("Frequency (Hz)", filters=S, validators=[Length(max=30)],
-                             description="e.g. 2/100")
-    electro_waveform = SelectField("Waveform", choices=choices(
-        [("", "—")] + list(WAVEFORMS.items())), default="")
-    electro_intensity = StringField("Intensity", filters=S, validators=[Length(max=60)],
-                                    description="e.g. to comfortable tingling")
-    electro_minutes = minutes("Electro minutes")
     retention_minutes = minutes("Retention (minutes)", description="Typically 20-30.")
     needle_type = StringField("Needle type", filters=S, validators=[Length(max=120)],
                               description="Gauge × length, material, maker, guide tube")
-    adjuncts = MultiCheckboxField("Adjunct treatments", choices=choices(ADJUNCTS.items()))
+    adjuncts = FieldList(FormField(AdjunctRow), "Other treatments", min_entries=0,
+                         max_entries=30)
+    adjunct_add = SelectField("Add a treatment", default="", choices=choices(
+        [("", "Choose…")] + list(modalities.LABELS.items())))
     adjunct_notes = TextAreaField("Adjunct details", filters=S, validators=[Length(max=4000)],
                                   description="Herbal formula, exercises, advice given.")
     adverse = RadioField("Adverse events", choices=choices([
@@ -120,22 +144,7 @@ class SessionForm(FlaskForm):
     adverse_events = FieldList(FormField(AdverseEventRow), "Adverse events", min_entries=1,
                                max_entries=20)
     needles_reconciled = BooleanField("All needles counted out at removal")
-    # Re-evaluation visits: the outcome set (instruments.md)
-    nrs_average_week = RadioField("Average pain, past 7 days", coerce=int, choices=ZERO_TO_TEN,
-                                  validators=[Optional()])
-    nrs_worst_week = RadioField("Worst pain, past 7 days", coerce=int, choices=ZERO_TO_TEN,
-                                validators=[Optional()])
-    peg_enjoyment = RadioField("Interference with enjoyment of life, past week", coerce=int,
-                               choices=ZERO_TO_TEN, validators=[Optional()])
-    peg_activity = RadioField("Interference with general activity, past week", coerce=int,
-                              choices=ZERO_TO_TEN, validators=[Optional()])
-    sleep = RadioField("Sleep quality, past 7 days (0 terrible, 10 excellent)", coerce=int,
-                       choices=ZERO_TO_TEN, validators=[Optional()])
-    med_days = RadioField("Days with pain medicine, past 7", coerce=int,
-                          choices=choices((i, str(i)) for i in range(8)),
-                          validators=[Optional()])
-    pgic = RadioField(instruments.PGIC_ITEM, coerce=int, choices=choices(
-        instruments.PGIC_CHOICES), validators=[Optional()])
+    # Re-evaluation visits: the outcome set, fields from the instrument registry (InstrumentForm)
     reeval_decision = RadioField("Decision", choices=choices(DECISIONS.items()),
                                  validators=[Optional()])
     reeval_notes = TextAreaField("Re-evaluation notes", filters=S,
@@ -143,19 +152,70 @@ class SessionForm(FlaskForm):
     confirm = MultiCheckboxField("Confirm and go ahead", choices=[], validate_choice=False)
 
     points_error = ""
-    REEVAL_FIELDS = ("nrs_average_week", "nrs_worst_week", "peg_enjoyment", "peg_activity",
-                     "sleep", "pgic")
 
-    def parsed_points(self) -> list[tuple[rules.ParsedPoint, PointRow]]:
+    def parsed_points(self) -> list[tuple[acupoints.ParsedPoint, PointRow]]:
         rows = []
         for entry in self.points:
-            parsed = getattr(entry.form.point, "parsed", None) or rules.parse_point(
+            parsed = getattr(entry.form.point, "parsed", None) or acupoints.parse_point(
                 entry.form.point.data)
             if parsed.code or parsed.location:
                 rows.append((parsed, entry.form))
         return rows
 
-    def validate_for_signing(self, is_reevaluation: bool) -> bool:
+    def add_adjunct(self) -> None:
+        """The "Add" button: a row of the chosen kind; the page then shows that kind's fields."""
+        if self.adjunct_add.data:
+            self.adjuncts.append_entry({"kind": self.adjunct_add.data})
+        self.adjunct_add.data = ""
+
+    def adjunct_rows(self) -> list[tuple[modalities.Modality, AdjunctRow, list]]:
+        """Each row with its modality and the fields that modality declares, labelled for it
+        (the template shows only these)."""
+        rows = []
+        for entry in self.adjuncts:
+            row = entry.form
+            modality = modalities.MODALITIES.get(row.kind.data or "")
+            if modality is None:
+                continue
+            fields = []
+            if modality.site:
+                row.site.label.text, row.site.description = modality.site, modality.site_help
+                fields.append(row.site)
+            for param in modality.params:
+                row[param.name].label.text = param.label
+                row[param.name].description = param.help
+                fields.append(row[param.name])
+            if modality.minutes:
+                fields.append(row.minutes)
+            rows.append((modality, row, fields))
+        return rows
+
+    def adjunct_values(self) -> list[dict]:
+        """The rows to store (kind, site, minutes, the kind's settings), in order; a kind chosen
+        under "Add a treatment" but not added yet is kept too."""
+        values = []
+        for modality, row, _ in self.adjunct_rows():
+            if row.remove.data:
+                continue
+            values.append({
+                "kind": modality.code, "site": (row.site.data or "") if modality.site else "",
+                "minutes": row.minutes.data if modality.minutes else None,
+                "settings": modalities.clean_settings(
+                    modality.code, {p.name: row[p.name].data for p in modality.params})})
+        if self.adjunct_add.data:
+            values.append({"kind": self.adjunct_add.data, "site": "", "minutes": None,
+                           "settings": {}})
+        return values
+
+    def reevaluation_required(self, positive_at_intake: set[str]) -> list[str]:
+        """Fields a re-evaluation must record: the registry's "always" set, and the mood
+        screens that were positive at intake."""
+        return [item.field for i in self.instruments() for item in i.items
+                if i.reevaluation == instruments.ALWAYS
+                or (i.reevaluation == instruments.IF_POSITIVE and i.key in positive_at_intake)]
+
+    def validate_for_signing(self, is_reevaluation: bool,
+                             positive_at_intake: set[str] = frozenset()) -> bool:
         """Extra rules at signing: a complete record, explicit about adverse events."""
         ok = True
 
@@ -177,9 +237,12 @@ class SessionForm(FlaskForm):
             self.points_error = "Record at least one point, or the number of other insertions."
             ok = False
         if is_reevaluation:
-            for name in self.REEVAL_FIELDS:
+            for name in dict.fromkeys(self.reevaluation_required(positive_at_intake)):
                 if self[name].data is None:
                     need(self[name], "This is a re-evaluation visit: record this measure.")
             if not self.reeval_decision.data:
                 need(self.reeval_decision, "Record the decision for the plan.")
         return ok
+
+
+sync(SessionForm)  # at import, so requests never race to build the fields

@@ -1,11 +1,12 @@
 """Session records: open (prefilled), save, sign, amend, autosave. The caller commits."""
+from dataclasses import dataclass, field
 from datetime import time, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from .. import clock
-from ..clinical import instruments
+from ..clinical import instruments as registry
 from ..extensions import db
 from ..flags import services as flag_services
 from ..measurements import services as measurements
@@ -18,14 +19,15 @@ from .models import (
     AdverseEvent,
     Amendment,
     SafetyConfirmation,
+    SessionAdjunct,
     SessionPoint,
     SessionRecord,
 )
 
 # Defaults carried from the previous visit so a routine record is mostly prefilled.
+# Its adjunct rows (electro settings, moxa, cupping ...) are carried too, as its points are.
 CARRIED = ("style", "depth", "response_sought", "stimulation", "manual_technique",
-           "electro_pairs", "electro_hz", "electro_waveform", "electro_intensity",
-           "electro_minutes", "retention_minutes", "needle_type", "adjuncts")
+           "retention_minutes", "needle_type")
 # Columns an amendment may change (everything the form writes).
 COLUMNS = ("pain_before", "pain_after", "subjective", "objective", "assessment", "plan_notes",
            *CARRIED, "extra_insertions", "response_obtained", "adjunct_notes",
@@ -63,6 +65,9 @@ def _prefill(record: SessionRecord, user) -> None:
               (last.points if last else []))
     record.points = [SessionPoint(position=i, code=p.code, location=p.location, side=p.side)
                      for i, p in enumerate(source)]
+    record.adjuncts = [SessionAdjunct(position=i, kind=a.kind, site=a.site, minutes=a.minutes,
+                                      settings=dict(a.settings or {}))
+                       for i, a in enumerate(last.adjuncts if last else [])]
 
 
 def for_appointment(appointment: Appointment) -> SessionRecord | None:
@@ -113,7 +118,7 @@ def warnings_for(record: SessionRecord, form) -> list[rules.Warning]:
     retention = [form.retention_minutes.data] + [row.retention_minutes.data for _, row in parsed]
     return rules.safety_warnings(active_flag_kinds(record.patient_id),
                                  [p.code for p, _ in parsed], stimulations, retention,
-                                 form.adjuncts.data or [])
+                                 [row["kind"] for row in form.adjunct_values()])
 
 
 def check_version(record: SessionRecord, version: str | None) -> None:
@@ -121,22 +126,61 @@ def check_version(record: SessionRecord, version: str | None) -> None:
         raise Conflict(record)
 
 
+@dataclass
+class Saved:
+    """What save_record did: `done` is 'saved', 'signed', 'amended' or 'unchanged'; empty when
+    nothing was written because a warning awaits confirmation (`pending`), the record to sign is
+    incomplete (the form carries the errors) or an amendment has no reason."""
+
+    done: str = ""
+    pending: list[rules.Warning] = field(default_factory=list)
+    reason_missing: bool = False
+
+
+def save_record(record: SessionRecord, form, user, *, signing: bool = False,
+                reason: str | None = None) -> Saved:
+    """Save a validated session form into the record and sign it (locked) when asked, or, with a
+    reason, amend a signed record keeping what it said. Raises Conflict when someone saved the
+    record after the form was opened. Each safety warning must be confirmed (on the form or
+    earlier) before anything is written."""
+    check_version(record, form.version.data)
+    warnings = warnings_for(record, form)
+    confirmed = set(form.confirm.data or []) | {c.rule for c in record.confirmations}
+    pending = [w for w in warnings if w.rule not in confirmed]
+    amending = reason is not None
+    signing = signing and not amending
+    complete = not signing or form.validate_for_signing(
+        record.is_reevaluation, measurements.positive_screens(record.patient_id))
+    if amending and not reason.strip():
+        return Saved(reason_missing=True)
+    if pending or not complete:
+        return Saved(pending=pending)
+    if amending:
+        return Saved("amended" if amend(record, form, user, reason.strip(), warnings)
+                     else "unchanged")
+    apply(record, form, user, warnings)
+    if signing:
+        sign(record, user)
+        return Saved("signed")
+    return Saved("saved")
+
+
 def apply(record: SessionRecord, form, user, warnings: list[rules.Warning]) -> None:
     """Write a validated form into the record, its rows and its measurements."""
     data = form.data
     text = ("subjective", "objective", "assessment", "plan_notes", "style", "depth",
-            "response_sought", "stimulation", "manual_technique", "electro_pairs", "electro_hz",
-            "electro_waveform", "electro_intensity", "needle_type", "adjunct_notes",
+            "response_sought", "stimulation", "manual_technique", "needle_type", "adjunct_notes",
             "reeval_notes")
     for name in text:
         setattr(record, name, data[name] or "")
-    for name in ("pain_before", "pain_after", "retention_minutes", "electro_minutes"):
+    for name in ("pain_before", "pain_after", "retention_minutes"):
         setattr(record, name, data[name])
     record.needles_reconciled = bool(data["needles_reconciled"])
     record.extra_insertions = data["extra_insertions"] or 0
     record.response_obtained = {"yes": True, "no": False}.get(data["response_obtained"])
     record.no_adverse_events = {"none": True, "some": False}.get(data["adverse"])
-    record.adjuncts = list(data["adjuncts"] or [])
+    record.adjuncts = [SessionAdjunct(position=i, **row)
+                       for i, row in enumerate(form.adjunct_values())]
     record.points = [
         SessionPoint(position=i, code=parsed.code, location=parsed.location if not parsed.code
                      else "", side=row.side.data, depth=row.depth.data or "",
@@ -182,46 +226,49 @@ def write_measurements(record: SessionRecord, data: dict) -> None:
     if record.pain_after is not None:
         add("nrs", record.pain_after, "after_needling")
     if record.is_reevaluation:
-        src = "reevaluation"
-        if data.get("nrs_average_week") is not None:
-            add("nrs", data["nrs_average_week"], "average_week", source=src)
-        if data.get("nrs_worst_week") is not None:
-            add("nrs", data["nrs_worst_week"], "worst_week", source=src)
-        peg = [data.get("nrs_average_week"), data.get("peg_enjoyment"), data.get("peg_activity")]
-        if None not in peg:
-            add("peg3", instruments.peg_score(peg), items={
-                "pain": peg[0], "enjoyment": peg[1], "activity": peg[2]}, source=src)
-        for name, frame in (("sleep", "week"), ("med_days", "week"), ("pgic", "")):
-            if data.get(name) is not None:
-                add(name, data[name], frame, source=src)
+        measurements.write_scores(
+            record.patient_id, registry.score_answers(data, registry.REEVALUATION),
+            source="reevaluation", taken_at=when, session_id=record.id)
+
+
+def reeval_scores(record: SessionRecord) -> list[tuple[registry.Instrument, float]]:
+    """The re-evaluation's scores in registry order, for the record's page."""
+    rows = {(m.instrument, m.time_frame): m.value for m in db.session.scalars(select(
+        measurements.Measurement).where(measurements.Measurement.session_id == record.id,
+                                        measurements.Measurement.source == "reevaluation"))}
+    return [(i, rows[(i.code, i.time_frame)]) for i in registry.REGISTRY.values()
+            if (i.code, i.time_frame) in rows]
 
 
 def reeval_values(record: SessionRecord) -> dict:
     """The re-evaluation answers back from the measurement rows, to refill the form."""
-    rows = db.session.scalars(select(measurements.Measurement).where(
-        measurements.Measurement.session_id == record.id)).all()
-    values = {}
-    for m in rows:
-        if m.instrument == "nrs" and m.time_frame in ("average_week", "worst_week"):
-            values[f"nrs_{m.time_frame}"] = int(m.value)
-        elif m.instrument == "peg3" and m.items:
-            values["peg_enjoyment"] = m.items.get("enjoyment")
-            values["peg_activity"] = m.items.get("activity")
-        elif m.instrument in ("sleep", "med_days", "pgic"):
-            values[m.instrument] = int(m.value)
-    return values
+    return measurements.answers_for(list(db.session.scalars(select(
+        measurements.Measurement).where(measurements.Measurement.session_id == record.id,
+                                        measurements.Measurement.source == "reevaluation"))))
 
 
 def sign(record: SessionRecord, user) -> None:
     record.status = "signed"
     record.signed_at = utcnow()
     record.signed_by_id = user.id
+    refresh_last_visit(record.patient_id)
+
+
+def refresh_last_visit(patient_id: int) -> None:
+    """The register's "Last visit" (Patient.last_visit_on, which it sorts by): the visit date
+    of the patient's newest signed session record. Called on signing and amending."""
+    newest = db.session.execute(select(func.max(SessionRecord.visit_on)).where(
+        SessionRecord.patient_id == patient_id, SessionRecord.status == "signed")).scalar()
+    patient = db.session.get(Patient, patient_id)
+    if patient is not None and patient.last_visit_on != newest:
+        patient.last_visit_on = newest
 
 
 def snapshot(record: SessionRecord) -> dict:
     """A comparable picture of the record, for amendments (old and new side by side)."""
     values = {name: getattr(record, name) for name in COLUMNS}
     values["points"] = [f"{p.code or p.location} {p.side}".strip() for p in record.points]
+    values["adjuncts"] = [a.label for a in record.adjuncts]
     values["adverse_events"] = [f"{a.kind} ({a.severity})" for a in record.adverse_events]
     return values
 
@@ -231,6 +278,7 @@ def amend(record: SessionRecord, form, user, reason: str, warnings) -> Amendment
     before = snapshot(record)
     apply(record, form, user, warnings)
     db.session.flush()
+    refresh_last_visit(record.patient_id)
     after = snapshot(record)
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if not changes:
@@ -264,12 +312,7 @@ def unsigned_overdue(practitioner_id: int, hours: int = 24) -> list[SessionRecor
 def timeline(patient_id: int):
     """Newest first; the view paginates it."""
     return (select(SessionRecord).where(SessionRecord.patient_id == patient_id)
-            .options(selectinload(SessionRecord.points),
+            .options(selectinload(SessionRecord.points), selectinload(SessionRecord.adjuncts),
                      selectinload(SessionRecord.adverse_events),
                      selectinload(SessionRecord.amendments))
             .order_by(SessionRecord.visit_on.desc(), SessionRecord.id.desc()))
-
-
-def count_for(patient_id: int) -> int:
-    return db.session.execute(select(func.count()).select_from(SessionRecord).where(
-        SessionRecord.patient_id == patient_id)).scalar_one()

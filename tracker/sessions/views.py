@@ -14,12 +14,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from ..audit.trail import record as audit
-from ..clinical import acupoints, safety, tcm
+from ..clinical import acupoints, safety
 from ..extensions import db
 from ..flags import services as flag_services
 from ..forms import EmptyForm
 from ..patients.models import Patient
-from ..permissions import can, require
+from ..permissions import require
 from ..schedule.models import Appointment
 from . import rules, services
 from .forms import SessionForm
@@ -27,33 +27,6 @@ from .models import DECISIONS, RESPONSES, STIMULATION, SessionRecord
 
 bp = Blueprint("sessions", __name__)
 BLANK_POINT_ROWS = 2
-
-
-
-@bp.app_template_global()
-def session_panel(patient: Patient) -> dict | None:
-    """The newest sessions on the patient page (clinicians only; reception never sees them)."""
-    if not can(current_user, "clinical.view"):
-        return None
-    page = db.paginate(services.timeline(patient.id), page=1, per_page=10, error_out=False)
-    return {"page": page, "form": EmptyForm()}
-
-
-@bp.app_template_global()
-def unsigned_sessions() -> list[SessionRecord]:
-    if not can(current_user, "clinical.edit"):
-        return []
-    return services.unsigned_overdue(current_user.id)
-
-
-@bp.app_template_global()
-def appointment_session(appointment: Appointment) -> SessionRecord | None:
-    return services.for_appointment(appointment)
-
-
-@bp.app_template_global()
-def can_start_session(appointment: Appointment) -> bool:
-    return services.can_start(appointment)
 
 
 @bp.route("/appointments/<int:appointment_id>/session", methods=["POST"])
@@ -89,6 +62,8 @@ def _form_data(record: SessionRecord) -> dict:
                        "stimulation": p.stimulation, "retention_minutes": p.retention_minutes}
                       for p in record.points]
     data["points"] += [{"side": "bilateral"}] * BLANK_POINT_ROWS
+    data["adjuncts"] = [{"kind": a.kind, "site": a.site, "minutes": a.minutes} | a.settings
+                        for a in record.adjuncts]
     data["adverse_events"] = [
         {"kind": a.kind, "site": a.site, "severity": a.severity, "serious": a.serious,
          "action": a.action, "outcome": a.outcome, "referral": a.referral}
@@ -99,7 +74,7 @@ def _form_data(record: SessionRecord) -> dict:
 
 def _render(record, form, status=200, **extra):
     flags = flag_services.active_for(record.patient_id)
-    parsed = [rules.parse_point(row.form.point.data) for row in form.points]
+    parsed = [acupoints.parse_point(row.form.point.data) for row in form.points]
     cautions = rules.point_notes([p.code for p in parsed if p.code])
     row_notes = {i: f"{p.code}: {cautions[p.code]}" for i, p in enumerate(parsed)
                  if p.code in cautions}
@@ -132,8 +107,10 @@ def edit(session_id: int):
 def _save(record: SessionRecord, form: SessionForm, reason: str | None = None):
     action = request.form.get("action", "save")
     amending = reason is not None
-    if action == "add_points":
-        for _ in range(3):
+    if action in ("add_points", "add_adjunct"):
+        if action == "add_adjunct":
+            form.add_adjunct()
+        for _ in range(3 if action == "add_points" else 0):
             form.points.append_entry()
         for field in form:
             field.errors = []
@@ -141,25 +118,16 @@ def _save(record: SessionRecord, form: SessionForm, reason: str | None = None):
     if not form.validate_on_submit():
         return _render(record, form, 400, amending=amending, reason=reason)
     try:
-        services.check_version(record, form.version.data)
+        saved = services.save_record(record, form, current_user, signing=action == "sign",
+                                     reason=reason)
     except services.Conflict:
         return _conflict(record, form, amending, reason)
-    warnings = services.warnings_for(record, form)
-    confirmed = set(form.confirm.data or []) | {c.rule for c in record.confirmations}
-    pending = [w for w in warnings if w.rule not in confirmed]
-    signing = action == "sign" and not amending
-    complete = not signing or form.validate_for_signing(record.is_reevaluation)
-    if amending and not reason.strip():
+    if saved.reason_missing:
         return _render(record, form, 400, amending=True, reason=reason,
                        reason_error="Say why the signed record is being corrected.")
-    if pending or not complete:
-        return _render(record, form, 400, pending=pending, amending=amending, reason=reason)
-    if amending:
-        amendment = services.amend(record, form, current_user, reason.strip(), warnings)
-    else:
-        services.apply(record, form, current_user, warnings)
-        if signing:
-            services.sign(record, current_user)
+    if not saved.done:
+        return _render(record, form, 400, pending=saved.pending, amending=amending,
+                       reason=reason)
     try:
         db.session.commit()
     except StaleDataError:
@@ -167,9 +135,10 @@ def _save(record: SessionRecord, form: SessionForm, reason: str | None = None):
         record = db.session.get(SessionRecord, record.id)
         return _conflict(record, form, amending, reason)
     if amending:
-        flash("Amendment recorded." if amendment else "Nothing changed.", "success")
+        flash("Amendment recorded." if saved.done == "amended" else "Nothing changed.",
+              "success")
         return redirect(url_for(".view", session_id=record.id))
-    if signing:
+    if saved.done == "signed":
         flash(f"Session for {record.patient.full_name} signed and locked.", "success")
         return redirect(request.args.get("next") or url_for("main.dashboard"))
     flash("Saved. Sign the record when it is complete.", "success")
@@ -204,9 +173,8 @@ def view(session_id: int):
     db.session.commit()
     return render_template(
         "sessions/view.html", record=record, points=acupoints.points(),
-        reeval=services.reeval_values(record), adverse_labels=dict(safety.ADVERSE_EVENTS),
+        reeval=services.reeval_scores(record), adverse_labels=dict(safety.ADVERSE_EVENTS),
         stimulation=STIMULATION, responses=RESPONSES, decisions=DECISIONS,
-        adjunct_labels=[tcm.MODALITIES.get(a, a) for a in record.adjuncts],
         flags=flag_services.active_for(record.patient_id))
 
 

@@ -34,7 +34,13 @@ def update(row: ClinicSettings, data: dict) -> None:
     db.session.add(row)
     if data.get("consent_text") is not None and data["consent_text"] != row.consent_text:
         row.consent_version = (row.consent_version or 0) + 1
+    window_changed = data.get("baseline_window_days") not in (None, row.baseline_window_days)
     for key in ("name", "address", "phone", "email", "time_zone", "consent_text",
                 "idle_timeout_minutes", "intake_link_days", "baseline_window_days"):
         if key in data:
             setattr(row, key, data[key])
+    if window_changed:
+        # Every plan's dashboard row counted from the old baseline window: count them again
+        # (the dashboard refills missing rows as it is read).
+        from ..reports.plan_outcomes import forget_all
+        forget_all()
