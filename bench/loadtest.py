@@ -203,7 +203,7 @@ def verify(url: str, writes: dict, submitted: set) -> list[str]:
     problems = []
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        from tracker.intake.services import token_hash
+        from tracker.security import token_hash
         intakes = conn.execute(sa.text(
             "SELECT i.id, i.status, v.token_hash, (SELECT count(*) FROM measurement m "
             "WHERE m.intake_id = i.id) AS measures FROM intake i "

@@ -8,7 +8,8 @@ from tracker.accounts.models import User
 from tracker.accounts.passwords import hash_password
 from tracker.extensions import db
 from tracker.patients.models import Patient, PatientNameToken
-from tracker.patients.services import digits, fold, name_tokens
+from tracker.patients.services import digits, name_tokens
+from tracker.text import fold
 
 BATCH = 5000
 GIVEN = ["Ana", "Ben", "Chloé", "Dmitri", "Elif", "Farah", "Gus", "Hana", "Ivo", "José", "Kai",

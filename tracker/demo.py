@@ -15,6 +15,7 @@ from .reports import demo as reports_demo
 from .sessions import demo as sessions_demo
 from .settings.services import get_settings
 
+from .text import fold
 STAFF = [
     ("admin@example.org", "Dana Whitfield", "admin", "L.Ac., Dipl. Ac.", "AC-10442"),
     ("mei.lin@example.org", "Mei Lin", "practitioner", "L.Ac.", "AC-20817"),
@@ -61,7 +62,7 @@ def seed(patients: int = 30, password: str = DEMO_PASSWORD, rng_seed: int = 7) -
             "preferred_name": "" if i % 5 else given[:3],
             "date_of_birth": born, "sex": rng.choice(["female", "female", "male", "unknown"]),
             "phone": f"+44 7700 9{rng.randint(10000, 99999)}",
-            "email": f"{patients_fold(given)}.{patients_fold(family)}@example.net",
+            "email": f"{email_word(given)}.{email_word(family)}@example.net",
             "address": f"{rng.randint(1, 120)} Example Street\nRiverside",
             "emergency_contact_name": rng.choice(["Alex", "Jo", "Chris", "Robin"]) + f" {family}",
             "emergency_contact_phone": f"+44 7700 9{rng.randint(10000, 99999)}",
@@ -80,5 +81,5 @@ def seed(patients: int = 30, password: str = DEMO_PASSWORD, rng_seed: int = 7) -
             f"password '{password}'.")
 
 
-def patients_fold(text: str) -> str:
-    return "".join(ch for ch in patient_services.fold(text) if ch.isalnum())
+def email_word(text: str) -> str:
+    return "".join(ch for ch in fold(text) if ch.isalnum())

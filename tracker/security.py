@@ -1,4 +1,5 @@
-"""Response headers and request ids applied to every response."""
+"""Response headers and request ids applied to every response; how bearer tokens are stored."""
+import hashlib
 import secrets
 
 from flask import Flask, g, request
@@ -14,6 +15,11 @@ CSP = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a login or intake-link token: its SHA-256, never the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def init_app(app: Flask) -> None:

@@ -1,5 +1,4 @@
 """Server-side login sessions: rotation at login, idle and absolute timeouts, real logout."""
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -7,20 +6,17 @@ from flask import current_app, request
 from sqlalchemy import select, update
 
 from ..extensions import db
+from ..security import token_hash
 from ..timeutil import as_utc, utcnow
 from .models import LoginSession, User
 
 TOUCH_EVERY = timedelta(seconds=30)  # avoid a write on every request
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def start(user: User) -> str:
     """Create a login session for the user and return its (unhashed) token."""
     token = secrets.token_urlsafe(32)
-    db.session.add(LoginSession(token_hash=_hash(token), user_id=user.id,
+    db.session.add(LoginSession(token_hash=token_hash(token), user_id=user.id,
                                 ip=request.remote_addr or ""))
     user.login_token = token
     return token
@@ -34,7 +30,7 @@ def idle_limit() -> timedelta:
 def resolve(token: str) -> User | None:
     """The user behind a session token, or None if it is ended, idle too long or too old."""
     row = db.session.execute(
-        select(LoginSession).where(LoginSession.token_hash == _hash(token))
+        select(LoginSession).where(LoginSession.token_hash == token_hash(token))
     ).scalar_one_or_none()
     if row is None or row.ended_at is not None or not row.user.active:
         return None
@@ -53,7 +49,7 @@ def resolve(token: str) -> User | None:
 
 def end(token: str | None) -> None:
     if token:
-        db.session.execute(update(LoginSession).where(LoginSession.token_hash == _hash(token))
+        db.session.execute(update(LoginSession).where(LoginSession.token_hash == token_hash(token))
                            .values(ended_at=utcnow()))
 
 

@@ -3,10 +3,11 @@
 Data files are loaded once; codes are normalised so "UB23", "ub 23", "BL-23" all mean BL23."""
 import csv
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from ..text import fold
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -43,11 +44,6 @@ class Point:
     @property
     def is_extra(self) -> bool:
         return self.meridian == "EX"
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
 
 
 @cache
@@ -91,11 +87,40 @@ def lookup(text: str) -> Point | None:
     table = points()
     if code:
         return table.get(code)
-    folded = _fold(text)
+    folded = fold(text)
     if not folded:
         return None
-    matches = [p for p in table.values() if _fold(p.pinyin) == folded]
+    matches = [p for p in table.values() if fold(p.pinyin) == folded]
     return matches[0] if len(matches) == 1 else None
+
+
+@dataclass(frozen=True)
+class ParsedPoint:
+    code: str | None
+    location: str
+    error: str = ""
+
+
+def parse_point(text: str) -> ParsedPoint:
+    """What a practitioner typed in a point row: "LI4", "li-4", "UB23", "Hegu", "LI4 Hegu" (as
+    the suggestion list offers it) or a free-text location such as "Ashi: left trapezius".
+
+    A code-shaped entry that is not a WHO code is an error, so a typo is never stored as a place."""
+    text = " ".join((text or "").split())
+    if not text:
+        return ParsedPoint(None, "")
+    point = lookup(text)
+    if point is None and " " in text:
+        first, rest = text.split(" ", 1)
+        candidate = lookup(first)
+        if candidate and (lookup(rest) in (None, candidate)):
+            point = candidate
+    if point:
+        return ParsedPoint(point.code, "")
+    if looks_like_code(text):
+        return ParsedPoint(None, text, f"{text} is not a WHO point code. Check the code, or "
+                                       "describe the place (e.g. “Ashi: left trapezius”).")
+    return ParsedPoint(None, text)
 
 
 def search(q: str, limit: int = 20) -> list[Point]:
@@ -103,7 +128,7 @@ def search(q: str, limit: int = 20) -> list[Point]:
     q = (q or "").strip()[:60]
     if not q:
         return []
-    folded = _fold(q)
+    folded = fold(q)
     compact = folded.replace(" ", "").replace("-", "").upper()
     code = normalise(q)
     meridian = compact if compact in MERIDIANS else ALIASES.get(compact)
@@ -114,9 +139,9 @@ def search(q: str, limit: int = 20) -> list[Point]:
         elif point.meridian == meridian or (code and point.code.startswith(code)) or \
                 point.code.replace("-", "").startswith(compact):
             rank = 1
-        elif _fold(point.pinyin).startswith(folded):
+        elif fold(point.pinyin).startswith(folded):
             rank = 2
-        elif _fold(point.meridian_name).startswith(folded) or folded in _fold(point.pinyin):
+        elif fold(point.meridian_name).startswith(folded) or folded in fold(point.pinyin):
             rank = 3
         else:
             continue

@@ -1,6 +1,5 @@
 """Patient register rules: search folding, duplicate check, save, archive."""
 import re
-import unicodedata
 from datetime import date
 
 from dateutil import parser as dateparser
@@ -22,18 +21,14 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import User
 from ..extensions import db
 from ..forms import strip
+from ..permissions import treating_staff
+from ..text import fold
 from ..timeutil import utcnow
 from .models import Patient, PatientNameToken
 
 FIELDS = ("given_name", "family_name", "preferred_name", "date_of_birth", "sex", "gender", "phone",
           "email", "address", "emergency_contact_name", "emergency_contact_phone",
           "referring_physician", "primary_practitioner_id", "notes")
-
-
-def fold(text: str) -> str:
-    """Lower-case without accents, so 'José' is found by 'jose' on SQLite and PostgreSQL alike."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
 
 
 def digits(text: str) -> str:
@@ -170,7 +165,7 @@ def restore(patient: Patient) -> None:
 
 def practitioners() -> list[User]:
     return list(db.session.execute(
-        select(User).where(User.role.in_(("practitioner", "admin")), User.active.is_(True))
+        select(User).where(treating_staff(), User.active.is_(True))
         .order_by(User.display_name)).scalars())
 
 
