@@ -10,12 +10,13 @@ from .accounts.models import User
 from .extensions import db
 from .intake import demo as intake_demo
 from .patients import services as patient_services
-from .plans import demo as plans_demo
+from .permissions import TREATS_PATIENTS, role_can, treats_patients
 from .reports import demo as reports_demo
+from .schedule import demo as plans_demo
 from .sessions import demo as sessions_demo
 from .settings.services import get_settings
-
 from .text import fold
+
 STAFF = [
     ("admin@example.org", "Dana Whitfield", "admin", "L.Ac., Dipl. Ac.", "AC-10442"),
     ("mei.lin@example.org", "Mei Lin", "practitioner", "L.Ac.", "AC-20817"),
@@ -49,9 +50,9 @@ def seed(patients: int = 30, password: str = DEMO_PASSWORD, rng_seed: int = 7) -
     db.session.add(settings)  # get_settings() hands out unsaved defaults until a row exists
     staff = [accounts.create_user(email, password, display_name=name, role=role,
                                   credentials=cred, licence_number=lic, years_in_practice=
-                                  rng.randint(3, 25) if role != "reception" else None)
+                                  rng.randint(3, 25) if role_can(role, TREATS_PATIENTS) else None)
              for email, name, role, cred, lic in STAFF]
-    clinicians = [u for u in staff if u.role != "reception"]
+    clinicians = [u for u in staff if treats_patients(u)]
     today = clock.today()
     registered = []
     for i in range(patients):

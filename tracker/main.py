@@ -1,6 +1,8 @@
 """The dashboard a user lands on after login."""
 from flask import Blueprint, render_template
+from flask_login import current_user
 
+from . import panels
 from .patients.services import count_active
 from .permissions import require
 
@@ -16,4 +18,5 @@ def healthz():
 @bp.route("/")
 @require("patients.view")
 def dashboard():
-    return render_template("dashboard.html", patient_count=count_active())
+    return render_template("dashboard.html", patient_count=count_active(),
+                           panels=panels.for_dashboard(current_user))

@@ -8,7 +8,7 @@ from .. import clock, throttle
 from ..clinical import instruments
 from ..extensions import csrf, db
 from ..settings.services import get_settings
-from . import body_map, forms, services, steps
+from . import answering, body_map, forms, services, steps
 from .models import IntakeInvitation
 
 bp = Blueprint("intake_public", __name__, url_prefix="/i")
@@ -85,47 +85,25 @@ def step(token: str, code: str):
         for field in form:
             field.errors = []
         return _page(invitation, token, code, form, csrf_expired=True), 400
-    raw = request.form.to_dict(flat=False)
-    action = request.form.get("action", "next")
-    if state == "expired":
-        # Too late to continue on this link, but what they typed is kept for the next one.
-        services.save_draft(intake, code, raw, reached)
-        db.session.commit()
+    posted = answering.post_step(intake, code, request.form.to_dict(flat=False),
+                                 action=request.form.get("action", "next"), valid=valid,
+                                 expired=state == "expired")
+    db.session.commit()
+    if posted.outcome == "expired":
         return _unavailable("expired_saved", 410)
-    if action == "add_medication" and code == "health":
-        services.save_draft(intake, code, raw, reached)
-        db.session.commit()
+    if posted.outcome == "stay":  # a medicine row to type into
         form.medications.append_entry()
         for field in form:
             field.errors = []
         return _page(invitation, token, code, form, focus=form.medications[-1].form.name.id)
-    if action == "back":
-        services.save_draft(intake, code, raw, reached)
-        db.session.commit()
-        return redirect(url_for(".step", token=token, code=steps.CODES[max(position - 1, 0)]))
-    if not valid:
-        services.save_draft(intake, code, raw, reached)
-        db.session.commit()
+    if posted.outcome == "invalid":
         return _page(invitation, token, code, form), 400
-    if code != "consent":
-        services.save_draft(intake, code, raw, max(reached, position + 1))
-        intake.current_step = steps.CODES[position + 1]
-        db.session.commit()
-        return redirect(url_for(".step", token=token, code=steps.CODES[position + 1]))
-
-    services.save_draft(intake, code, raw, reached)
-    db.session.commit()
-    data, bad = steps.validate_all(intake.draft)
-    if bad is not None:
+    if posted.outcome == "incomplete":
         # A step that was skipped or became invalid (e.g. red flags now apply): show it.
-        intake.current_step = bad.meta_code
-        db.session.commit()
-        return _page(invitation, token, bad.meta_code, bad, incomplete=True), 400
-    settings = get_settings()
-    if not services.submit(intake, data, settings.consent_text, settings.consent_version):
+        return _page(invitation, token, posted.code, posted.form, incomplete=True), 400
+    if posted.outcome in ("submitted", "already"):
         return redirect(url_for(".done", token=token))
-    db.session.commit()
-    return redirect(url_for(".done", token=token))
+    return redirect(url_for(".step", token=token, code=posted.code))
 
 
 def _defaults(invitation: IntakeInvitation, code: str) -> dict:

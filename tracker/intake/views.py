@@ -19,7 +19,7 @@ from ..flags import services as flag_services
 from ..flags.models import SafetyFlag
 from ..forms import EmptyForm
 from ..patients.models import Patient
-from ..permissions import can, require
+from ..permissions import require
 from ..settings.services import get_settings
 from . import body_map, services
 from .models import Intake, IntakeInvitation
@@ -28,31 +28,11 @@ bp = Blueprint("intake", __name__)
 SHOWN_LINKS = "intake_links_to_show"
 
 
-
-@bp.app_template_global()
-def intake_panel(patient: Patient) -> dict:
-    """What the patient page shows about intakes; answers and flags only for clinicians."""
-    clinical = can(current_user, "clinical.view")
-    return {
-        "invitations": services.invitations_for(patient.id),
-        "intakes": services.intakes_for(patient.id),
-        "flags": flag_services.active_for(patient.id) if clinical else [],
-        "clinical": clinical,
-        "form": EmptyForm(),
-    }
-
-
 @bp.app_template_global()
 def intakes_waiting_count() -> int:
+    # The navigation bar's count is on every page, so the layout asks for it (one count query);
+    # page panels get their data from their views (tracker/panels.py).
     return services.awaiting_review_count()
-
-
-@bp.app_template_global()
-def intakes_awaiting_review(limit: int = 8) -> list[tuple[Intake, bool]]:
-    """Oldest first, each with whether it raised an urgent (red) flag."""
-    intakes = list(db.session.scalars(services.awaiting_review().limit(limit)))
-    urgent = services.urgent_intake_ids([i.id for i in intakes])
-    return [(intake, intake.id in urgent) for intake in intakes]
 
 
 @bp.route("/patients/<int:patient_id>/intake-links", methods=["POST"])

@@ -1,6 +1,8 @@
 """Patient register pages."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
+from .. import panels
 from ..audit.trail import record
 from ..extensions import db
 from ..forms import EmptyForm
@@ -64,7 +66,8 @@ def edit(patient_id: int):
 @require("patients.view")
 def detail(patient_id: int):
     patient = db.get_or_404(Patient, patient_id)
-    page = render_template("patients/detail.html", patient=patient, archive_form=EmptyForm())
+    page = render_template("patients/detail.html", patient=patient, archive_form=EmptyForm(),
+                           panels=panels.for_patient(patient, current_user))
     # Recorded once the page is drawn: a commit first would expire and reload what it shows.
     record("view", "Patient", patient.id, patient_id=patient.id)
     db.session.commit()

@@ -4,14 +4,13 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import clock, courses
 from ..clinical import acupoints, tcm
 from ..extensions import db
 from ..forms import EmptyForm
 from ..patients.models import Patient
 from ..patients.services import practitioners
-from ..permissions import can, require
-from ..schedule import services as schedule
-from ..schedule.recurrence import to_utc
+from ..permissions import own_practitioner_id, require
 from . import services
 from .forms import AssessmentForm, PlanForm, StatusForm, confirm_form
 from .models import MEASURES, STATUSES, Assessment, TreatmentPlan
@@ -21,21 +20,8 @@ bp = Blueprint("plans", __name__, url_prefix="/plans")
 
 @bp.app_context_processor
 def plan_helpers():
-    return {"plans_panel": panel, "tcm": tcm, "acupoints": acupoints, "MEASURES": MEASURES,
-            "PLAN_STATUSES": STATUSES}
-
-
-def panel(patient: Patient) -> dict:
-    """What the patient page shows: clinical content only for those allowed to read it."""
-    data: dict = {"assessments": [], "plans": [], "upcoming": []}
-    if can(current_user, "clinical.view"):
-        data["assessments"] = services.assessments_for(patient.id)[:5]
-        plans = services.plans_for(patient.id)
-        appts = schedule.appointments_by_plan([p.id for p in plans])
-        data["plans"] = [(p, schedule.progress(p, appts[p.id])) for p in plans]
-    if can(current_user, "schedule.view"):
-        data["upcoming"] = schedule.upcoming_for_patient(patient.id, 8)
-    return data
+    # Vocabularies only: the patient page's plans panel comes from its view (tracker/panels.py).
+    return {"tcm": tcm, "acupoints": acupoints, "MEASURES": MEASURES, "PLAN_STATUSES": STATUSES}
 
 
 def _patient(patient_id: int) -> Patient:
@@ -59,7 +45,7 @@ def _assessment_page(form: AssessmentForm, patient: Patient, assessment: Assessm
 def new_assessment(patient_id: int):
     form = AssessmentForm()
     if request.method == "GET":
-        form.assessed_on.data = schedule.local_today()
+        form.assessed_on.data = clock.today()
     return _assessment_page(form, _patient(patient_id), None)
 
 
@@ -125,9 +111,9 @@ def _plan_page(form: PlanForm, patient: Patient, plan: TreatmentPlan | None):
 def new_plan(patient_id: int):
     patient = _patient(patient_id)
     if request.method == "GET":
-        data = services.prefill(patient.id, schedule.local_today())
-        data["practitioner_id"] = (current_user.id if current_user.role != "reception"
-                                   else patient.primary_practitioner_id)
+        data = services.prefill(patient.id, clock.today())
+        data["practitioner_id"] = (own_practitioner_id(current_user)
+                                   or patient.primary_practitioner_id)
         data["goals"] = services.baseline_goals(patient.id)
         form = PlanForm(data=data)
     else:
@@ -155,19 +141,18 @@ def plan(plan_id: int):
     if at:
         try:
             day = datetime.strptime(at[:10], "%Y-%m-%d").date()  # noqa: DTZ007 (a date only)
-            end_of_day = to_utc(day + timedelta(days=1), time(0, 0), schedule.zone())
+            end_of_day = clock.to_utc(day + timedelta(days=1), time(0, 0), clock.zone())
         except (ValueError, OverflowError):
             flash("Give a date such as 2026-03-14.", "error")
             day, at = None, ""
         if day:
             version = services.version_at(item, end_of_day)
             shown = version.snapshot if version else None
-    appointments = schedule.plan_appointments(item.id)
+    course = courses.course(item)
     return render_template(
         "plans/plan.html", plan=item, patient=item.patient, shown=shown, at=at, version=version,
-        appointments=appointments, progress=schedule.progress(item, appointments),
-        status_form=StatusForm(), copy_form=EmptyForm(), is_reeval=schedule.is_reeval,
-        now=schedule.now(), tz=schedule.zone())
+        appointments=course.appointments, progress=course.progress,
+        status_form=StatusForm(), copy_form=EmptyForm(), tz=clock.zone())
 
 
 @bp.route("/<int:plan_id>/schedule", methods=["GET", "POST"])
@@ -175,25 +160,21 @@ def plan(plan_id: int):
 def schedule_plan(plan_id: int):
     """Preview (GET) and confirm (POST) the appointments the plan's rule gives from now on."""
     item = db.get_or_404(TreatmentPlan, plan_id)
-    if item.status not in ("draft", "active", "on_hold"):
+    try:
+        proposal = courses.propose(item.id)
+    except courses.NotBookable:
         abort(409)
-    slots, replace = schedule.preview(item)
-    form = confirm_form(slots)
-    tz = schedule.zone()
-    # Closure days the rule stepped over, between the first and the last proposed session.
-    span = [s.start.astimezone(tz).date() for s in (slots[0], slots[-1])] if slots else []
+    form = confirm_form(proposal.slots)
     if form.validate_on_submit():
         choices = {int(name.split("_")[1]): f.data for name, f in form._fields.items()
                    if name.startswith("choice_")}
-        created = schedule.apply_schedule(item, slots, replace, choices)
-        if item.status != "active":
-            services.activate(item, current_user.id)
+        created = courses.book_course(item.id, current_user.id, choices, proposal)
         db.session.commit()
         flash(f"Plan active: {len(created)} appointments booked.", "success")
         return redirect(url_for(".plan", plan_id=item.id))
     return render_template("plans/schedule_preview.html", plan=item, patient=item.patient,
-                           slots=slots, replace=replace, form=form, tz=tz,
-                           closed=schedule.closures(*span) if slots else {}
+                           slots=proposal.slots, replace=proposal.replace, form=form,
+                           tz=clock.zone(), closed=proposal.closed()
                            ), 400 if form.errors else 200
 
 
@@ -204,19 +185,17 @@ def set_status(plan_id: int):
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
-    status, reason = form.status.data, form.reason.data or ""
-    problem = services.transition_problem(item, status, reason)
-    if problem:
-        flash(problem, "error")
+    change = courses.change_status(item.id, form.status.data, form.reason.data or "",
+                                   current_user.id)
+    if change.problem:
+        flash(change.problem, "error")
         return redirect(url_for(".plan", plan_id=item.id) + "#status")
-    if status == "active":  # resuming: book the remaining sessions after review
+    if change.needs_booking:  # resuming: book the remaining sessions after review
         return redirect(url_for(".schedule_plan", plan_id=item.id))
-    services.set_status(item, status, reason, current_user.id)
-    removed = schedule.remove_future(item)
     db.session.commit()
     flash(f"Plan {item.status_label.lower()}."
-          + (f" {removed} future appointments removed from the diary." if removed else ""),
-          "success")
+          + (f" {change.removed} future appointments removed from the diary."
+             if change.removed else ""), "success")
     return redirect(url_for(".plan", plan_id=item.id))
 
 
@@ -226,8 +205,8 @@ def copy(plan_id: int):
     source = db.get_or_404(TreatmentPlan, plan_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    new = services.copy_plan(source, current_user.id if current_user.role != "reception"
-                             else source.practitioner_id, schedule.local_today())
+    new = services.copy_plan(source, own_practitioner_id(current_user)
+                             or source.practitioner_id, clock.today())
     db.session.commit()
     flash("A new draft copied from the previous plan. Check the dates and frequency.", "success")
     return redirect(url_for(".edit_plan", plan_id=new.id))

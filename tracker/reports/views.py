@@ -7,27 +7,12 @@ from ..audit.trail import record
 from ..clinical import outcomes as engine
 from ..extensions import db
 from ..patients.models import Patient
-from ..permissions import can, require
+from ..permissions import require
 from ..plans.models import TreatmentPlan
 from . import chart, dashboard, pdf, services, summary
 from .forms import MAX_ID, DashboardForm, OtherScoreForm, SummaryForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-
-@bp.app_context_processor
-def report_helpers():
-    return {"reports_panel": panel}
-
-
-def panel(patient: Patient) -> dict:
-    """The patient page's summary links: plans for those who may print, nothing otherwise."""
-    if not can(current_user, "summary.print"):
-        return {"plans": [], "latest": None}
-    plans = summary.plans_of(patient.id)
-    # At a glance: how the most recent course is going, by the same rules as the letter.
-    latest = summary.build(patient, plans[0]) if plans else None
-    return {"plans": plans, "latest": latest}
 
 
 def _patient(patient_id: int) -> Patient:

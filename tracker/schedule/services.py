@@ -51,6 +51,35 @@ def closures(start: date, end: date) -> dict[date, str]:
     return {row.day: row.reason for row in rows}
 
 
+class AlreadyClosed(Exception):
+    """That day is already marked closed."""
+
+
+def close_day(day: date, reason: str) -> list[Appointment]:
+    """Mark the clinic closed on a day: courses booked from now on skip it and a booking on it
+    is flagged. Appointments already booked stay (a person moves or cancels them): returns the
+    open ones, so the user is told."""
+    if db.session.scalar(select(ClosureDay.id).where(ClosureDay.day == day)) is not None:
+        raise AlreadyClosed(day)
+    db.session.add(ClosureDay(day=day, reason=reason))
+    db.session.flush()
+    return [a for a in day_appointments(day) if a.is_open]
+
+
+def reopen_day(closure_id: int) -> None:
+    """Remove a closure day: bookings on it are allowed again."""
+    row = db.session.get(ClosureDay, closure_id)
+    if row is None:
+        raise LookupError(f"no closure day {closure_id}")
+    db.session.delete(row)
+    db.session.flush()
+
+
+def closure_days(since: date) -> list[ClosureDay]:
+    return list(db.session.scalars(select(ClosureDay).where(ClosureDay.day >= since)
+                                   .order_by(ClosureDay.day)))
+
+
 def busy(practitioner_id: int, patient_id: int | None, start: datetime, end: datetime,
          exclude: set[int] = frozenset()) -> list[Appointment]:
     """Booked appointments of the practitioner (or the patient) touching [start, end)."""

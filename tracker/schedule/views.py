@@ -13,12 +13,13 @@ from flask import (
 )
 from flask_login import current_user
 
+from .. import panels
 from ..accounts.models import User
 from ..extensions import db
 from ..forms import EmptyForm
 from ..patients.models import Patient
 from ..patients.services import practitioners
-from ..permissions import can, require
+from ..permissions import can, own_diary_id, own_practitioner_id, require, treats_patients
 from ..plans.models import WEEKDAYS, TreatmentPlan
 from ..settings.services import get_settings
 from . import calendar, recurrence, services
@@ -47,19 +48,8 @@ def weekday_name(value: int) -> str:
 
 @bp.app_context_processor
 def schedule_helpers():
-    def dashboard() -> dict:
-        mine = current_user.id if current_user.role == "practitioner" else None
-        today = weeks.cards(services.local_today(), services.zone(), mine, days=1)
-        return {"today": today, "reevals": services.reevals_due(mine),
-                "mine": mine}
-
-    def plans_dashboard() -> dict:
-        from ..plans.services import dashboard as plan_dash
-        mine = current_user.id if current_user.role == "practitioner" else None
-        return plan_dash(services.local_today(), services.now(), mine)
-
-    return {"schedule_dashboard": dashboard, "plans_dashboard": plans_dashboard,
-            "session_label": services.session_label, "is_reeval": services.is_reeval,
+    # Helpers only: the dashboard's panels get their data from the view (tracker/panels.py).
+    return {"session_label": services.session_label, "is_reeval": services.is_reeval,
             "one_week": timedelta(days=7)}
 
 
@@ -78,7 +68,7 @@ def _monday(arg: str | None) -> date:
 @bp.route("/")
 @require("schedule.view")
 def index():
-    if current_user.role == "practitioner":
+    if own_diary_id(current_user) is not None:
         return redirect(url_for(".week", practitioner=current_user.id))
     return redirect(url_for(".clinic"))
 
@@ -88,7 +78,7 @@ def index():
 def week():
     staff = practitioners()
     wanted = request.args.get("practitioner", type=int) or (
-        current_user.id if current_user.role != "reception" else None)
+        own_practitioner_id(current_user))
     chosen = next((u for u in staff if u.id == wanted), staff[0] if staff else None)
     monday = _monday(request.args.get("start"))
     tz = services.zone()
@@ -132,7 +122,8 @@ def _appointment_page(appt: Appointment, form: ActionForm, code: int = 200):
         on_the_day=day <= services.local_today(),
         closed=services.closures(day, day).get(day),
         replaced_by=db.session.execute(db.select(Appointment).where(
-            Appointment.rescheduled_from_id == appt.id)).scalar_one_or_none()), code
+            Appointment.rescheduled_from_id == appt.id)).scalar_one_or_none(),
+        panels=panels.for_appointment(appt, current_user)), code
 
 
 @bp.route("/appointments/<int:appointment_id>/action", methods=["POST"])
@@ -204,8 +195,7 @@ def new_appointment(patient_id: int):
     slot = None
     if request.method == "GET":
         form.practitioner_id.data = (patient.primary_practitioner_id
-                                     or (current_user.id if current_user.role != "reception"
-                                         else None))
+                                     or own_practitioner_id(current_user))
         form.day.data = services.local_today() + timedelta(days=1)
     elif form.validate_on_submit():
         start, slot = _slot_problem(form, form.practitioner_id.data, patient.id, set())
@@ -244,20 +234,17 @@ def ics(patient_id: int):
 def closures():
     form = ClosureForm()
     if form.validate_on_submit():
-        if db.session.execute(db.select(ClosureDay).where(
-                ClosureDay.day == form.day.data)).scalar_one_or_none():
+        try:
+            booked = services.close_day(form.day.data, form.reason.data or "")
+        except services.AlreadyClosed:
             form.day.errors = ["That day is already marked closed."]
         else:
-            db.session.add(ClosureDay(day=form.day.data, reason=form.reason.data or ""))
             db.session.commit()
-            booked = [a for a in services.day_appointments(form.day.data) if a.is_open]
             flash(f"Closed on {form.day.data:%a %d %b %Y}. New plans skip this day."
                   + (f" {len(booked)} appointments are already booked that day: move or "
                      f"cancel them." if booked else ""), "warning" if booked else "success")
             return redirect(url_for(".closures"))
-    days = db.session.execute(db.select(ClosureDay).where(
-        ClosureDay.day >= services.local_today() - timedelta(days=30))
-        .order_by(ClosureDay.day)).scalars().all()
+    days = services.closure_days(services.local_today() - timedelta(days=30))
     return render_template("schedule/closures.html", form=form, days=days,
                            delete_form=EmptyForm()), 400 if form.errors else 200
 
@@ -267,7 +254,7 @@ def closures():
 def delete_closure(closure_id: int):
     row = db.get_or_404(ClosureDay, closure_id)
     if EmptyForm().validate_on_submit():
-        db.session.delete(row)
+        services.reopen_day(row.id)
         db.session.commit()
         flash("Closure day removed.", "success")
     return redirect(url_for(".closures"))
@@ -277,9 +264,9 @@ def delete_closure(closure_id: int):
 @require("schedule.view")
 def hours(user_id: int):
     user = db.get_or_404(User, user_id)
-    if user.role == "reception" or not (user.id == current_user.id
+    if not treats_patients(user) or not (user.id == current_user.id
                                         or can(current_user, "schedule.manage")):
-        abort(404 if user.role == "reception" else 403)
+        abort(403 if treats_patients(user) else 404)
     form = HoursForm()
     if request.method == "GET":
         current = services.working_hours(user.id)

@@ -1,4 +1,5 @@
-"""Demo assessments, plans and their appointments: active, completed and discontinued courses."""
+"""Demo assessments, plans and their appointments: active, completed and discontinued courses
+(here, as the schedule reads plans and the plans package never imports the schedule)."""
 import random
 from datetime import datetime, time, timedelta
 
@@ -6,10 +7,10 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..patients.models import Patient
-from ..schedule import services as schedule
-from ..schedule.recurrence import to_utc
-from . import services
-from .models import TreatmentPlan
+from ..plans import services
+from ..plans.models import TreatmentPlan
+from . import services as schedule
+from .recurrence import to_utc
 
 CASES = [
     ("Chronic low back pain", "M54.5", ["kidney-yang-deficiency", "qi-stagnation"],

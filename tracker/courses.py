@@ -1,0 +1,135 @@
+"""A treatment plan's course in the diary: booking it when the plan is activated or resumed,
+taking its future visits off when the plan stops, and what the plan pages and the dashboard show
+of it. This is where plans and appointments meet, so the plans package never imports the
+schedule (the schedule reads plans). Callers commit; nothing here needs a request."""
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from . import clock
+from .extensions import db
+from .plans import services as plans
+from .plans.models import TreatmentPlan
+from .schedule import services as schedule
+from .schedule.models import Appointment
+
+BOOKABLE = ("draft", "active", "on_hold")
+
+
+class NotBookable(Exception):
+    """Only a draft, active or on-hold plan has a course to book."""
+
+
+def _plan(plan_id: int) -> TreatmentPlan:
+    plan = db.session.get(TreatmentPlan, plan_id)
+    if plan is None:
+        raise LookupError(f"no treatment plan {plan_id}")
+    return plan
+
+
+@dataclass
+class Proposal:
+    """The appointments the plan's rule gives from now on and those they would replace."""
+
+    plan: TreatmentPlan
+    slots: list[schedule.Slot]
+    replace: list[Appointment]
+
+    def closed(self) -> dict[date, str]:
+        """Closure days the rule stepped over, between the first and last proposed session."""
+        if not self.slots:
+            return {}
+        tz = clock.zone()
+        return schedule.closures(*(s.start.astimezone(tz).date()
+                                   for s in (self.slots[0], self.slots[-1])))
+
+
+def propose(plan_id: int, when: datetime | None = None) -> Proposal:
+    """What booking the course would do, to show before it is confirmed."""
+    plan = _plan(plan_id)
+    if plan.status not in BOOKABLE:
+        raise NotBookable(plan.status)
+    slots, replace = schedule.preview(plan, when)
+    return Proposal(plan, slots, replace)
+
+
+def book_course(plan_id: int, user_id: int | None, choices: dict[int, str],
+                proposal: Proposal | None = None) -> list[Appointment]:
+    """Book the plan's course from now on, replacing its future unattended visits, and make the
+    plan active. `choices` answers each slot with a problem by its index: 'next' (the offered
+    free slot), 'keep' (book anyway) or 'skip'; an unanswered one raises ValueError. Pass the
+    proposal the user confirmed so it is not worked out twice."""
+    proposal = proposal or propose(plan_id)
+    plan = proposal.plan
+    created = schedule.apply_schedule(plan, proposal.slots, proposal.replace, choices)
+    if plan.status != "active":
+        plans.activate(plan, user_id)
+    return created
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """What a status change did: refused with a reason, waiting for the course to be booked
+    again (resuming), or done, with the future visits it took off the diary."""
+
+    problem: str = ""
+    needs_booking: bool = False
+    removed: int = 0
+
+
+def change_status(plan_id: int, status: str, reason: str, user_id: int | None) -> StatusChange:
+    """Put a plan on hold, complete or discontinue it (its future unattended visits leave the
+    diary), or ask for the course to be booked again when it is resumed."""
+    plan = _plan(plan_id)
+    problem = plans.transition_problem(plan, status, reason)
+    if problem:
+        return StatusChange(problem=problem)
+    if status == "active":  # resuming: the remaining sessions are booked after review
+        return StatusChange(needs_booking=True)
+    plans.set_status(plan, status, reason, user_id)
+    return StatusChange(removed=schedule.remove_future(plan))
+
+
+# --- What the pages show ----------------------------------------------------------------------
+
+@dataclass
+class Course:
+    appointments: list[Appointment]
+    progress: schedule.Progress
+
+
+def course(plan: TreatmentPlan) -> Course:
+    """One plan's appointments in time order and its progress against the plan."""
+    appointments = schedule.plan_appointments(plan.id)
+    return Course(appointments, schedule.progress(plan, appointments))
+
+
+def progress_of(items: list[TreatmentPlan]) -> list[tuple[TreatmentPlan, schedule.Progress]]:
+    """Each plan with its progress, from one appointments query for them all."""
+    appointments = schedule.appointments_by_plan([p.id for p in items])
+    return [(p, schedule.progress(p, appointments[p.id])) for p in items]
+
+
+def plans_dashboard(today: date, now: datetime, practitioner_id: int | None) -> dict[str, Any]:
+    """Active plan counts and plans ending soon (two or fewer visits left, or an end date within
+    a fortnight), in a fixed number of queries."""
+    upcoming = (select(func.count()).where(Appointment.plan_id == TreatmentPlan.id,
+                                           Appointment.status == "scheduled",
+                                           Appointment.starts_at >= now)
+                .correlate(TreatmentPlan).scalar_subquery())
+    active = TreatmentPlan.status == "active"
+    count = db.session.scalar(select(func.count()).select_from(TreatmentPlan).where(active))
+    mine = (db.session.scalar(select(func.count()).select_from(TreatmentPlan).where(
+        active, TreatmentPlan.practitioner_id == practitioner_id)) if practitioner_id else None)
+    ending_stmt = (select(TreatmentPlan).options(selectinload(TreatmentPlan.patient))
+                   .where(active, or_(
+                       (TreatmentPlan.sessions_planned.is_not(None)) & (upcoming <= 2),
+                       TreatmentPlan.end_on <= today + timedelta(days=14)))
+                   .order_by(TreatmentPlan.id.desc()).limit(8))
+    if practitioner_id:
+        ending_stmt = ending_stmt.where(TreatmentPlan.practitioner_id == practitioner_id)
+    return {"active": count, "mine": mine,
+            "ending": list(db.session.execute(ending_stmt).scalars())}

@@ -1,0 +1,58 @@
+"""A patient answering the intake: each posted step is kept as a draft whatever state it is in,
+then the patient moves on, goes back, or at the consent step submits the whole intake. The view
+checks the link and the step's form and commits; this decides what is saved and what comes
+next. Nothing here needs a request."""
+from dataclasses import dataclass
+from typing import Any
+
+from ..settings.services import get_settings
+from . import services, steps
+from .models import Intake
+
+
+@dataclass
+class Posted:
+    """What posting a step led to, and the step to show (`code`).
+
+    'expired': kept, but this link can no longer continue; 'stay': the same step again (a
+    medicine row was added); 'invalid': the same step with its errors; 'next' or 'back': go to
+    `code`; 'incomplete': an earlier step is no longer valid (red-flag questions now apply, say)
+    and `form` carries its errors; 'submitted', or 'already' when another tab submitted first."""
+
+    outcome: str
+    code: str
+    form: Any = None
+
+
+def post_step(intake: Intake, code: str, answers: dict[str, list[str]], *,
+              action: str = "next", valid: bool = True, expired: bool = False) -> Posted:
+    """Save one step's raw answers (`answers` as posted: name -> list of values) and move the
+    intake along. `valid` is whether the step's form accepted them."""
+    position = steps.index(code)
+    reached = int((intake.draft or {}).get("_reached", 0))
+    if expired:  # too late on this link, but what they typed is kept for the next one
+        services.save_draft(intake, code, answers, reached)
+        return Posted("expired", code)
+    if action == "add_medication" and code == "health":
+        services.save_draft(intake, code, answers, reached)
+        return Posted("stay", code)
+    if action == "back":
+        services.save_draft(intake, code, answers, reached)
+        return Posted("back", steps.CODES[max(position - 1, 0)])
+    if not valid:
+        services.save_draft(intake, code, answers, reached)
+        return Posted("invalid", code)
+    if code != "consent":
+        following = steps.CODES[position + 1]
+        services.save_draft(intake, code, answers, max(reached, position + 1))
+        intake.current_step = following
+        return Posted("next", following)
+
+    services.save_draft(intake, code, answers, reached)
+    data, bad = steps.validate_all(intake.draft)
+    if bad is not None:
+        intake.current_step = bad.meta_code
+        return Posted("incomplete", bad.meta_code, bad)
+    settings = get_settings()
+    submitted = services.submit(intake, data, settings.consent_text, settings.consent_version)
+    return Posted("submitted" if submitted else "already", code)

@@ -1,0 +1,132 @@
+"""The feature panels on the patient page, the dashboard and the appointment page.
+
+Each page has one list of panel functions; each takes what the page is about (the patient, the
+appointment, or nothing for the dashboard) and the user, and returns its panel's data, or None
+(or empty) when the user may not see it, without querying. The page's view calls the list and
+passes the results to the template as `panels`; each feature's partial only draws its entry, so
+no template runs a query of its own."""
+from collections.abc import Callable
+from typing import Any
+
+from . import clock, courses
+from .extensions import db
+from .flags import services as flags
+from .intake import services as intake
+from .patients.models import Patient
+from .permissions import can, own_diary_id
+from .plans import services as plans
+from .reports import summary
+from .schedule import services as schedule
+from .schedule import week
+from .schedule.models import Appointment
+from .sessions import services as sessions
+
+# --- The patient page -------------------------------------------------------------------------
+
+def intake_panel(patient: Patient, user) -> dict:
+    """Links and intakes for everyone who sees the page; answers and flags only for clinicians."""
+    clinical = can(user, "clinical.view")
+    return {"invitations": intake.invitations_for(patient.id),
+            "intakes": intake.intakes_for(patient.id),
+            "flags": flags.active_for(patient.id) if clinical else [], "clinical": clinical}
+
+
+def plans_panel(patient: Patient, user) -> dict:
+    """Assessments and plans with their progress (clinicians), and upcoming appointments."""
+    data: dict = {"assessments": [], "plans": [], "upcoming": []}
+    if can(user, "clinical.view"):
+        data["assessments"] = plans.assessments_for(patient.id)[:5]
+        data["plans"] = courses.progress_of(plans.plans_for(patient.id))
+    if can(user, "schedule.view"):
+        data["upcoming"] = schedule.upcoming_for_patient(patient.id, 8)
+    return data
+
+
+def reports_panel(patient: Patient, user) -> dict:
+    """Summary links for those who may print, with how the most recent course is going."""
+    if not can(user, "summary.print"):
+        return {"plans": [], "latest": None}
+    items = summary.plans_of(patient.id)
+    # At a glance, by the same rules as the letter.
+    return {"plans": items, "latest": summary.build(patient, items[0]) if items else None}
+
+
+def sessions_panel(patient: Patient, user) -> dict | None:
+    """The newest sessions (clinicians only; reception never sees them)."""
+    if not can(user, "clinical.view"):
+        return None
+    return {"page": db.paginate(sessions.timeline(patient.id), page=1, per_page=10,
+                                error_out=False)}
+
+
+PATIENT_PANELS: list[tuple[str, Callable[[Patient, Any], Any]]] = [
+    ("intake", intake_panel), ("plans", plans_panel), ("reports", reports_panel),
+    ("sessions", sessions_panel)]
+
+
+def for_patient(patient: Patient, user) -> dict[str, Any]:
+    return {name: panel(patient, user) for name, panel in PATIENT_PANELS}
+
+
+# --- The dashboard ----------------------------------------------------------------------------
+
+def _mine(user) -> int | None:
+    """A practitioner's dashboard is about their own patients; everyone else's, the clinic's."""
+    return own_diary_id(user)
+
+
+def schedule_dashboard(user) -> dict | None:
+    if not can(user, "schedule.view"):
+        return None
+    mine = _mine(user)
+    return {"today": week.cards(clock.today(), clock.zone(), mine, days=1),
+            "reevals": schedule.reevals_due(mine), "mine": mine}
+
+
+def intake_dashboard(user) -> list | None:
+    """Intakes awaiting review, oldest first, each with whether it raised an urgent flag."""
+    if not can(user, "clinical.view"):
+        return None
+    waiting = list(db.session.scalars(intake.awaiting_review().limit(8)))
+    urgent = intake.urgent_intake_ids([i.id for i in waiting])
+    return [(item, item.id in urgent) for item in waiting]
+
+
+def plans_dashboard(user) -> dict | None:
+    if not can(user, "clinical.view"):
+        return None
+    return courses.plans_dashboard(clock.today(), clock.now(), _mine(user))
+
+
+def sessions_dashboard(user) -> list:
+    """The user's own session records left unsigned for more than a day."""
+    return sessions.unsigned_overdue(user.id) if can(user, "clinical.edit") else []
+
+
+DASHBOARD_PANELS: list[tuple[str, Callable[[Any], Any]]] = [
+    ("schedule", schedule_dashboard), ("intake", intake_dashboard),
+    ("plans", plans_dashboard), ("sessions", sessions_dashboard)]
+
+
+def for_dashboard(user) -> dict[str, Any]:
+    return {name: panel(user) for name, panel in DASHBOARD_PANELS}
+
+
+# --- The appointment page ---------------------------------------------------------------------
+
+def session_record(appointment: Appointment, user) -> dict | None:
+    """The visit's session record, or whether one can be started yet (clinicians, for a visit
+    that is scheduled or attended)."""
+    if not (can(user, "clinical.edit") and appointment.status in ("scheduled", "attended")):
+        return None
+    record = sessions.for_appointment(appointment)
+    return {"record": record,
+            "can_start": record is None and sessions.can_start(appointment)}
+
+
+APPOINTMENT_PANELS: list[tuple[str, Callable[[Appointment, Any], Any]]] = [
+    ("session", session_record)]
+
+
+def for_appointment(appointment: Appointment, user) -> dict[str, Any]:
+    return {name: panel(appointment, user) for name, panel in APPOINTMENT_PANELS}
