@@ -4,6 +4,7 @@ from flask import Flask
 
 from .accounts import services as accounts
 from .accounts.models import ROLES
+from .accounts.passwords import MIN_LENGTH
 from .extensions import db
 
 
@@ -15,13 +16,13 @@ def init_app(app: Flask) -> None:
                   show_default=True)
     @click.option("--credentials", default="")
     @click.option("--licence", "licence_number", default="")
-    @click.password_option(help="At least 12 characters.")
+    @click.password_option(help=f"At least {MIN_LENGTH} characters.")
     def create_user(email, display_name, role, credentials, licence_number, password):
         """Create a staff account (the first one can also be made on the setup page)."""
         if accounts.email_taken(email):
             raise click.ClickException(f"{email} already has an account.")
-        if len(password) < 12:
-            raise click.ClickException("Use a password of at least 12 characters.")
+        if len(password) < MIN_LENGTH:
+            raise click.ClickException(f"Use a password of at least {MIN_LENGTH} characters.")
         accounts.create_user(email, password, display_name=display_name, role=role,
                              credentials=credentials, licence_number=licence_number)
         db.session.commit()

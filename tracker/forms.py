@@ -9,6 +9,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from . import clock
+from .accounts.passwords import MIN_LENGTH
 
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,25}$")
 
@@ -45,8 +46,8 @@ def birth_date_check(form, field) -> None:
 
 def password_strength(form, field) -> None:
     value = field.data or ""
-    if len(value) < 12:
-        raise ValidationError("Use at least 12 characters.")
+    if len(value) < MIN_LENGTH:
+        raise ValidationError(f"Use at least {MIN_LENGTH} characters.")
     if len(value) > 200:
         raise ValidationError("Use at most 200 characters.")
     if value.strip() == "" or len(set(value)) < 4:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-FIVE_REGIONS = ("left_upper", "right_upper", "left_lower", "right_lower", "axial")
 # instruments.md: jaw, chest and abdomen count in the WPI but not towards the 4-of-5 regions rule.
 NOT_IN_GENERALISED_RULE = frozenset({"jaw_l", "jaw_r", "chest", "abdomen"})
 

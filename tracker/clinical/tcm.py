@@ -18,8 +18,6 @@ COATING_COLOUR = _slugs("white", "yellow", "grey", "black")
 COATING_THICKNESS = _slugs("none (peeled)", "thin", "thick")
 COATING_QUALITY = _slugs("moist", "dry", "slippery", "greasy", "curdy", "peeled / geographic",
                          "rootless")
-TONGUE_AREAS = _slugs("tip", "sides", "centre", "root")
-SUBLINGUAL_VEINS = _slugs("normal", "distended", "dark")
 
 PULSE_RATE = _slugs("slow", "normal", "rapid")
 PULSE_RHYTHM = _slugs("regular", "knotted", "intermittent", "hurried")
@@ -28,7 +26,6 @@ PULSE_QUALITIES = _slugs(
     "scattered", "deficient (empty)", "excess (full)", "slippery", "choppy (rough)", "long",
     "short", "wiry", "hollow", "tight", "moderate", "drumskin", "firm", "weak", "soggy", "hidden",
     "hurried", "knotted", "intermittent", "racing")
-PULSE_POSITIONS = ("left cun", "left guan", "left chi", "right cun", "right guan", "right chi")
 
 
 @dataclass(frozen=True)

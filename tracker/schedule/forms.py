@@ -1,6 +1,4 @@
 """Appointment, reschedule, closure-day and working-hours forms."""
-from datetime import date, timedelta
-
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -91,7 +89,3 @@ class HoursForm(FlaskForm):
 
 for _i in range(7):
     setattr(HoursForm, f"day{_i}", FormField(DayHours))
-
-
-def next_week(day: date) -> date:
-    return day + timedelta(days=7)
