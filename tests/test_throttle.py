@@ -1,0 +1,28 @@
+"""Failed attempts older than any throttle window are deleted as new ones are recorded."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tests.conftest import make_user
+from tracker import throttle
+from tracker.accounts.models import ThrottleEvent
+from tracker.extensions import db
+from tracker.timeutil import as_utc, utcnow
+
+
+def test_old_failures_go_when_a_new_one_is_recorded(app, client):
+    make_user(app, "practitioner")  # past first-run setup
+    with app.app_context():
+        old = utcnow() - timedelta(minutes=throttle.KEEP_MINUTES + 1)
+        recent = utcnow() - timedelta(minutes=10)
+        db.session.add_all([ThrottleEvent(key="login-ip:10.0.0.9", at=old),
+                            ThrottleEvent(key="intake-ip:10.0.0.9", at=old),
+                            ThrottleEvent(key="login-ip:10.0.0.9", at=recent)])
+        db.session.commit()
+    # a failed login records a failure through the app, as a worker would
+    client.post("/login", data={"email": "nobody@example.org", "password": "not a password"})
+    with app.app_context():
+        kept = db.session.scalars(select(ThrottleEvent.at)).all()
+        assert len(kept) == 1 + 2  # the recent one, and this login's email and IP failures
+        assert min(as_utc(at) for at in kept) >= recent - timedelta(seconds=1)
+        assert throttle.failures("login-ip:10.0.0.9", 15) == 1  # recent failures still count
