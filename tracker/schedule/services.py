@@ -324,6 +324,18 @@ def book(patient_id: int, practitioner_id: int, start: datetime, minutes: int,
     return appt
 
 
+def active_plans(patient_id: int) -> list[TreatmentPlan]:
+    """The plans a one-off appointment may belong to."""
+    return list(db.session.scalars(select(TreatmentPlan).where(
+        TreatmentPlan.patient_id == patient_id, TreatmentPlan.status == "active")))
+
+
+def replacement(appt: Appointment) -> Appointment | None:
+    """The appointment that took a rescheduled one's place."""
+    return db.session.scalars(select(Appointment).where(
+        Appointment.rescheduled_from_id == appt.id)).one_or_none()
+
+
 def reschedule(appt: Appointment, start: datetime, minutes: int, reason: str = "") -> Appointment:
     """The old row stays as 'rescheduled' (history); a new row takes its place and number."""
     appt.status = "rescheduled"
