@@ -6,9 +6,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.conftest import statements_for
 from tracker.extensions import db
-from tracker.patients import services as patient_services
 from tracker.plans.models import Assessment, PlanVersion, TreatmentPlan
 from tracker.schedule.models import Appointment
 
@@ -17,8 +17,7 @@ TODAY = date.today()
 
 def make_patient(app, **extra) -> int:
     with app.app_context():
-        patient = patient_services.save(None, {"given_name": "Ana", "family_name": "Silva",
-                                               "date_of_birth": date(1970, 5, 6)} | extra)
+        patient = factories.patient(**extra)
         db.session.commit()
         return patient.id
 
@@ -99,8 +98,12 @@ def test_assessment_recorded_shown_and_prefills_a_plan(app, client, auth):
     assert re.search(r'value="kidney-yang-deficiency"[^>]*checked|checked[^>]*value="kidney-yang'
                      r'-deficiency"', form)
     with app.app_context():
-        assert db.session.get(Assessment, 1) is None or True
-        assert db.session.execute(select(Assessment.practitioner_id)).scalar_one() == user_id
+        stored = db.session.execute(select(Assessment)).scalar_one()
+        assert (stored.patient_id, stored.practitioner_id) == (pid, user_id)
+        assert (stored.icd10, stored.pulse_bpm, stored.patterns) == (
+            "M54.5", 58, ["kidney-yang-deficiency"])
+        assert (stored.pulse_qualities, stored.tongue_shape) == (["deep", "weak"],
+                                                                 ["teeth-marked"])
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -317,7 +320,7 @@ def test_new_plan_goals_take_their_baseline_from_the_intake(app, client, auth):
 
 def test_patient_page_queries_do_not_grow_with_the_number_of_plans(app, client, auth):
     """A patient treated course after course: the page reads all plans' progress at once."""
-    login(auth)
+    user_id = login(auth)
     pid = make_patient(app)
 
     def statements():
@@ -326,8 +329,9 @@ def test_patient_page_queries_do_not_grow_with_the_number_of_plans(app, client, 
 
     def booked_plan(weeks_ahead):
         start = next_weekday(TODAY + timedelta(weeks=weeks_ahead), 1)
-        plan_id = create_plan(client, pid, start_on=start.isoformat(), sessions_planned="4")
-        assert client.post(f"/plans/{plan_id}/schedule", data={}).status_code == 302
+        with app.test_request_context():
+            factories.active_plan(pid, user_id, start_on=start, sessions_planned=4)
+            db.session.commit()
 
     booked_plan(1)
     one, page = statements()
