@@ -2,18 +2,30 @@
 
 Each staff view declares its permission with @require; this walks the URL map with real ids
 (a patient with an intake, flags, a plan, an appointment and a session) and checks that a role
-without the permission gets 403 on GET and POST, and a role with it is let through."""
+without the permission gets 403 on GET and POST, and a role with it is let through. The roles
+come from the permission table, so a new role is checked by adding it there."""
 import re
 from datetime import date
 
 import pytest
 
-from tests.conftest import Client
+from tests.conftest import Client, make_user
 from tests.intake_helpers import fill, link_token
+from tracker.accounts.models import ROLES, User
 from tracker.extensions import db
 from tracker.patients import services as patient_services
-from tracker.permissions import ROLE_PERMISSIONS
+from tracker.permissions import (
+    OVERSEES_CLINIC,
+    ROLE_PERMISSIONS,
+    TREATS_PATIENTS,
+    own_diary_id,
+    own_practitioner_id,
+    role_can,
+    roles_with,
+    treats_patients,
+)
 from tracker.plans.models import TreatmentPlan
+from tracker.reports import dashboard
 from tracker.schedule.models import Appointment
 from tracker.sessions.models import SessionRecord
 from tracker.timeutil import utcnow
@@ -22,6 +34,7 @@ PUBLIC = {"static", "auth.login", "auth.setup", "main.healthz"}
 PUBLIC_PREFIXES = ("intake_public.",)
 # Logged-in pages every role may use (no permission beyond being signed in).
 ANY_STAFF = {"auth.logout"}
+ALL_ROLES = sorted(ROLE_PERMISSIONS)
 
 
 @pytest.fixture
@@ -67,7 +80,11 @@ def test_every_staff_endpoint_declares_a_permission(app):
     assert not missing, missing
 
 
-@pytest.mark.parametrize("role", ["admin", "practitioner", "reception"])
+def test_every_role_a_user_can_hold_is_in_the_permission_table():
+    assert set(ROLES) == set(ROLE_PERMISSIONS)
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
 def test_role_matrix_over_every_endpoint(app, client, auth, ids, role):
     auth.login(role, email=f"matrix-{role}@example.org")
     granted = ROLE_PERMISSIONS[role]
@@ -97,3 +114,34 @@ def test_an_intake_link_reaches_only_its_own_form(app, ids):
     # Changing the token does not reach another record, and reveals nothing.
     other = ids["token"][:-1] + ("A" if ids["token"][-1] != "A" else "B")
     assert holder.get(f"/i/{other}").status_code == 404
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_who_treats_patients_comes_from_the_permission_table(app, client, auth, role):
+    """Practitioner lists, working hours, default practitioner and the diary a page opens on all
+    follow the "treats patients" permission, never a role name."""
+    treats = TREATS_PATIENTS in ROLE_PERMISSIONS[role]
+    user_id = make_user(app, role, f"who-{role}@example.org")
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert treats_patients(user) == treats == (role in roles_with(TREATS_PATIENTS))
+        assert own_practitioner_id(user) == (user_id if treats else None)
+        assert own_diary_id(user) == (user_id if treats and not role_can(role, OVERSEES_CLINIC)
+                                      else None)
+        assert (user_id in {u.id for u in patient_services.practitioners()}) == treats
+        assert (user_id in {u.id for u in dashboard.practitioners()}) == treats
+        diary = own_diary_id(user)
+    auth.login("admin", email="who-admin-viewer@example.org")
+    assert client.get(f"/schedule/hours/{user_id}").status_code == (200 if treats else 404)
+    auth.logout()
+    auth.login(role, email=f"who-{role}@example.org")
+    location = client.get("/schedule/").headers["Location"]
+    assert location.endswith(f"/schedule/week?practitioner={user_id}" if diary
+                             else "/schedule/clinic"), location
+
+
+def test_the_three_meanings_hold_for_todays_roles():
+    """What the old role comparisons meant, now spelled as permissions."""
+    assert roles_with(TREATS_PATIENTS) == ("admin", "practitioner")
+    assert roles_with(OVERSEES_CLINIC) == ("admin",)
+    assert not role_can("reception", TREATS_PATIENTS) and not role_can(None, TREATS_PATIENTS)

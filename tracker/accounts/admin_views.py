@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..permissions import require
+from ..permissions import require, role_can
 from . import services
 from .forms import PasswordResetForm, UserCreateForm, UserEditForm
 from .models import User
@@ -40,7 +40,8 @@ def edit(user_id: int):
     form = UserEditForm(obj=user)
     form.user_id = user.id
     if form.validate_on_submit():
-        if user.id == current_user.id and (not form.active.data or form.role.data != "admin"):
+        if user.id == current_user.id and (not form.active.data
+                                           or not role_can(form.role.data, "users.manage")):
             form.role.errors.append("You cannot remove your own administrator access.")
         else:
             services.update_user(user, form.data)

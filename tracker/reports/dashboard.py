@@ -22,6 +22,7 @@ from sqlalchemy import and_, case, func, select
 from ..accounts.models import User
 from ..clinical.outcomes import per_100, rate
 from ..extensions import db
+from ..permissions import treating_staff
 from ..plans.models import TreatmentPlan
 from . import chart as charts
 from . import plan_outcomes
@@ -74,7 +75,7 @@ class Dashboard:
 
 
 def practitioners() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.role != "reception")
+    return list(db.session.scalars(select(User).where(treating_staff())
                                    .order_by(User.display_name)))
 
 
