@@ -9,10 +9,10 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.conftest import make_user, statements_for
 from tracker import clock as clinic_clock
 from tracker.extensions import db
-from tracker.patients import services as patient_services
 from tracker.permissions import ROLE_PERMISSIONS
 from tracker.plans import services as plan_services
 from tracker.schedule import recurrence
@@ -121,33 +121,17 @@ def ctx(app, clock):
 
 
 def people():
-    pract = patient_services.practitioners()
-    from tracker.accounts.services import create_user
-    if not pract:
-        create_user("p1@example.org", "x" * 12, role="practitioner", display_name="Mei Lin")
-        db.session.flush()
-        pract = patient_services.practitioners()
-    a = patient_services.save(None, {"given_name": "Ana", "family_name": "Silva",
-                                     "date_of_birth": date(1970, 5, 6)})
-    b = patient_services.save(None, {"given_name": "Ben", "family_name": "Okoro",
-                                     "date_of_birth": date(1981, 2, 3)})
-    return pract[0], a, b
+    """A practitioner (Mei Lin) and two patients, Ana Silva and Ben Okoro."""
+    return (factories.practitioner("p1@example.org"), factories.patient(),
+            factories.patient("Ben", "Okoro", date(1981, 2, 3)))
 
 
 def make_plan(patient, practitioner, **changes):
-    data = {"conditions": "Low back pain", "weekdays": [TUE, THU], "start_time": time(9, 30),
-            "minutes": 45, "start_on": date(2026, 10, 13), "sessions_planned": 10,
-            "end_on": None, "reeval_every": 6, "interval_weeks": 1} | changes
-    plan, _ = plan_services.save_plan(None, patient.id, practitioner.id, data)
-    return plan
+    """Ten visits, Tuesdays and Thursdays at 09:30 from Tuesday 13 October 2026."""
+    return factories.plan(patient, practitioner, **{"start_on": date(2026, 10, 13)} | changes)
 
 
-def activate(plan, choices=None):
-    slots, replace = sched.preview(plan)
-    created = sched.apply_schedule(plan, slots, replace, choices or {})
-    plan_services.activate(plan, None)
-    db.session.flush()
-    return slots, created
+activate = factories.book_course
 
 
 def test_plan_books_from_now_counts_closures_and_dst(ctx, clock):
@@ -263,10 +247,8 @@ def test_actions_rules(ctx, clock):
 def test_week_view_query_count_is_independent_of_diary_size(app, client, auth, clock):
     user_id = auth.login("practitioner")
     with app.app_context():
-        patient = patient_services.save(None, {"given_name": "Ana", "family_name": "Silva",
-                                               "date_of_birth": date(1970, 5, 6)})
+        patient_id = factories.patient().id
         db.session.commit()
-        patient_id = patient.id
     monday = date(2026, 10, 19)
 
     def fill(n):
@@ -323,16 +305,14 @@ def test_week_grids_show_each_card_in_clinic_time(app, client, auth, clock):
 
 # --- Pages ------------------------------------------------------------------------------------
 
-def seed_appointment(app, starts_at, user_id=None):
+def seed_appointment(app, starts_at):
+    """Zoë O'Connor booked with Mei Lin; returns (appointment, patient, practitioner) ids."""
     with app.app_context():
-        if user_id is None:
-            user_id = make_user(app, "practitioner", "pr@example.org", display_name="Mei Lin")
-        patient = patient_services.save(None, {"given_name": "Zoë", "family_name": "O'Connor",
-                                               "date_of_birth": date(1990, 1, 2)})
-        db.session.flush()
-        appt = sched.book(patient.id, user_id, starts_at, 45)
+        practitioner = factories.practitioner()
+        patient = factories.patient("Zoë", "O'Connor", date(1990, 1, 2))
+        appt = sched.book(patient.id, practitioner.id, starts_at, 45)
         db.session.commit()
-        return appt.id, patient.id, user_id
+        return appt.id, patient.id, practitioner.id
 
 
 def test_reception_books_cancels_and_reschedules_but_sees_no_clinical_content(
@@ -470,12 +450,9 @@ def test_appointment_page_offers_the_session_record_to_clinicians_only(app, clie
 def test_dashboard_shows_today_reevaluation_due_and_plans_ending(app, client, auth, clock):
     user_id = auth.login("practitioner")
     with app.test_request_context():
-        patient = patient_services.save(None, {"given_name": "Ana", "family_name": "Silva",
-                                               "date_of_birth": date(1970, 5, 6)})
-        plan, _ = plan_services.save_plan(None, patient.id, user_id, {
-            "conditions": "Neck pain", "weekdays": [0, 1, 2, 3, 4], "start_time": time(15),
-            "minutes": 45, "start_on": date(2026, 10, 14), "sessions_planned": 6,
-            "reeval_every": 6})
+        plan = factories.plan(factories.patient(), user_id, conditions="Neck pain",
+                              weekdays=[0, 1, 2, 3, 4], start_time=time(15),
+                              start_on=date(2026, 10, 14), sessions_planned=6)
         clock["now"] = datetime(2026, 10, 13, 12, 0, tzinfo=UTC)
         activate(plan)
         db.session.commit()

@@ -20,7 +20,7 @@ from ..forms import EmptyForm
 from ..patients.models import Patient
 from ..patients.services import practitioners
 from ..permissions import can, own_diary_id, own_practitioner_id, require, treats_patients
-from ..plans.models import WEEKDAYS, TreatmentPlan
+from ..plans.models import WEEKDAYS
 from ..settings.services import get_settings
 from . import calendar, recurrence, services
 from . import week as weeks
@@ -121,8 +121,7 @@ def _appointment_page(appt: Appointment, form: ActionForm, code: int = 200):
         reeval=services.is_reeval(appt), label=services.session_label(appt),
         on_the_day=day <= services.local_today(),
         closed=services.closures(day, day).get(day),
-        replaced_by=db.session.execute(db.select(Appointment).where(
-            Appointment.rescheduled_from_id == appt.id)).scalar_one_or_none(),
+        replaced_by=services.replacement(appt),
         panels=panels.for_appointment(appt, current_user)), code
 
 
@@ -188,8 +187,7 @@ def reschedule(appointment_id: int):
 @require("schedule.manage")
 def new_appointment(patient_id: int):
     patient = db.get_or_404(Patient, patient_id)
-    plans = db.session.execute(db.select(TreatmentPlan).where(
-        TreatmentPlan.patient_id == patient.id, TreatmentPlan.status == "active")).scalars().all()
+    plans = services.active_plans(patient.id)
     form = AppointmentForm()
     form.set_choices(practitioners(), plans)
     slot = None
