@@ -52,7 +52,7 @@ def build(target: int, patient_count: int, seed: int = 5) -> int:
             "visit_on": starts_at.date(), "status": "signed",
             "pain_before": before, "pain_after": after, "subjective": "Routine visit.",
             "insertions": 6, "retention_minutes": 20, "stimulation": "manual",
-            "adjuncts": [], "no_adverse_events": True, "needles_reconciled": True,
+            "no_adverse_events": True, "needles_reconciled": True,
             "signed_at": starts_at, "signed_by_id": practitioner_id, "created_at": starts_at,
             "updated_at": starts_at, "version": 1, "draft": None})
         points.append([{"position": i, "code": code, "side": "bilateral", "location": "",

@@ -19,6 +19,7 @@ from .sessions.models import (
     AdverseEvent,
     Amendment,
     SafetyConfirmation,
+    SessionAdjunct,
     SessionPoint,
     SessionRecord,
 )
@@ -30,4 +31,5 @@ __all__ = ["AuditEntry", "ClinicSettings", "Intake", "IntakeAnswer", "IntakeCond
 __all__ += ["Appointment", "Assessment", "ClosureDay", "PlanGoal", "PlanPoint", "PlanRemedy",
             "PlanVersion", "TreatmentPlan", "WorkingHours"]
 __all__ += ["AdverseEvent", "Amendment", "SafetyConfirmation", "SessionPoint", "SessionRecord"]
+__all__ += ["SessionAdjunct"]
 __all__ += ["PatientNameToken", "PlanOutcome"]

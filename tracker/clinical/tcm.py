@@ -4,6 +4,8 @@ Stored as lower-case English slugs; shown with the English label. Patterns carry
 chapter 26 (Traditional Medicine module 1) codes for export."""
 from dataclasses import dataclass
 
+from . import modalities
+
 
 def _slugs(*labels: str) -> dict[str, str]:
     return {label.split(" (")[0].replace(" / ", "-").replace(" ", "-").lower(): label
@@ -67,15 +69,8 @@ VARIATIONS = {
     "fixed": "Fixed protocol", "core-plus": "Core points plus individual additions",
     "individual": "Fully individualised",
 }
-MODALITIES = {
-    "electro": "Electroacupuncture", "moxa-direct": "Moxibustion, direct",
-    "moxa-indirect": "Moxibustion, indirect", "warm-needle": "Warm needle",
-    "cupping-dry": "Cupping, dry", "cupping-wet": "Cupping, wet",
-    "cupping-moving": "Cupping, moving",
-    "gua-sha": "Gua sha", "tuina": "Tuina / massage", "heat-lamp": "Heat lamp",
-    "ear-seeds": "Ear seeds / press tacks", "exercise": "Exercise or home programme",
-    "lifestyle": "Lifestyle advice",
-}
+# 4a other interventions: declared once in modalities.py (plans list them; sessions record rows).
+MODALITIES = modalities.LABELS
 SIDES = {"bilateral": "Bilateral", "left": "Left", "right": "Right", "midline": "Midline"}
 
 

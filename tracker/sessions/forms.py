@@ -137,7 +137,7 @@ class SessionForm(InstrumentForm):
                          max_entries=30)
     adjunct_add = SelectField("Add a treatment", default="", choices=choices(
         [("", "Choose…")] + list(modalities.LABELS.items())))
-    adjunct_notes = TextAreaField("Adjunct details", filters=S, validators=[Length(max=4000)],
+    adjunct_notes = TextAreaField("Other details", filters=S, validators=[Length(max=4000)],
                                   description="Herbal formula, exercises, advice given.")
     adverse = RadioField("Adverse events", choices=choices([
         ("none", "None"), ("some", "Yes, recorded below")]), validators=[Optional()])

@@ -6,6 +6,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
+from ..clinical import modalities
 from ..extensions import db
 from ..patients.models import Patient
 from ..timeutil import utcnow
@@ -13,7 +14,6 @@ from ..timeutil import utcnow
 STIMULATION = {"none": "None", "manual": "Manual", "electrical": "Electrical",
                "warm_needle": "Warm needle"}
 MANUAL_TECHNIQUES = {"even": "Even", "tonifying": "Tonifying", "reducing": "Reducing"}
-WAVEFORMS = {"continuous": "Continuous", "dense_disperse": "Dense-disperse"}
 RESPONSES = {"de_qi": "De qi", "twitch": "Local twitch response", "none": "None sought"}
 SEVERITIES = {"mild": "Mild", "moderate": "Moderate", "severe": "Severe"}
 DECISIONS = {"continue": "Continue the plan", "modify": "Modify the plan",
@@ -50,16 +50,10 @@ class SessionRecord(db.Model):
     response_obtained: Mapped[bool | None]
     stimulation: Mapped[str] = mapped_column(String(20), default="manual")
     manual_technique: Mapped[str] = mapped_column(String(20), default="even")
-    electro_pairs: Mapped[str] = mapped_column(String(200), default="")
-    electro_hz: Mapped[str] = mapped_column(String(30), default="")
-    electro_waveform: Mapped[str] = mapped_column(String(20), default="")
-    electro_intensity: Mapped[str] = mapped_column(String(60), default="")
-    electro_minutes: Mapped[int | None]
     retention_minutes: Mapped[int | None]
     needle_type: Mapped[str] = mapped_column(String(120), default="")
     extra_insertions: Mapped[int] = mapped_column(default=0)
     insertions: Mapped[int] = mapped_column(default=0)   # computed from the point rows
-    adjuncts: Mapped[list[str]] = mapped_column(JSON, default=list)
     adjunct_notes: Mapped[str] = mapped_column(Text, default="")
     no_adverse_events: Mapped[bool | None]      # None until the practitioner answers
     needles_reconciled: Mapped[bool] = mapped_column(default=False)
@@ -82,6 +76,9 @@ class SessionRecord(db.Model):
     appointment: Mapped["Appointment | None"] = relationship()  # noqa: F821  (schedule.models)
     points: Mapped[list["SessionPoint"]] = relationship(
         cascade="all, delete-orphan", order_by="SessionPoint.position", back_populates="session")
+    # Other interventions (electro, moxa, cupping ...): rows declared in clinical.modalities.
+    adjuncts: Mapped[list["SessionAdjunct"]] = relationship(
+        cascade="all, delete-orphan", order_by="SessionAdjunct.position", back_populates="session")
     adverse_events: Mapped[list["AdverseEvent"]] = relationship(
         cascade="all, delete-orphan", order_by="AdverseEvent.id", back_populates="session")
     confirmations: Mapped[list["SafetyConfirmation"]] = relationship(
@@ -110,9 +107,31 @@ class SessionPoint(db.Model):
     retention_minutes: Mapped[int | None]
     session: Mapped[SessionRecord] = relationship(back_populates="points")
 
+
+class SessionAdjunct(db.Model):
+    """One other intervention given in a session (STRICTA 4a): its kind (a code in
+    clinical.modalities), where, how long, and the settings that modality declares (for electro:
+    frequency, waveform, intensity; the point pairs are its site)."""
+    __tablename__ = "session_adjunct"
+    __audited__ = True
+    audit_parent = "session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session_record.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(30))
+    site: Mapped[str] = mapped_column(String(200), default="")
+    minutes: Mapped[int | None]
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    session: Mapped[SessionRecord] = relationship(back_populates="adjuncts")
+
     @property
-    def insertions(self) -> int:
-        return 2 if self.side == "bilateral" else 1
+    def name(self) -> str:
+        return modalities.LABELS.get(self.kind, self.kind)
+
+    @property
+    def label(self) -> str:
+        """With its site, settings and minutes, e.g. for the session view and amendments."""
+        return modalities.describe(self.kind, self.site, self.minutes, self.settings)
 
 
 class AdverseEvent(db.Model):

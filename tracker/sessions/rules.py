@@ -1,46 +1,15 @@
-"""Session rules a clinician can read: point entry, insertion count, safety warnings.
+"""Session rules a clinician can read: insertion count, safety warnings (points typed are
+parsed by clinical.acupoints.parse_point).
 
 Pure functions (no Flask, no database): the views and services call them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..clinical import acupoints
+from ..clinical import acupoints, modalities
 
 RETENTION_RANGE = (5, 60)   # minutes; outside this the practitioner confirms (session-note.md)
-PREGNANCY_FLAG = "pregnancy"
-DEVICE_FLAG = "implanted_device"
-EPILEPSY_FLAG = "epilepsy"
-BLEEDING_FLAG = "bleeding_risk"
-
-
-@dataclass(frozen=True)
-class ParsedPoint:
-    code: str | None
-    location: str
-    error: str = ""
-
-
-def parse_point(text: str) -> ParsedPoint:
-    """What a practitioner typed in a point row: "LI4", "li-4", "UB23", "Hegu", "LI4 Hegu" (as
-    the suggestion list offers it) or a free-text location such as "Ashi: left trapezius".
-
-    A code-shaped entry that is not a WHO code is an error, so a typo is never stored as a place."""
-    text = " ".join((text or "").split())
-    if not text:
-        return ParsedPoint(None, "")
-    point = acupoints.lookup(text)
-    if point is None and " " in text:
-        first, rest = text.split(" ", 1)
-        candidate = acupoints.lookup(first)
-        if candidate and (acupoints.lookup(rest) in (None, candidate)):
-            point = candidate
-    if point:
-        return ParsedPoint(point.code, "")
-    if acupoints.looks_like_code(text):
-        return ParsedPoint(None, text, f"{text} is not a WHO point code. Check the code, or "
-                                       "describe the place (e.g. “Ashi: left trapezius”).")
-    return ParsedPoint(None, text)
+PREGNANCY_FLAG = modalities.PREGNANCY_FLAG
 
 
 def insertions(sides: list[str], extra: int = 0) -> int:
@@ -59,7 +28,9 @@ def safety_warnings(flags: set[str], codes: list[str], stimulation: str,
     """Warnings that need a recorded confirmation; they never block.
 
     flags: the patient's active safety-flag kinds; codes: WHO codes chosen; stimulation: the
-    session's and the points' stimulation kinds; retention: the minutes given anywhere."""
+    session's and the points' stimulation kinds; retention: the minutes given anywhere;
+    adjuncts: the kinds of the session's adjunct rows (their cautions are declared in
+    clinical.modalities; electrical stimulation of a needle counts as electroacupuncture)."""
     found: dict[str, Warning] = {}
     table = acupoints.points()
     for code in dict.fromkeys(c for c in codes if c):
@@ -76,18 +47,9 @@ def safety_warnings(flags: set[str], codes: list[str], stimulation: str,
                 f"no_needling:{code}", f"{point.label}: {point.caution}.")
     stimulations = set(stimulation if isinstance(stimulation, list | tuple | set)
                        else [stimulation])
-    if "electrical" in stimulations or "electro" in adjuncts:
-        if DEVICE_FLAG in flags:
-            found["electro_device"] = Warning(
-                "electro_device", "Electrical stimulation with an implanted electronic device "
-                "(pacemaker, defibrillator): device makers contraindicate it.")
-        if EPILEPSY_FLAG in flags:
-            found["electro_epilepsy"] = Warning(
-                "electro_epilepsy", "Electrical stimulation for a patient with epilepsy or "
-                "seizures.")
-    if BLEEDING_FLAG in flags and "cupping-wet" in adjuncts:
-        found["wet_cupping_bleeding"] = Warning(
-            "wet_cupping_bleeding", "Wet cupping for a patient with a bleeding risk.")
+    kinds = [*adjuncts, *([modalities.ELECTRO] if "electrical" in stimulations else [])]
+    for caution in modalities.cautions_for(kinds, flags):
+        found[caution.rule] = Warning(caution.rule, caution.message)
     low, high = RETENTION_RANGE
     odd = sorted({m for m in retention if m is not None and not low <= m <= high})
     if odd:

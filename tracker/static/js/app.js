@@ -76,8 +76,8 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
-// Session record: autosave typing every 15 seconds, show electro and adverse-event details only
-// when they apply, and keep the computed insertion count current.
+// Session record: autosave typing every 15 seconds, show adverse-event details only when they
+// apply, and keep the computed insertion count current.
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.querySelector("form[data-autosave]");
   if (form && form.dataset.autosave) {
