@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from tests.conftest import make_user
 from tests.intake_helpers import ORDER, answers
-from tracker import clock, courses
+from tracker import clock, courses, panels
 from tracker.accounts.models import User
 from tracker.extensions import db
 from tracker.flags.models import SafetyFlag
@@ -297,3 +297,26 @@ def test_a_warning_is_confirmed_before_anything_is_written(world):
     db.session.commit()
     stored = db.session.scalars(select(SafetyConfirmation)).one()
     assert stored.rule == "pregnancy_point:LI4" and stored.confirmed_by_id == world["user"].id
+
+
+# --- Page panels ------------------------------------------------------------------------------
+
+def test_patient_page_panels_follow_the_role_without_a_request(app, world):
+    plan = new_plan(world, sessions_planned=2)
+    courses.book_course(plan.id, world["user"].id, {})
+    db.session.add(SafetyFlag(patient_id=world["ana"].id, kind="pregnancy", detail="12 weeks"))
+    db.session.commit()
+    clinician = panels.for_patient(world["ana"], world["user"])
+    [(shown, progress)] = clinician["plans"]["plans"]
+    assert shown.id == plan.id and progress.upcoming == 2
+    assert [f.kind for f in clinician["intake"]["flags"]] == ["pregnancy"]
+    assert clinician["sessions"] is not None
+
+    reception = db.session.get(User, make_user(app, "reception"))
+    front_desk = panels.for_patient(world["ana"], reception)
+    assert front_desk["plans"]["plans"] == [] and len(front_desk["plans"]["upcoming"]) == 2
+    assert front_desk["intake"]["flags"] == [] and front_desk["sessions"] is None
+    assert front_desk["reports"] == {"plans": [], "latest": None}
+    dashboard = panels.for_dashboard(reception)
+    assert dashboard["plans"] is None and dashboard["intake"] is None
+    assert dashboard["schedule"]["mine"] is None
