@@ -41,7 +41,8 @@ class Patient(db.Model):
 
     primary_practitioner: Mapped[User | None] = relationship()
 
-    audit_skip = frozenset({"search_name", "phone_digits", "sort_name"})  # derived copies
+    # Derived copies: the folded names, and the newest signed session's date (sessions keep it).
+    audit_skip = frozenset({"search_name", "phone_digits", "sort_name", "last_visit_on"})
 
     # The register sorted by last visit, newest first and never-seen last. PostgreSQL can walk
     # this index in that order; SQLite cannot store NULLS LAST in an index (it sorts fast).
