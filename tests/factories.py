@@ -71,12 +71,15 @@ def plan(patient: Patient | int, practitioner: User | int, *, points=(),
     return made
 
 
-def book_course(plan: TreatmentPlan, choices: dict[int, str] | None = None,
+def book_course(plan: TreatmentPlan, choices: dict[int, str] | str | None = None,
                 when: datetime | None = None, user_id: int | None = None):
     """Book the plan's course as the schedule-confirmation page does and make it active.
     Returns (slots, created appointments). `choices` answers clashing slots by index ('next',
-    'skip' or 'keep'); an unanswered clash raises ValueError, as on the page."""
+    'skip' or 'keep'), or is "keep" for all; an unanswered clash raises ValueError, as on the
+    page. `when` is the moment booking starts from (now by default)."""
     proposal = courses.propose(plan.id, when)
+    if choices == "keep":
+        choices = dict.fromkeys(range(len(proposal.slots)), "keep")
     created = courses.book_course(plan.id, user_id, choices or {}, proposal)
     db.session.flush()
     return proposal.slots, created
@@ -114,6 +117,18 @@ def appointment(patient: Patient | int, practitioner: User | int,
     db.session.add(appt)
     db.session.flush()
     return appt
+
+
+def opened_session(appointment: Appointment, practitioner: User | int,
+                   **fields) -> SessionRecord:
+    """The draft record a practitioner starts from the appointment (prefilled from the plan and
+    the last visit; the appointment becomes attended), with `fields` typed in but not signed."""
+    record = session_services.open_for_appointment(
+        appointment, db.session.get(User, _id(practitioner)))
+    for name, value in fields.items():
+        setattr(record, name, value)
+    db.session.flush()
+    return record
 
 
 def signed_session(patient: Patient | int, practitioner: User | int,

@@ -65,20 +65,16 @@ def _plan_pages(app, user_id: int) -> list[str]:
     """Plan and schedule forms need a patient with an active plan and an appointment."""
     from datetime import date, time, timedelta
 
-    from tracker.patients.services import save
-    from tracker.plans import services as plans
-    from tracker.schedule import services as schedule
+    from tests import factories
+    from tracker import clock
     with app.test_request_context():
-        patient = save(None, {"given_name": "Fuzz", "family_name": "Target",
-                              "date_of_birth": date(1980, 1, 1)})
-        plan, _ = plans.save_plan(None, patient.id, user_id, {
-            "conditions": "Neck pain", "weekdays": [0, 3], "start_time": time(10),
-            "minutes": 45, "start_on": date.today() - timedelta(days=7), "sessions_planned": 6,
-            "reeval_every": 3})
-        slots, replace = schedule.preview(plan, schedule.now() - timedelta(days=8))
-        schedule.apply_schedule(plan, slots, replace, dict.fromkeys(range(len(slots)), "keep"))
-        plans.activate(plan, user_id)
-        appt = schedule.plan_appointments(plan.id)[0]
+        patient = factories.patient("Fuzz", "Target", date(1980, 1, 1))
+        plan = factories.plan(patient, user_id, conditions="Neck pain", weekdays=[0, 3],
+                              start_time=time(10), start_on=clock.today() - timedelta(days=7),
+                              sessions_planned=6, reeval_every=3)
+        _, booked = factories.book_course(plan, "keep", when=clock.now() - timedelta(days=8),
+                                          user_id=user_id)
+        appt = min(booked, key=lambda a: a.starts_at)
         db.session.commit()
         p, a = patient.id, appt.id
         return [f"/plans/patients/{p}/assessments/new", f"/plans/patients/{p}/new",

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from tests import factories
 from tests.conftest import Client, make_user
 from tests.intake_helpers import fill, link_token
 from tracker.accounts.models import ROLES, User
@@ -24,11 +25,7 @@ from tracker.permissions import (
     roles_with,
     treats_patients,
 )
-from tracker.plans.models import TreatmentPlan
 from tracker.reports import dashboard
-from tracker.schedule.models import Appointment
-from tracker.sessions.models import SessionRecord
-from tracker.timeutil import utcnow
 
 PUBLIC = {"static", "auth.login", "auth.setup", "main.healthz"}
 PUBLIC_PREFIXES = ("intake_public.",)
@@ -42,24 +39,14 @@ def ids(app, client, auth):
     """One of every record, so URLs carry ids that exist."""
     user_id = auth.login("admin")
     with app.app_context():
-        patient = patient_services.save(None, {
-            "given_name": "Robin", "family_name": "Haddad", "date_of_birth": date(1970, 1, 1)})
+        patient_id = factories.patient("Robin", "Haddad", date(1970, 1, 1)).id
         db.session.commit()
-        patient_id = patient.id
     token = link_token(client, patient_id)
     fill(client, token)
     with app.app_context():
-        plan = TreatmentPlan(patient_id=patient_id, practitioner_id=user_id, status="active",
-                             start_on=date.today(), sessions_planned=6)
-        db.session.add(plan)
-        db.session.flush()
-        appointment = Appointment(patient_id=patient_id, practitioner_id=user_id,
-                                  plan_id=plan.id, starts_at=utcnow(), number=1)
-        db.session.add(appointment)
-        db.session.flush()
-        db.session.add(SessionRecord(patient_id=patient_id, practitioner_id=user_id,
-                                     appointment_id=appointment.id, visit_on=date.today(),
-                                     pain_before=5))
+        plan = factories.plan_row(patient_id, user_id, sessions_planned=6, points=())
+        appointment = factories.appointment(patient_id, user_id, plan=plan, number=1)
+        factories.opened_session(appointment, user_id, pain_before=5)
         db.session.commit()
     auth.logout()
     return {"token": token}

@@ -1,10 +1,13 @@
 """Security baseline: login everywhere, roles, headers, cookies, CSRF, no state change on GET."""
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.conftest import PASSWORD, Client, csrf_token, make_user
+from tracker import clock
 from tracker.extensions import db
 from tracker.patients.models import Patient
 
@@ -81,6 +84,28 @@ def test_no_inline_script_or_style_in_pages(app, client, auth):
     auth.login("admin")
     for url in ("/", "/patients/", "/patients/new", "/users/", "/settings/", "/audit/"):
         html = client.get(url).data.decode()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), url
+        assert " style=" not in html and "<style" not in html, url
+        assert not re.search(r"\son[a-z]+=", html), url
+
+
+def test_no_inline_script_or_style_in_pages_with_records(app, client, auth):
+    """The clinical pages, filled: a submitted intake, a booked course and a signed visit."""
+    user_id = auth.login("admin")
+    with app.test_request_context():
+        patient = factories.patient()
+        intake = factories.submitted_intake(patient)
+        plan = factories.plan(patient, user_id, start_on=clock.today() - timedelta(days=7))
+        _, visits = factories.book_course(plan, "keep", when=clock.now() - timedelta(days=8))
+        record = factories.signed_session(patient, user_id, visits[0])
+        db.session.commit()
+        urls = [f"/patients/{patient.id}", f"/intakes/{intake.id}", f"/plans/{plan.id}",
+                f"/schedule/appointments/{visits[0].id}", f"/sessions/{record.id}",
+                f"/reports/patients/{patient.id}/summary", "/reports/outcomes", "/"]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.data.decode()
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), url
         assert " style=" not in html and "<style" not in html, url
         assert not re.search(r"\son[a-z]+=", html), url

@@ -42,7 +42,7 @@ def safety_warnings(flags: set[str], codes: list[str], stimulation: str,
             found[f"pregnancy_point:{code}"] = Warning(
                 f"pregnancy_point:{code}",
                 f"{point.label}: {point.caution}. This patient has a pregnancy flag.")
-        elif caution.startswith("no needling") or caution.startswith("no needling or"):
+        elif caution.startswith("no needling"):
             found[f"no_needling:{code}"] = Warning(
                 f"no_needling:{code}", f"{point.label}: {point.caution}.")
     stimulations = set(stimulation if isinstance(stimulation, list | tuple | set)
