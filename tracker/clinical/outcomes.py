@@ -201,7 +201,12 @@ def outcomes(readings: Iterable[Reading], course: Course) -> list[Outcome]:
 @dataclass(frozen=True)
 class VisitResponse:
     number: int
-    responder: bool
+    session_id: int
+    change: Change | None  # None at the first session: it is scored before any needling
+
+    @property
+    def responder(self) -> bool:
+        return bool(self.change and self.change.responder)
 
 
 @dataclass(frozen=True)
@@ -232,9 +237,9 @@ def course_response(readings: Iterable[Reading], course: Course) -> CourseRespon
     for r in rows:
         if r.session_number is None or r.session_id is None:
             continue
-        responded = (baseline is not None and r is not baseline
-                     and _after_treatment(r, course) and compare(baseline, r).responder)
-        visits.append(VisitResponse(r.session_number, responded))
+        counts = baseline is not None and r is not baseline and _after_treatment(r, course)
+        visits.append(VisitResponse(r.session_number, r.session_id,
+                                    compare(baseline, r) if counts else None))
     return CourseResponse(baseline, visits)
 
 

@@ -13,22 +13,42 @@ from collections.abc import Iterator
 
 from sqlalchemy import func, select
 
+from ..clinical import instruments as registry
 from ..extensions import db
 from ..measurements.models import Measurement
 from ..patients.models import Patient
 from ..plans.models import TreatmentPlan
+from ..reports import plan_outcomes
 from ..sessions.models import AdverseEvent, SessionRecord
 from ..timeutil import age_on
 
 IDENTIFIED = ["patient_id", "family_name", "given_name", "date_of_birth", "visit_on"]
 PSEUDONYMOUS = ["pseudonym", "age_at_visit", "sex", "day_of_plan"]
+# The one declaration of the columns: fixed ones, then one per instrument a re-evaluation asks.
 COMMON = ["plan_id", "condition", "session_number", "reevaluation", "status",
-          "pain_before", "pain_after", "baseline_nrs_now", "adverse_events", "serious_events",
-          "reeval_nrs_average_week", "reeval_peg3", "reeval_pgic", "reeval_sleep",
-          "reeval_med_days"]
-REEVAL = {("nrs", "average_week"): "reeval_nrs_average_week", ("peg3", ""): "reeval_peg3",
-          ("pgic", ""): "reeval_pgic", ("sleep", "week"): "reeval_sleep",
-          ("med_days", "week"): "reeval_med_days"}
+          "pain_before", "pain_after", "baseline_nrs_now", "baseline_source",
+          "pain_before_change_percent", "pain_before_category", "adverse_events",
+          "serious_events"]
+
+
+def reevaluated() -> list[registry.Instrument]:
+    return [i for i in registry.REGISTRY.values() if registry.REEVALUATION in i.asked]
+
+
+def reeval_columns() -> dict[tuple[str, str], str]:
+    """(instrument, time frame) -> column, from the registry as it is now; measures with
+    IMMPACT thresholds also get the change's category against the course baseline."""
+    columns = {}
+    for i in reevaluated():
+        columns[(i.code, i.time_frame)] = f"reeval_{i.key}"
+        if i.thresholds:
+            columns[(i.code, i.time_frame, "category")] = f"reeval_{i.key}_category"
+    return columns
+
+
+def columns(pseudonymised: bool) -> list[str]:
+    return (PSEUDONYMOUS if pseudonymised else IDENTIFIED) + COMMON + list(
+        reeval_columns().values())
 
 
 def pseudonym(secret: str, patient_id: int) -> str:
@@ -48,19 +68,10 @@ def rows(pseudonymised: bool, secret: str) -> Iterator[dict]:
     ae = (select(AdverseEvent.session_id, func.count().label("n"),
                  func.sum(func.cast(AdverseEvent.serious, db.Integer)).label("serious"))
           .group_by(AdverseEvent.session_id).subquery())
-    first = (select(Measurement.patient_id, func.min(Measurement.taken_at).label("at"))
-             .where(Measurement.instrument == "nrs", Measurement.time_frame == "now",
-                    Measurement.source == "intake").group_by(Measurement.patient_id).subquery())
-    baseline = (select(Measurement.patient_id, Measurement.value)
-                .join(first, (first.c.patient_id == Measurement.patient_id)
-                      & (first.c.at == Measurement.taken_at))
-                .where(Measurement.instrument == "nrs", Measurement.time_frame == "now",
-                       Measurement.source == "intake").subquery())
-    stmt = (select(SessionRecord, Patient, TreatmentPlan, ae.c.n, ae.c.serious, baseline.c.value)
+    stmt = (select(SessionRecord, Patient, TreatmentPlan, ae.c.n, ae.c.serious)
             .join(Patient, Patient.id == SessionRecord.patient_id)
             .outerjoin(TreatmentPlan, TreatmentPlan.id == SessionRecord.plan_id)
             .outerjoin(ae, ae.c.session_id == SessionRecord.id)
-            .outerjoin(baseline, baseline.c.patient_id == SessionRecord.patient_id)
             .order_by(SessionRecord.patient_id, SessionRecord.visit_on, SessionRecord.id)
             .execution_options(yield_per=500))
     batch: list = []
@@ -79,15 +90,34 @@ def _emit(batch, pseudonymised: bool, secret: str) -> Iterator[dict]:
     values: dict[int, dict] = {}
     for m in db.session.scalars(select(Measurement).where(Measurement.session_id.in_(ids))):
         values.setdefault(m.session_id, {})[(m.instrument, m.time_frame)] = m.value
-    for s, patient, plan, n, serious, base in batch:
+    # Each plan's course baseline and each visit's change, by the summary's own engine.
+    measures = (plan_outcomes.NOW, *((i.code, i.time_frame) for i in reevaluated()
+                                     if i.thresholds))
+    courses = plan_outcomes.course_responses(
+        sorted({r[0].plan_id for r in batch if r[0].plan_id}), measures=measures)
+    changes = {(v.session_id, measure): v.change for (_, measure), c in courses.items()
+               for v in c.visits}
+    reeval = reeval_columns()
+    for s, patient, plan, n, serious in batch:
         v = values.get(s.id, {})
+        course = courses.get((s.plan_id, plan_outcomes.NOW))
+        base = course.baseline if course else None
+        change = changes.get((s.id, plan_outcomes.NOW))
         row = {"plan_id": s.plan_id, "condition": plan.conditions if plan else "",
                "session_number": s.number, "reevaluation": int(s.is_reevaluation),
                "status": s.status, "pain_before": v.get(("nrs", "now"), s.pain_before),
                "pain_after": v.get(("nrs", "after_needling"), s.pain_after),
-               "baseline_nrs_now": base, "adverse_events": n or 0,
-               "serious_events": int(serious or 0)}
-        row |= {name: v.get(key) for key, name in REEVAL.items()}
+               "baseline_nrs_now": base.value if base else None,
+               "baseline_source": base.source if base else "",
+               "pain_before_change_percent": change.percent if change else None,
+               "pain_before_category": change.category if change else "",
+               "adverse_events": n or 0, "serious_events": int(serious or 0)}
+        for key, name in reeval.items():
+            if len(key) == 3:
+                found = changes.get((s.id, key[:2]))
+                row[name] = found.category if found and v.get(key[:2]) is not None else ""
+            else:
+                row[name] = v.get(key)
         if pseudonymised:
             row |= {"pseudonym": pseudonym(secret, patient.id),
                     "age_at_visit": age_on(patient.date_of_birth, s.visit_on),
@@ -103,9 +133,8 @@ def _emit(batch, pseudonymised: bool, secret: str) -> Iterator[dict]:
 
 def write(pseudonymised: bool, secret: str) -> Iterator[str]:
     """The CSV as text chunks, for a streamed download."""
-    columns = (PSEUDONYMOUS if pseudonymised else IDENTIFIED) + COMMON
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer = csv.DictWriter(buffer, fieldnames=columns(pseudonymised), extrasaction="ignore")
     writer.writeheader()
     for i, row in enumerate(rows(pseudonymised, secret)):
         writer.writerow({k: _safe(v) for k, v in row.items()})

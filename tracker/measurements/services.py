@@ -4,7 +4,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from ..clinical import instruments as registry
+from ..clinical import outcomes
 from ..extensions import db
+from ..timeutil import as_utc
 from .models import Measurement
 
 
@@ -68,3 +70,19 @@ def latest(patient_id: int, instrument: str, time_frame: str = "",
         stmt = stmt.where(Measurement.taken_at >= since)
     return db.session.scalars(stmt.order_by(Measurement.taken_at.desc(), Measurement.id.desc())
                               .limit(1)).first()
+
+
+def reading(m: Measurement, number: int | None = None) -> outcomes.Reading:
+    """A row as the outcome engine reads it (summary, dashboard rows and CSV alike)."""
+    return outcomes.Reading(m.instrument, m.time_frame, m.value, as_utc(m.taken_at), m.source,
+                            number, m.session_id, _label(m), m.higher_is_better, m.items)
+
+
+def _label(m: Measurement) -> str:
+    """'HIT-6 (36-78, lower is better)' for an "other" total; empty for shipped instruments."""
+    if m.instrument != outcomes.OTHER:
+        return ""
+    scale = (f"{outcomes.number_text(m.scale_min)}-{outcomes.number_text(m.scale_max)}"
+             if m.scale_min is not None and m.scale_max is not None else "")
+    way = "higher is better" if m.higher_is_better else "lower is better"
+    return f"{m.label} ({', '.join(x for x in (scale, way) if x)})"

@@ -20,13 +20,14 @@ from datetime import UTC, datetime
 from datetime import time as clock_time
 from itertools import chain
 
-from sqlalchemy import case, delete, distinct, event, func, select
+from sqlalchemy import and_, case, delete, distinct, event, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..audit.trail import patient_of
 from ..clinical import outcomes as engine
 from ..extensions import db
+from ..measurements import services as measurements
 from ..measurements.models import Measurement
 from ..patients.models import Patient
 from ..plans.models import TreatmentPlan
@@ -40,12 +41,16 @@ SETTLED = ("attended", "no_show", "late_cancel", "cancelled_patient", "cancelled
 TRACKED = (TreatmentPlan, Appointment, SessionRecord, AdverseEvent, Measurement)
 FIGURES = ("scored", "seen_6", "resp_6", "seen_10", "resp_10", "first_resp", "last_n",
            "last_resp_n", "attended", "no_show", "settled", "sessions", "adverse_events")
-PAIN = (Measurement.instrument == "nrs", Measurement.time_frame == "now")
+NOW = ("nrs", "now")  # pain right now, before needling: what the dashboard counts
 
 
-def _responses(wanted, session) -> dict[int, engine.CourseResponse]:
-    """Each plan's pain-now response by visit, by the engine. `wanted` selects plan ids."""
+def course_responses(wanted, session=None, measures=(NOW,)) -> dict:
+    """Each plan's response by visit on each measure ((instrument, time frame) pairs), by the
+    engine: {(plan_id, measure): CourseResponse}. `wanted` is a select of plan ids, or a list
+    of them (the CSV's batch)."""
+    session = session or db.session
     window = get_settings().baseline_window_days
+    kinds = set(measures) | {NOW}
     visits: dict[int, list] = defaultdict(list)
     patients: dict[int, int] = {}
     for plan_id, patient_id, session_id, number, visit_on in session.execute(
@@ -56,31 +61,39 @@ def _responses(wanted, session) -> dict[int, engine.CourseResponse]:
         patients[plan_id] = patient_id
     if not visits:
         return {}
-    pain: dict[int, tuple] = {}
-    for session_id, value, taken_at in session.execute(
-            select(Measurement.session_id, Measurement.value, Measurement.taken_at)
-            .join(SessionRecord, SessionRecord.id == Measurement.session_id)
-            .where(SessionRecord.plan_id.in_(wanted), *PAIN)):
-        pain[session_id] = (value, as_utc(taken_at))
+    scored: dict[int, list[Measurement]] = defaultdict(list)
+    for m in session.scalars(
+            select(Measurement).join(SessionRecord, SessionRecord.id == Measurement.session_id)
+            .where(SessionRecord.plan_id.in_(wanted), _measure_in(kinds))):
+        scored[m.session_id].append(m)
     before: dict[int, list[engine.Reading]] = defaultdict(list)
-    for patient_id, value, taken_at, source in session.execute(
-            select(Measurement.patient_id, Measurement.value, Measurement.taken_at,
-                   Measurement.source)
-            .where(Measurement.patient_id.in_(set(patients.values())),
-                   Measurement.source.in_(engine.BASELINE_SOURCES), *PAIN)):
-        before[patient_id].append(engine.Reading("nrs", "now", value, as_utc(taken_at), source))
-    result = {}
+    for m in session.scalars(
+            select(Measurement).where(Measurement.patient_id.in_(set(patients.values())),
+                                      Measurement.source.in_(engine.BASELINE_SOURCES),
+                                      _measure_in(set(measures)))):
+        before[m.patient_id].append(measurements.reading(m))
+    result: dict = {}
     for plan_id, rows in visits.items():
         rows.sort()  # the summary's order: visit date, then session number, then id
         first_day, _, _, first_id, _ = rows[0]
-        start = pain[first_id][1] if first_id in pain else \
+        # The course starts when its first session was scored (every score of a visit carries
+        # the visit's time), as the summary counts it.
+        start = min((as_utc(m.taken_at) for m in scored[first_id]), default=None) or \
             datetime.combine(first_day, clock_time(0, 0), tzinfo=UTC)
-        readings = before[patients[plan_id]] + [
-            engine.Reading("nrs", "now", pain[sid][0], pain[sid][1], "session", number, sid)
-            for _, _, _, sid, number in rows if sid in pain]
-        result[plan_id] = engine.course_response(
-            readings, engine.Course(start, first_id, window))
+        course = engine.Course(start, first_id, window)
+        for measure in measures:
+            readings = [r for r in before[patients[plan_id]]
+                        if (r.instrument, r.time_frame) == measure] + [
+                measurements.reading(m, number) for _, _, _, sid, number in rows
+                for m in scored[sid] if (m.instrument, m.time_frame) == measure]
+            found = engine.course_response(readings, course)
+            result[(plan_id, measure)] = found
     return result
+
+
+def _measure_in(measures):
+    return or_(*(and_(Measurement.instrument == code, Measurement.time_frame == frame)
+                 for code, frame in sorted(measures)))
 
 
 def compute(where, session=None) -> list[dict]:
@@ -92,7 +105,7 @@ def compute(where, session=None) -> list[dict]:
             for plan_id in session.scalars(wanted)}
     if not rows:
         return []
-    for plan_id, course in _responses(wanted, session).items():
+    for (plan_id, _), course in course_responses(wanted, session).items():
         last = course.last
         if course.baseline is None or last is None:
             continue

@@ -15,20 +15,20 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .. import clock
 from ..accounts.models import User
 from ..clinical import instruments as registry
-from ..clinical import outcome_rule
+from ..clinical import outcome_rule, tcm
 from ..clinical import outcomes as engine
-from ..clinical import tcm
 from ..clinical.safety import ADVERSE_EVENTS
 from ..extensions import db
+from ..measurements import services as measurements
 from ..measurements.models import Measurement
 from ..patients.models import Patient
 from ..plans import services as plans
-from ..plans.models import TreatmentPlan
 from ..plans.models import STATUSES as PLAN_STATUSES
+from ..plans.models import TreatmentPlan
 from ..schedule.models import CANCELLED, Appointment
 from ..sessions.models import AdverseEvent, SessionRecord
 from ..settings.services import get_settings
-from ..timeutil import as_utc, utcnow
+from ..timeutil import utcnow
 
 VERSIONS = {"clinical": "Clinical letter (physician or insurer)",
             "patient": "Plain-language summary (for the patient)"}
@@ -196,8 +196,8 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
     window_end = _midnight(end + timedelta(days=1))
     rows = _measurements(patient.id, session_ids, _midnight(start), window_end, plan is not None)
     by_session = {r.id: r for r in records}
-    readings = [reading(m, by_session[m.session_id].number if m.session_id in by_session
-                        else None) for m in rows]
+    readings = [measurements.reading(m, by_session[m.session_id].number
+                                     if m.session_id in by_session else None) for m in rows]
     found = engine.outcomes(readings, course_of(records, readings, start))
     pain = _session_pain(records, rows)
     aes = []
@@ -219,11 +219,6 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
         baseline_now=now_outcome.baseline.value if now_outcome and now_outcome.baseline else None,
         target=view.nrs_target if view else None, plan_view=view,
         pgic=next((o for o in found if o.instrument == "pgic"), None))
-
-
-def reading(m: Measurement, number: int | None = None) -> engine.Reading:
-    return engine.Reading(m.instrument, m.time_frame, m.value, as_utc(m.taken_at), m.source,
-                          number, m.session_id, _label(m), m.higher_is_better, m.items)
 
 
 def course_of(records: list[SessionRecord], readings: list[engine.Reading],
@@ -253,16 +248,6 @@ def _measurements(patient_id: int, session_ids: list[int], start: datetime, end:
     return list(db.session.scalars(
         select(Measurement).where(Measurement.patient_id == patient_id, or_(*clauses))
         .order_by(Measurement.taken_at, Measurement.id)))
-
-
-def _label(m: Measurement) -> str:
-    """'HIT-6 (36-78, lower is better)' for an "other" total; empty for shipped instruments."""
-    if m.instrument != engine.OTHER:
-        return ""
-    scale = (f"{engine.number_text(m.scale_min)}-{engine.number_text(m.scale_max)}"
-             if m.scale_min is not None and m.scale_max is not None else "")
-    way = "higher is better" if m.higher_is_better else "lower is better"
-    return f"{m.label} ({', '.join(x for x in (scale, way) if x)})"
 
 
 def _session_pain(records: list[SessionRecord],
