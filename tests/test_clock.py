@@ -82,9 +82,9 @@ def test_a_clinic_day_is_23_or_25_hours_on_a_daylight_saving_change(auckland):
 def test_the_seam_moves_every_helper_and_restores_the_real_clock(auckland):
     state = {"now": AUCKLAND_MORNING}
     with auckland.app_context(), clock.freeze(lambda: state["now"]):
-        assert schedule.now() == AUCKLAND_MORNING and schedule.local_today() == SAT
+        assert schedule.now() == AUCKLAND_MORNING and schedule.today() == SAT
         state["now"] += timedelta(hours=16)  # 01:00 on Sunday in Auckland
-        assert clock.today() == date(2026, 12, 6) == schedule.local_today()
+        assert clock.today() == date(2026, 12, 6) == schedule.today()
         with clock.freeze(LA_EVENING):  # nested: the inner one wins, then unwinds
             assert clock.now() == LA_EVENING
         assert clock.now() == AUCKLAND_MORNING + timedelta(hours=16)

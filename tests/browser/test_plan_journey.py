@@ -185,7 +185,7 @@ def test_plan_to_schedule_journey(live_server, page_factory, clock):
         new = [v for v in after.values()
                if v[1] == "scheduled" and as_utc(v[0]) > clock["now"]]
         assert len(new) == 7
-        assert {schedule.recurrence.local(s, schedule.zone()).strftime("%a %H:%M")
+        assert {clinic_clock.local(s).strftime("%a %H:%M")
                 for s, _ in new} == {"Tue 09:30"}
     page.goto(plan_url)
     expect(page.locator("ul.stats")).to_contain_text("2 attended")

@@ -1,5 +1,5 @@
 """Assessment and treatment-plan pages (clinical staff only)."""
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -141,7 +141,7 @@ def plan(plan_id: int):
     if at:
         try:
             day = datetime.strptime(at[:10], "%Y-%m-%d").date()  # noqa: DTZ007 (a date only)
-            end_of_day = clock.to_utc(day + timedelta(days=1), time(0, 0), clock.zone())
+            end_of_day = clock.day_bounds(day)[1]
         except (ValueError, OverflowError):
             flash("Give a date such as 2026-03-14.", "error")
             day, at = None, ""

@@ -5,12 +5,12 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
+from .. import clock
 from ..extensions import db
 from ..patients.models import Patient
 from ..plans import services
 from ..plans.models import TreatmentPlan
 from . import services as schedule
-from .recurrence import to_utc
 
 CASES = [
     ("Chronic low back pain", "M54.5", ["kidney-yang-deficiency", "qi-stagnation"],
@@ -33,8 +33,8 @@ def seed_demo(rng: random.Random, patients=None, practitioners=None) -> int:
     Past sessions get realistic outcomes (mostly attended, a few cancellations and no-shows)."""
     patients = patients or list(db.session.execute(select(Patient).order_by(Patient.id)).scalars())
     practitioners = practitioners or []
-    now = schedule.now()
-    today = schedule.local_today()
+    now = clock.now()
+    today = clock.today()
     made = 0
     kinds = ["active"] * 8 + ["completed"] * 4 + ["discontinued"] * 3
     for patient, kind in zip(patients[::2], kinds, strict=False):
@@ -67,7 +67,7 @@ def seed_demo(rng: random.Random, patients=None, practitioners=None) -> int:
                        "baseline": float(rng.randint(5, 8)), "target": 3.0, "target_on": None}],
             "points": [{"point": p, "side": "bilateral"} for p in points],
             "remedies": []})
-        _book_from(plan, to_utc(start, time(0, 0), schedule.zone()))
+        _book_from(plan, clock.day_start(start))
         services.activate(plan, None)
         _play_out(rng, plan, now)
         if kind != "active":

@@ -7,9 +7,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import joinedload
 
-# The clinic clock (tracker/clock.py), also reached as schedule.services.now/zone/local_today.
-from ..clock import now, zone
-from ..clock import today as local_today
+from ..clock import local_date, now, today, zone  # the clinic clock (tracker/clock.py)
 from ..extensions import db
 from ..plans.models import TreatmentPlan
 from . import recurrence
@@ -279,7 +277,7 @@ def progress(plan: TreatmentPlan, appointments: list[Appointment] | None = None)
     reevals = [a for a in upcoming if is_reeval(a, plan)]
     ending = plan.status == "active" and (
         (plan.sessions_planned is not None and len(upcoming) <= 2)
-        or (plan.end_on is not None and plan.end_on <= local_today() + timedelta(days=14)))
+        or (plan.end_on is not None and plan.end_on <= today() + timedelta(days=14)))
     return Progress(planned=plan.sessions_planned or booked, booked=booked,
                     attended=counts["attended"], upcoming=len(upcoming),
                     cancelled=sum(counts[s] for s in CANCELLED), no_show=counts["no_show"],
@@ -351,7 +349,7 @@ def action_problem(appt: Appointment, action: str, reason: str) -> str:
         return "Choose one of the actions offered."
     if appt.status == "rescheduled":
         return "This appointment was rescheduled; act on the new one."
-    if action in ON_THE_DAY and recurrence.local(appt.start_utc, zone()).date() > local_today():
+    if action in ON_THE_DAY and local_date(appt.start_utc) > today():
         return f"{ACTIONS[action]} can only be recorded on or after the day of the appointment."
     if action in NEEDS_REASON and not reason.strip():
         return "Give a reason for the cancellation."

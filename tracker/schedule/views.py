@@ -13,7 +13,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import panels
+from .. import clock, panels
 from ..accounts.models import User
 from ..extensions import db
 from ..forms import EmptyForm
@@ -38,7 +38,7 @@ bp = Blueprint("schedule", __name__, url_prefix="/schedule")
 
 @bp.app_template_filter("local_dt")
 def local_dt(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    return recurrence.local(value, services.zone()).strftime(fmt) if value else ""
+    return clock.local(value).strftime(fmt) if value else ""
 
 
 @bp.app_template_filter("weekday_name")
@@ -55,7 +55,7 @@ def schedule_helpers():
 
 def _monday(arg: str | None) -> date:
     """The Monday of the week asked for; today's week for anything unreadable or absurd."""
-    today = services.local_today()
+    today = clock.today()
     try:
         day = date.fromisoformat((arg or "")[:10])
     except ValueError:
@@ -81,7 +81,7 @@ def week():
         own_practitioner_id(current_user))
     chosen = next((u for u in staff if u.id == wanted), staff[0] if staff else None)
     monday = _monday(request.args.get("start"))
-    tz = services.zone()
+    tz = clock.zone()
     cards = weeks.cards(monday, tz, chosen.id) if chosen else []
     hours = services.working_hours(chosen.id) if chosen else services.DEFAULT_HOURS
     return render_template(
@@ -89,21 +89,21 @@ def week():
         days=[monday + timedelta(days=i) for i in range(7)], tz=tz,
         rows=weeks.grid(cards, monday, hours), count=len(cards),
         closed=services.closures(monday, monday + timedelta(days=6)),
-        today=services.local_today())
+        today=clock.today())
 
 
 @bp.route("/clinic")
 @require("schedule.view")
 def clinic():
     monday = _monday(request.args.get("start"))
-    tz = services.zone()
+    tz = clock.zone()
     cards = weeks.cards(monday, tz)
     return render_template(
         "schedule/clinic.html", staff=practitioners(), monday=monday, tz=tz,
         cells=weeks.by_practitioner(cards, monday),
         days=[monday + timedelta(days=i) for i in range(7)], count=len(cards),
         closed=services.closures(monday, monday + timedelta(days=6)),
-        today=services.local_today())
+        today=clock.today())
 
 
 @bp.route("/appointments/<int:appointment_id>")
@@ -114,12 +114,12 @@ def appointment(appointment_id: int):
 
 
 def _appointment_page(appt: Appointment, form: ActionForm, code: int = 200):
-    day = recurrence.local(appt.start_utc, services.zone()).date()
+    day = clock.local_date(appt.start_utc)
     return render_template(
-        "schedule/appointment.html", a=appt, form=form, tz=services.zone(),
+        "schedule/appointment.html", a=appt, form=form, tz=clock.zone(),
         progress=services.progress(appt.plan) if appt.plan else None,
         reeval=services.is_reeval(appt), label=services.session_label(appt),
-        on_the_day=day <= services.local_today(),
+        on_the_day=day <= clock.today(),
         closed=services.closures(day, day).get(day),
         replaced_by=services.replacement(appt),
         panels=panels.for_appointment(appt, current_user)), code
@@ -147,7 +147,7 @@ def action(appointment_id: int):
 
 def _slot_problem(form, practitioner_id: int, patient_id: int, exclude: set[int]):
     """Check the requested slot; explain a clash beside the time with the next free slot."""
-    tz = services.zone()
+    tz = clock.zone()
     start = recurrence.to_utc(form.day.data, form.start.data, tz)
     slot = services.check(practitioner_id, patient_id, [start], form.minutes.data, exclude)[0]
     if slot.ok or form.book_anyway.data:
@@ -168,7 +168,7 @@ def reschedule(appointment_id: int):
     form = RescheduleForm()
     slot = None
     if request.method == "GET":
-        local = recurrence.local(appt.start_utc, services.zone())
+        local = clock.local(appt.start_utc)
         form.day.data, form.start.data, form.minutes.data = local.date(), local.time(), \
             appt.minutes
     elif form.validate_on_submit():
@@ -194,7 +194,7 @@ def new_appointment(patient_id: int):
     if request.method == "GET":
         form.practitioner_id.data = (patient.primary_practitioner_id
                                      or own_practitioner_id(current_user))
-        form.day.data = services.local_today() + timedelta(days=1)
+        form.day.data = clock.today() + timedelta(days=1)
     elif form.validate_on_submit():
         start, slot = _slot_problem(form, form.practitioner_id.data, patient.id, set())
         if slot is None:
@@ -242,7 +242,7 @@ def closures():
                   + (f" {len(booked)} appointments are already booked that day: move or "
                      f"cancel them." if booked else ""), "warning" if booked else "success")
             return redirect(url_for(".closures"))
-    days = services.closure_days(services.local_today() - timedelta(days=30))
+    days = services.closure_days(clock.today() - timedelta(days=30))
     return render_template("schedule/closures.html", form=form, days=days,
                            delete_form=EmptyForm()), 400 if form.errors else 200
 

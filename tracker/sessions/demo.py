@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from .. import clock
 from ..extensions import db
 from ..measurements import services as measurements
 from ..schedule import services as schedule
@@ -40,7 +41,7 @@ def seed_demo(rng: random.Random) -> int:
         plan = appt.plan
         record = SessionRecord(
             patient_id=appt.patient_id, practitioner_id=appt.practitioner_id, appointment=appt,
-            plan=plan, number=n, visit_on=appt.start_utc.astimezone(schedule.zone()).date(),
+            plan=plan, number=n, visit_on=clock.local_date(appt.start_utc),
             pain_before=before, pain_after=after, style=plan.style, depth="0.5-1 cun",
             response_sought="de_qi", response_obtained=rng.random() < 0.85,
             stimulation="electrical" if "electro" in plan.modalities and n > 2 else "manual",
