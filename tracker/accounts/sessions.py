@@ -3,7 +3,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, request
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from ..extensions import db
 from ..security import token_hash
@@ -11,10 +11,15 @@ from ..timeutil import as_utc, utcnow
 from .models import LoginSession, User
 
 TOUCH_EVERY = timedelta(seconds=30)  # avoid a write on every request
+KEEP = timedelta(days=30)  # far past the absolute lifetime: rows older than this only take room
 
 
 def start(user: User) -> str:
-    """Create a login session for the user and return its (unhashed) token."""
+    """Create a login session for the user and return its (unhashed) token. Logins long over
+    are deleted here, so the table stays small without a cron job (the audit trail keeps every
+    login)."""
+    keep = max(KEEP, timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]))
+    db.session.execute(delete(LoginSession).where(LoginSession.created_at < utcnow() - keep))
     token = secrets.token_urlsafe(32)
     db.session.add(LoginSession(token_hash=token_hash(token), user_id=user.id,
                                 ip=request.remote_addr or ""))
