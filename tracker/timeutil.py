@@ -3,7 +3,8 @@ from datetime import UTC, date, datetime
 
 
 def utcnow() -> datetime:
-    """Timezone-aware current UTC time (a callable default for columns)."""
+    """Timezone-aware current UTC time (a callable default for columns): the real instant a row
+    is written. The clinic's now and today are tracker/clock.py, which tests can freeze."""
     return datetime.now(UTC)
 
 
