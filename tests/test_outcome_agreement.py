@@ -3,6 +3,7 @@ give the same answer at the exact boundaries (instruments.md), and each course h
 baseline."""
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -144,4 +145,19 @@ def test_without_a_baseline_the_summary_says_so_and_offers_to_record_one(app, cl
         patient_id, plan_id = patient.id, plan.id
     page = client.get(f"/reports/patients/{patient_id}/summary?plan={plan_id}").text
     assert "No baseline for this course" in page
-    assert f"/reports/patients/{patient_id}/scores/new" in page
+    assert f"/reports/patients/{patient_id}/baseline/new?plan={plan_id}" in page
+    form = client.get(f"/reports/patients/{patient_id}/baseline/new?plan={plan_id}").text
+    assert "What number best describes how, during the past week, pain has interfered" in form
+    with app.app_context():
+        asked_on = (clock.today() - timedelta(days=16)).isoformat()
+    half = client.post(f"/reports/patients/{patient_id}/baseline/new?plan={plan_id}",
+                       data={"taken_on": asked_on, "peg_enjoyment": "8"})
+    assert half.status_code == 400 and "Answer every PEG-3 question" in half.text
+    done = client.post(f"/reports/patients/{patient_id}/baseline/new?plan={plan_id}",
+                       data={"taken_on": asked_on, "nrs_average_week": "8",
+                             "peg_enjoyment": "8", "peg_activity": "8"})
+    assert done.status_code == 302 and f"plan={plan_id}" in done.headers["Location"]
+    page = client.get(f"/reports/patients/{patient_id}/summary?plan={plan_id}").text
+    peg = re.search(r"PEG-3 pain, enjoyment and activity.*?</tr>", page, re.S).group(0)
+    assert "No baseline for this course" not in peg
+    assert CATEGORY_LABELS["substantial"] in peg  # items 8,8,8 -> 4,4,4: 50 %

@@ -14,7 +14,9 @@ from wtforms.validators import (
 )
 
 from .. import clock
+from ..clinical import instruments as registry
 from ..forms import choices, strip
+from ..measurements.fields import InstrumentForm, sync
 from .summary import VERSIONS
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer keys: a larger id is a bad request, not a database error
@@ -84,3 +86,34 @@ class OtherScoreForm(FlaskForm):
     def validate_taken_on(self, field) -> None:
         if field.data and field.data > clock.today():
             raise ValidationError("The date cannot be in the future.")
+
+
+class BaselineForm(InstrumentForm):
+    """A course's baseline taken by staff (on paper, by phone, before the first needling):
+    the intake's questions, each optional, worded and scored as the registry says."""
+    instrument_where, instrument_required = registry.INTAKE, False
+    taken_on = DateField("Date asked", validators=[DataRequired("Enter the date."), _plausible])
+
+    def validate_taken_on(self, field) -> None:
+        if field.data and field.data > clock.today():
+            raise ValidationError("The date cannot be in the future.")
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        answered = {name for name, value in self.answers().items() if value is not None}
+        for instrument in self.instruments():
+            own = [i.field for i in instrument.items if sum(
+                i in other.items for other in self.instruments()) == 1]
+            missing = [i.field for i in instrument.items if i.field not in answered]
+            if missing and answered & set(own):
+                field = self[missing[0]]
+                field.errors = [*field.errors, f"Answer every {instrument.short} question for "
+                                               "its score, or none of them."]
+                ok = False
+        if ok and not registry.score_answers(self.answers(), registry.INTAKE):
+            self.taken_on.errors = [*self.taken_on.errors, "Record at least one measure."]
+            ok = False
+        return ok
+
+
+sync(BaselineForm)  # at import, so requests never race to build the fields

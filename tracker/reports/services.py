@@ -2,6 +2,7 @@
 from datetime import date, time
 
 from .. import clock
+from ..clinical import instruments as registry
 from ..clinical.outcomes import OTHER
 from ..measurements import services as measurements
 from ..measurements.models import Measurement
@@ -16,3 +17,12 @@ def record_other_score(patient_id: int, data: dict, user_id: int) -> Measurement
                             scale_max=data["scale_max"],
                             higher_is_better=data["direction"] == "higher",
                             recorded_by_id=user_id)
+
+
+def record_baseline(patient_id: int, answers: dict, taken_on: date, user_id: int) -> list:
+    """Scores staff asked for a course's baseline. Dated at the start of the clinic's day, so
+    a score asked on the morning of the first visit comes before that visit's needling."""
+    scored = registry.score_answers(answers, registry.INTAKE)
+    return measurements.write_scores(patient_id, scored, source="manual",
+                                     taken_at=clock.day_start(taken_on),
+                                     recorded_by_id=user_id)

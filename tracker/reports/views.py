@@ -9,8 +9,9 @@ from ..extensions import db
 from ..patients.models import Patient
 from ..permissions import require
 from ..plans.models import TreatmentPlan
+from ..settings.services import get_settings
 from . import chart, dashboard, pdf, services, summary
-from .forms import MAX_ID, DashboardForm, OtherScoreForm, SummaryForm
+from .forms import MAX_ID, BaselineForm, DashboardForm, OtherScoreForm, SummaryForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -78,6 +79,26 @@ def new_score(patient_id: int):
         flash(f"{form.name.data} total {form.score.data:g} recorded.", "success")
         return redirect(url_for("patients.detail", patient_id=patient.id))
     return render_template("reports/score_form.html", form=form, patient=patient), \
+        400 if form.errors else 200
+
+
+@bp.route("/patients/<int:patient_id>/baseline/new", methods=["GET", "POST"])
+@require("clinical.edit")
+def new_baseline(patient_id: int):
+    patient = _patient(patient_id)
+    form = BaselineForm()
+    if request.method == "GET":
+        form.taken_on.data = clock.today()
+    if form.validate_on_submit():
+        rows = services.record_baseline(patient.id, form.answers(), form.taken_on.data,
+                                        current_user.id)
+        db.session.commit()
+        flash(f"{len(rows)} baseline score{'s' if len(rows) != 1 else ''} recorded.", "success")
+        plan_id = request.args.get("plan", type=int)  # back to the summary that asked for it
+        return redirect(url_for("reports.summary_page", patient_id=patient.id, plan=plan_id)
+                        if plan_id else url_for("patients.detail", patient_id=patient.id))
+    return render_template("reports/baseline_form.html", form=form, patient=patient,
+                           window=get_settings().baseline_window_days), \
         400 if form.errors else 200
 
 
