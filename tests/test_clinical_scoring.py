@@ -25,30 +25,40 @@ def test_nrs_change_worked_examples(baseline, latest, absolute, percent, categor
     assert (change.absolute, change.percent, change.category) == (absolute, percent, category)
 
 
+PEG = instruments.REGISTRY["peg3"]
+
+
+def peg(items):
+    return dict(zip(("nrs_average_week", "peg_enjoyment", "peg_activity"), items, strict=True))
+
+
 def test_peg_worked_example_is_a_responder_without_the_nrs_two_point_floor():
-    baseline, latest = instruments.peg_score([8, 7, 9]), instruments.peg_score([5, 4, 6])
+    baseline, latest = PEG.score([8, 7, 9]), PEG.score([5, 4, 6])
     assert (baseline, latest) == (8.0, 5.0)
-    change = outcome_rule.classify(instruments.REGISTRY["peg3"], baseline, latest)
+    change = outcome_rule.classify(PEG, PEG.exact([8, 7, 9]), PEG.exact([5, 4, 6]))
     assert (change.absolute, change.percent, change.category) == (-3.0, 37.5, "responder")
 
 
 def test_peg_needs_all_three_items_and_rounds_to_one_decimal():
-    assert instruments.peg_score([3, 4, 4]) == 3.7
+    assert PEG.score([3, 4, 4]) == 3.7
+    assert PEG.item_answers(peg([3, None, 4])) is None
+    assert instruments.score_answers(peg([3, None, 4]), instruments.INTAKE, only=["peg3"]) == []
     with pytest.raises(ValueError):
-        instruments.peg_score([3, None, 4])
-    with pytest.raises(ValueError):
-        instruments.peg_score([3, 11, 4])
+        PEG.item_answers(peg([3, 11, 4]))
 
 
 def test_phq2_worked_example_is_a_positive_screen():
-    assert instruments.two_item_screen([2, 1]) == instruments.Screen(3, True)
-    assert instruments.two_item_screen([1, 1]) == instruments.Screen(2, False)
+    phq2 = instruments.REGISTRY["phq2"]
+    assert phq2.score([2, 1]) == 3 and phq2.positive(phq2.score([2, 1]))
+    assert phq2.score([1, 1]) == 2 and not phq2.positive(2)
 
 
 @given(st.lists(st.integers(0, 3), min_size=2, max_size=2))
 def test_two_item_screen_total_and_threshold(items):
-    screen = instruments.two_item_screen(items)
-    assert 0 <= screen.total <= 6 and screen.positive == (sum(items) >= 3)
+    for code in ("phq2", "gad2"):
+        screen = instruments.REGISTRY[code]
+        total = screen.score(items)
+        assert 0 <= total <= 6 and screen.positive(total) == (sum(items) >= 3)
 
 
 def test_fibromyalgia_worked_example_meets_criteria():

@@ -57,7 +57,7 @@ def test_peg_uses_no_two_point_floor():
 
 def test_peg_is_classified_from_its_items_not_the_rounded_mean():
     def peg(items, at, source, sid=None):
-        return Reading("peg3", "", instruments.peg_score(items), at, source, sid, sid,
+        return Reading("peg3", "", instruments.REGISTRY["peg3"].score(items), at, source, sid, sid,
                        items=dict(zip(("pain", "enjoyment", "activity"), items, strict=True)))
     rows = [peg([7, 7, 6], T0, "intake"), peg([6, 6, 6], START, "session", 1),
             peg([5, 5, 4], START + timedelta(weeks=1), "reevaluation", 2)]

@@ -95,21 +95,9 @@ class Instrument:
     choice_labels: tuple[tuple[int, str], ...] = field(default=())  # a value's label (PGIC)
 
     @property
-    def label(self) -> str:
-        return self.name
-
-    @property
-    def direction_text(self) -> str:
-        return "higher is better" if self.higher_is_better else "lower is better"
-
-    @property
     def target_words(self) -> str:
         """How a goal on this measure reads: "7 or more" for sleep, "3 or less" for pain."""
         return "or more" if self.higher_is_better else "or less"
-
-    @property
-    def scale_text(self) -> str:
-        return f"{self.minimum:g}-{self.maximum:g}"
 
     def score(self, answers: list[int]) -> float:
         """The score as stored and shown (rounded half up); classify from `exact`."""
@@ -152,7 +140,7 @@ class Instrument:
         labels = dict(self.choice_labels)
         if labels:
             return labels.get(int(value), f"{value:g}")
-        return f"{half_up(Fraction(str(value)), self.places):g}"
+        return f"{half_up(Fraction(str(value)), self.places):.{self.places}f}"
 
 
 def half_up(value: Fraction | float, places: int = 0) -> float:
@@ -388,36 +376,12 @@ def answers_from(rows: Iterable[tuple[str, str, float, Mapping | None]]) -> dict
     return answers
 
 
-# -- scoring functions kept for the worked examples and the intake --------------------------------
-
-def _check_items(items, count: int, low: int, high: int) -> list[int]:
-    items = list(items)
-    if len(items) != count or any(i is None for i in items):
-        raise ValueError(f"all {count} items are required")
-    if any(not low <= int(i) <= high for i in items):
-        raise ValueError(f"items must be between {low} and {high}")
-    return [int(i) for i in items]
-
-
-def peg_score(items) -> float:
-    """Mean of the three 0-10 items, one decimal; all three are required."""
-    return REGISTRY["peg3"].score(_check_items(items, 3, 0, 10))
-
-
-@dataclass(frozen=True)
-class Screen:
-    total: int
-    positive: bool
-
-
-def two_item_screen(items) -> Screen:
-    """PHQ-2 or GAD-2: total 0-6, positive at 3 or more (a screen, not a diagnosis)."""
-    total = sum(_check_items(items, 2, 0, 3))
-    return Screen(total, total >= SCREEN_POSITIVE_AT)
-
+# -- computed, not asked -------------------------------------------------------------------------
 
 def sss_score(fatigue: int, unrefreshed: int, cognitive: int, headaches: bool,
               abdominal: bool, depression: bool) -> int:
-    """ACR 2016 Symptom Severity Scale, 0-12."""
-    severity = _check_items((fatigue, unrefreshed, cognitive), 3, 0, 3)
+    """ACR 2016 Symptom Severity Scale, 0-12: three 0-3 severities and three yes/no items."""
+    severity = [int(v) for v in (fatigue, unrefreshed, cognitive)]
+    if any(not 0 <= v <= 3 for v in severity):
+        raise ValueError("severities must be between 0 and 3")
     return sum(severity) + int(bool(headaches)) + int(bool(abdominal)) + int(bool(depression))
