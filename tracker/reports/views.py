@@ -118,7 +118,8 @@ def outcomes():
     d = dashboard.compute(form.start.data, form.end.data, form.condition.data or "",
                           int(form.practitioner.data) if form.practitioner.data else None)
     return render_template("reports/dashboard.html", form=form, d=d,
-                           conditions=dashboard.conditions(), chart=dashboard.chart(d))
+                           conditions=dashboard.conditions(), chart=dashboard.chart(d),
+                           window=get_settings().baseline_window_days)
 
 
 bp.add_app_template_filter(engine.percent_text, "pct")
