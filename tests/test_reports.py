@@ -61,7 +61,7 @@ def test_summary_shows_baseline_latest_percent_and_category(client, auth, demo):
     assert "Kidney yang deficiency" in text               # TCM diagnosis
     assert "BL23" in text and "Bruising" in text and "Much improved" in text
     assert "style=" not in page.text and "<style" not in page.text
-    least = text.split("Least pain over the past 7 days")[1][:60]
+    least = text.split("Least pain, past 7 days (NRS 0-10)")[1][:60]
     assert "Not measured again yet" in least and "+0" not in least  # asked at intake only
 
 
@@ -128,7 +128,7 @@ def test_patient_page_links_to_the_summaries(client, auth, demo):
     page = client.get(f"/patients/{demo['patient_id']}").text
     assert "Summaries and exports" in page
     assert f"summary.pdf?plan={demo['plan_id']}" in page
-    assert "pain right now 7 → 3 (57 %), substantial improvement" in page
+    assert "pain now 7 → 3 (57 %), substantial improvement" in page
 
 
 def test_date_range_summary_and_bad_requests(client, auth, app, demo):

@@ -114,7 +114,17 @@ class Outcome:
 
     @property
     def frame_label(self) -> str:
+        """The time frame, where the name does not already say it (registered measures are
+        named with theirs)."""
+        if self.registered:
+            return ""
         return FRAME_LABELS.get(self.time_frame, self.time_frame)
+
+    @property
+    def short(self) -> str:
+        """"Pain now", "PEG-3": the measure in a sentence."""
+        found = self.registered
+        return found.short if found else self.name
 
     @property
     def absolute(self) -> float | None:
