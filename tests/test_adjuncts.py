@@ -8,8 +8,11 @@ import re
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
+from tests.test_fuzz import HOSTILE
 from tests.test_sessions import open_record, payload
 from tests.test_sessions import world as world  # noqa: F401  (the fixture)
 from tracker.clinical import modalities, tcm
@@ -110,7 +113,7 @@ def test_electro_and_moxa_recorded_shown_carried_forward_and_amended(app, client
         amend_page, action="amend", reason="Frequency misread",
         **ELECTRO | MOXA | {"adjuncts-0-hz": "10", "adjuncts-1-remove": "y"}))
     assert response.status_code == 302, response.text
-    assert [(kind, settings["hz"]) for kind, _, _, settings in rows(app, session_id)] == [
+    assert [(kind, values["hz"]) for kind, _, _, values in rows(app, session_id)] == [
         ("electro", "10")]
     with app.app_context():
         amendment = db.session.scalars(select(Amendment)).one()
@@ -157,6 +160,28 @@ def test_adjunct_rows_ask_for_confirmations(app, client, world):
         "confirm": ["electro_device", "wet_cupping_bleeding"]})
     assert response.status_code == 302
     assert [r[0] for r in rows(app, session_id)] == ["electro", "cupping-wet"]
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_hostile_adjunct_rows_never_break_the_form(app, client, world, data):
+    if not getattr(client, "_session_page", None):
+        client._session_page = open_record(client, world)
+    session_id, page = client._session_page
+    names = ["adjuncts-0-kind", "adjuncts-0-site", "adjuncts-0-minutes", "adjuncts-0-hz",
+             "adjuncts-0-waveform", "adjuncts-0-cones", "adjuncts-0-remove", "adjunct_add",
+             "adjuncts-7-kind", "adjuncts-7-details"]
+    hostile = {name: data.draw(HOSTILE) for name in names if data.draw(st.booleans())}
+    action = data.draw(st.sampled_from(["save", "add_adjunct"]))
+    with app.app_context():
+        version = str(db.session.get(SessionRecord, session_id).version)
+    response = client.post(f"/sessions/{session_id}/edit", data=payload(
+        page, action=action, version=version, **{"adjuncts-0-kind": "electro"} | hostile))
+    assert response.status_code in (200, 302, 400), response.status_code
+    for kind, site, _, values in rows(app, session_id):
+        assert kind in modalities.MODALITIES and len(site) <= 200
+        assert set(values) <= {p.name for p in modalities.MODALITIES[kind].params}
 
 
 # Migration: a database at 0011 with the old columns, upgraded to the head.
@@ -228,6 +253,8 @@ def test_electro_columns_and_the_adjunct_list_migrate_to_rows_and_back(tmp_path)
                 adjuncts=["moxa-indirect", "cupping-wet"])
             plain = old_record(date(2026, 3, 9))
             listed = old_record(date(2026, 3, 16), adjuncts=["electro", "gua-sha"])
+            # A child row: dropping columns must not trip session_record's foreign keys.
+            insert("session_point", session_id=electro, code="BL23", side="bilateral")
             db.engine.dispose()
             upgrade()
             assert rows(app, electro) == [
