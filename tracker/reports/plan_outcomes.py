@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 from ..audit.trail import patient_of
 from ..clinical import outcomes as engine
 from ..extensions import db
-from ..measurements import services as measurements
 from ..measurements.models import Measurement
 from ..patients.models import Patient
 from ..plans.models import TreatmentPlan
@@ -61,31 +60,39 @@ def course_responses(wanted, session=None, measures=(NOW,)) -> dict:
         patients[plan_id] = patient_id
     if not visits:
         return {}
-    scored: dict[int, list[Measurement]] = defaultdict(list)
-    for m in session.scalars(
-            select(Measurement).join(SessionRecord, SessionRecord.id == Measurement.session_id)
+    # Plain columns, not ORM rows: a rebuild reads every score of every plan.
+    columns = (Measurement.session_id, Measurement.instrument, Measurement.time_frame,
+               Measurement.value, Measurement.taken_at, Measurement.source, Measurement.items)
+    scored: dict[int, list[tuple]] = defaultdict(list)
+    for row in session.execute(
+            select(*columns).join(SessionRecord, SessionRecord.id == Measurement.session_id)
             .where(SessionRecord.plan_id.in_(wanted), _measure_in(kinds))):
-        scored[m.session_id].append(m)
+        scored[row[0]].append(row)
     before: dict[int, list[engine.Reading]] = defaultdict(list)
-    for m in session.scalars(
-            select(Measurement).where(Measurement.patient_id.in_(set(patients.values())),
-                                      Measurement.source.in_(engine.BASELINE_SOURCES),
-                                      _measure_in(set(measures)))):
-        before[m.patient_id].append(measurements.reading(m))
+    for patient_id, _, code, frame, value, taken_at, source, items in session.execute(
+            select(Measurement.patient_id, *columns)
+            .where(Measurement.patient_id.in_(set(patients.values())),
+                   Measurement.source.in_(engine.BASELINE_SOURCES),
+                   _measure_in(set(measures)))):
+        before[patient_id].append(engine.Reading(code, frame, value, as_utc(taken_at), source,
+                                                 items=items))
     result: dict = {}
     for plan_id, rows in visits.items():
         rows.sort()  # the summary's order: visit date, then session number, then id
         first_day, _, _, first_id, _ = rows[0]
         # The course starts when its first session was scored (every score of a visit carries
         # the visit's time), as the summary counts it.
-        start = min((as_utc(m.taken_at) for m in scored[first_id]), default=None) or \
+        start = min((as_utc(row[4]) for row in scored[first_id]), default=None) or \
             datetime.combine(first_day, clock_time(0, 0), tzinfo=UTC)
         course = engine.Course(start, first_id, window)
         for measure in measures:
             readings = [r for r in before[patients[plan_id]]
                         if (r.instrument, r.time_frame) == measure] + [
-                measurements.reading(m, number) for _, _, _, sid, number in rows
-                for m in scored[sid] if (m.instrument, m.time_frame) == measure]
+                engine.Reading(code, frame, value, as_utc(taken_at), source, number, sid,
+                               items=items)
+                for _, _, _, sid, number in rows
+                for _, code, frame, value, taken_at, source, items in scored[sid]
+                if (code, frame) == measure]
             found = engine.course_response(readings, course)
             result[(plan_id, measure)] = found
     return result
