@@ -7,9 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from ..timeutil import utcnow
 
-SOURCES = {"intake": "Intake", "session": "Session", "reevaluation": "Re-evaluation",
-           "manual": "Entered by staff"}
-
 
 class Measurement(db.Model):
     """NRS time frames: "now" (intake, and each session before needling), "after_needling",
