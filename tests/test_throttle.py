@@ -24,7 +24,9 @@ def test_old_failures_go_when_a_new_one_is_recorded(app, client):
     client.post("/login", data={"email": "nobody@example.org", "password": "not a password"})
     with app.app_context():
         kept = db.session.scalars(select(ThrottleEvent.at)).all()
-        assert len(kept) == 1 + 2  # the recent one, and this login's email and IP failures
+        # the recent one, and this login's three counts: the account from this client, the
+        # account from any client, this client (per-person limits, issue 13)
+        assert len(kept) == 1 + 3
         assert min(as_utc(at) for at in kept) >= recent - timedelta(seconds=1)
         assert throttle.failures("login-ip:10.0.0.9", 15) == 1  # recent failures still count
 

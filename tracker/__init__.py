@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
     config_module.check_production(app.config)
+    trust_proxies(app)
 
     register_extensions(app)
     register_blueprints(app)
@@ -38,6 +39,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     cli.init_app(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_HOPS reverse proxies, take the client's address, scheme and host from
+    the X-Forwarded-* values the nearest proxies appended (Werkzeug's ProxyFix), so throttles,
+    login sessions and the audit trail see each client, not the proxy. 0 trusts none of them."""
+    hops = app.config.get("TRUSTED_PROXY_HOPS") or 0
+    if isinstance(hops, bool) or not isinstance(hops, int | str) or not str(hops).isdigit():
+        raise RuntimeError(f"TRUSTED_PROXY_HOPS must be a whole number of proxies, not {hops!r}")
+    hops = app.config["TRUSTED_PROXY_HOPS"] = int(hops)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_extensions(app: Flask) -> None:

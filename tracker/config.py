@@ -22,9 +22,24 @@ class Defaults:
     # only throw away a slow typist's form.
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_SSL_STRICT = True
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (Werkzeug's
+    # ProxyFix). 0 trusts no such header: the client address is the TCP peer. Behind one nginx
+    # that sets them (deploy/nginx.conf), 1. Throttles, login sessions and the audit trail all
+    # read the address this gives. More than the real number lets clients forge their address.
+    TRUSTED_PROXY_HOPS = 0
+    # Failed logins (tracker/accounts/login_throttle.py), counted in the database over
+    # LOGIN_THROTTLE_MINUTES: after LOGIN_MAX_FAILURES_PER_ACCOUNT failures for one account from
+    # one client, that client waits 1 minute before its next try for that account, then 2, 4, 8,
+    # at most LOGIN_THROTTLE_MINUTES; other clients, and the right password from them, are not
+    # refused. Past the same number of failures for an account from all clients together, every
+    # password check for it is slowed by LOGIN_SLOWDOWN_SECONDS per further failure, at most
+    # LOGIN_SLOWDOWN_MAX_SECONDS. LOGIN_MAX_FAILURES_PER_IP failures from one client, whatever the
+    # accounts, pause that client. A successful login or a password reset clears the account's.
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_IP = 30
     LOGIN_THROTTLE_MINUTES = 15
+    LOGIN_SLOWDOWN_SECONDS = 0.5
+    LOGIN_SLOWDOWN_MAX_SECONDS = 3.0
     # OWASP: argon2id with 19 MiB memory, 2 iterations, 1 lane is the minimum; we go above it.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536

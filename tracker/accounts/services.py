@@ -1,13 +1,11 @@
 """Account operations: first-run setup, login with throttling, user administration."""
 from dataclasses import dataclass
 
-from flask import current_app, request
 from sqlalchemy import func, select
 
-from .. import throttle
 from ..audit.trail import record
 from ..extensions import db
-from . import sessions
+from . import login_throttle, sessions
 from .models import User
 from .passwords import burn_time, hash_password, needs_rehash, verify_password
 
@@ -59,6 +57,7 @@ def update_user(user: User, data: dict) -> None:
 def set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     sessions.end_all(user)
+    login_throttle.reset(user.email)  # as the reset page says: the account can log in again
     record("password_reset", "User", user.id)
 
 
@@ -66,34 +65,28 @@ def set_password(user: User, password: str) -> None:
 class LoginResult:
     user: User | None = None
     throttled: bool = False
-
-
-def _keys(email: str) -> tuple[str, str]:
-    return f"login-email:{normalize_email(email)}", f"login-ip:{request.remote_addr}"
+    retry_after: int = 0  # seconds, when throttled
 
 
 def authenticate(email: str, password: str) -> LoginResult:
-    """Check credentials, counting failures per account and per IP in the database."""
-    cfg = current_app.config
-    email_key, ip_key = _keys(email)
-    minutes = cfg["LOGIN_THROTTLE_MINUTES"]
-    if (throttle.blocked(email_key, cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"], minutes)
-            or throttle.blocked(ip_key, cfg["LOGIN_MAX_FAILURES_PER_IP"], minutes)):
-        record("login_throttled", "User", user_email=normalize_email(email))
+    """Check credentials; failures slow down per account and per client (login_throttle.py)."""
+    verdict = login_throttle.check(email)
+    if verdict.wait_seconds:
+        login_throttle.refused(email, verdict)
         db.session.commit()
-        return LoginResult(throttled=True)
+        return LoginResult(throttled=True, retry_after=verdict.wait_seconds)
+    login_throttle.pause(verdict.delay)
     user = find_by_email(email)
     if user is None:
         burn_time(password)
     if user is None or not user.active or not verify_password(user.password_hash, password):
-        throttle.fail(email_key)
-        throttle.fail(ip_key)
+        login_throttle.failed(email)
         record("login_failed", "User", user.id if user else "", user_email=normalize_email(email))
         db.session.commit()
         return LoginResult()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    throttle.clear(email_key)
+    login_throttle.succeeded(email)
     sessions.start(user)
     record("login", "User", user.id, user=user)
     db.session.commit()

@@ -4,7 +4,6 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -39,10 +38,11 @@ def login():
     if form.validate_on_submit():
         result = services.authenticate(form.email.data, form.password.data)
         if result.throttled:
-            minutes = current_app.config["LOGIN_THROTTLE_MINUTES"]
+            minutes = -(-result.retry_after // 60)  # whole minutes, rounded up
             form.password.errors.append(
-                f"Too many failed attempts. Wait {minutes} minutes, or ask an administrator "
-                "to reset your password.")
+                f"Too many failed attempts from this device. Try again in {minutes} "
+                f"minute{'s' if minutes != 1 else ''}, or ask an administrator to reset your "
+                "password.")
         elif result.user is None:
             form.password.errors.append("That email and password do not match an active account.")
         else:
