@@ -31,13 +31,14 @@ def test_secret_key_is_generated_into_instance_and_reused(tmp_path, monkeypatch)
 ])
 def test_production_refuses_unsafe_config(overrides, problem):
     config = {"ENV": "production", "SECRET_KEY": "k" * 40, "SESSION_COOKIE_SECURE": True,
-              "DEBUG": False} | overrides
+              "DEBUG": False, "PUBLIC_BASE_URL": "https://clinic.example.org"} | overrides
     with pytest.raises(RuntimeError, match=problem):
         check_production(config)
 
 
 def test_production_starts_with_safe_config(database_url):
     app = create_app({"ENV": "production", "SECRET_KEY": "k" * 40,
+                      "PUBLIC_BASE_URL": "https://clinic.example.org",
                       "SQLALCHEMY_DATABASE_URI": database_url})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True

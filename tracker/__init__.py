@@ -18,13 +18,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True,
                 template_folder=str(ROOT / "templates"), static_folder="static")
     app.config.from_object(config_module.Defaults)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("TRACKER")
     else:
         app.config.update(test_config)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", config_module.database_url(app.instance_path))
+    from .security import private_files
+    private_files(app)  # umask 077 before the first connection creates the database
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
     config_module.check_production(app.config)

@@ -2,6 +2,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 INSECURE_KEYS = {"", "dev", "change-me", "changeme", "secret"}
 
@@ -50,6 +51,13 @@ class Defaults:
     INTAKE_THROTTLE_MINUTES = 15
     CLINIC_TIME_ZONE = "Europe/London"
     PATIENTS_PER_PAGE = 25
+    # The largest request body read: 1 MB, far above any form here (a full session record is a
+    # few kB); a bigger one is refused with a 413 before it is read.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    # Where patients reach the app, e.g. https://clinic.example.org: share links and calendar
+    # UIDs are built from it, never from the request's Host header. Required in production; in
+    # development, empty means the request's own host.
+    PUBLIC_BASE_URL = ""
     ENV = "development"  # TRACKER_ENV=production turns on the start-up checks
 
 
@@ -83,5 +91,9 @@ def check_production(config) -> None:
         problems.append("DEBUG is on")
     if not config.get("SESSION_COOKIE_SECURE"):
         problems.append("SESSION_COOKIE_SECURE is off")
+    base = urlsplit(config.get("PUBLIC_BASE_URL") or "")
+    if base.scheme != "https" or not base.hostname or base.path not in ("", "/"):
+        problems.append("PUBLIC_BASE_URL is not set to the https:// address patients use "
+                        "(scheme and host only)")
     if problems:
         raise RuntimeError("Refusing to start in production: " + "; ".join(problems))

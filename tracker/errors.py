@@ -1,8 +1,9 @@
 """Error pages in the app's style; CSRF failures explained, not shown as a bare 400."""
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from .extensions import db
+from .intake.services import DraftTooLarge
 
 MESSAGES = {
     400: ("Something in that request was not right",
@@ -12,6 +13,9 @@ MESSAGES = {
     404: ("Page not found", "The link may be old, or the record may have been moved."),
     405: ("That action is not allowed here", "Go back and use the buttons on the page."),
     409: ("Someone else changed this first", "Reload the page to see the latest version."),
+    413: ("That was too much to send at once",
+          "The page sent more than this app accepts in one go. Nothing from it was "
+          "saved; what was saved before is kept. Shorten the longest answers and send it again."),
     500: ("Something went wrong on our side",
           "Nothing you entered was half-saved. Please try again; if it keeps happening, "
           "tell your administrator."),
@@ -19,12 +23,23 @@ MESSAGES = {
 
 
 def init_app(app: Flask) -> None:
-    def render(code: int, detail: str | None = None):
+    def render(code: int, detail: str | None = None, back: str | None = None):
         title, hint = MESSAGES.get(code, MESSAGES[400])
-        return render_template("error.html", code=code, title=title, hint=detail or hint), code
+        return render_template("error.html", code=code, title=title, hint=detail or hint,
+                               back=back), code
 
     for code in (400, 403, 404, 405, 409):
         app.register_error_handler(code, lambda e, code=code: render(code))
+
+    @app.errorhandler(413)
+    def _too_large(e):
+        # Back to the same page (a GET shows the form again, with whatever was saved before).
+        return render(413, back=request.path if request.method == "POST" else None)
+
+    @app.errorhandler(DraftTooLarge)
+    def _draft_too_large(e):
+        db.session.rollback()
+        return render(413, str(e), back=request.path)
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

@@ -1,6 +1,4 @@
 """Login, logout and the one-time first-run setup page."""
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     abort,
@@ -15,19 +13,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..audit.trail import record
 from ..extensions import db
+from ..security import safe_next
 from . import services, sessions
 from .forms import LoginForm, SetupForm
 
 bp = Blueprint("auth", __name__)
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site relative paths: never an open redirect through ?next=."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("main.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -49,7 +39,7 @@ def login():
             session.clear()  # a fresh session (and CSRF secret) at every login
             login_user(result.user)
             session.permanent = True
-            return redirect(safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("main.dashboard")))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
 
 

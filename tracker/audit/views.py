@@ -1,11 +1,12 @@
 """Administrators browse the audit trail; there is no way to edit it."""
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from sqlalchemy import select
 
 from ..accounts.models import User
 from ..extensions import db
 from ..patients.models import Patient
 from ..permissions import require
+from ..security import query_int
 from .models import AuditEntry
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -15,13 +16,13 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 @require("audit.view")
 def index():
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
-    patient_id = request.args.get("patient_id", type=int)
-    user_id = request.args.get("user_id", type=int)
+    patient_id = query_int("patient_id")
+    user_id = query_int("user_id")
     if patient_id:
         stmt = stmt.where(AuditEntry.patient_id == patient_id)
     if user_id:
         stmt = stmt.where(AuditEntry.user_id == user_id)
-    page = db.paginate(stmt, per_page=50, max_per_page=200)
+    page = db.paginate(stmt, page=query_int("page", 1), per_page=50, max_per_page=200)
     users = db.session.execute(select(User).order_by(User.display_name)).scalars()
     ids = {e.patient_id for e in page.items if e.patient_id}
     names = dict(db.session.execute(

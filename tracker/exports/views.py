@@ -13,6 +13,7 @@ from ..extensions import db
 from ..patients.models import Patient
 from ..permissions import require
 from ..reports.forms import MAX_ID
+from ..security import attachment
 from . import backup, fhir, tables
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
@@ -30,8 +31,7 @@ def patient_fhir(patient_id: int):
     db.session.commit()
     return Response(json.dumps(bundle, ensure_ascii=False, indent=1),
                     mimetype="application/fhir+json", headers={
-                        "Content-Disposition":
-                            f'attachment; filename="patient-{patient.id}-fhir.json"'})
+                        "Content-Disposition": attachment(f"patient-{patient.id}-fhir.json")})
 
 
 @bp.route("/sessions.csv")
@@ -44,8 +44,7 @@ def sessions_csv():
     db.session.commit()
     kind = "pseudonymised" if pseudonymised else "identified"
     return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition":
-            f'attachment; filename="sessions-{kind}-{clock.today():%Y%m%d}.csv"'})
+        "Content-Disposition": attachment(f"sessions-{kind}-{clock.today():%Y%m%d}.csv")})
 
 
 @bp.cli.command("backup")

@@ -26,6 +26,19 @@ from .models import (
 
 TOKEN_BYTES = 32  # 256 bits from the OS generator; the link carries it, the database its hash
 
+# What one step's draft may hold. Drafts keep answers whatever state they are in (too long
+# included, so the patient sees the error beside their own words), but not without bound: no
+# field of the intake takes more than 4,000 characters, a step has under 120 fields (30 medicine
+# rows) and none more than 31 choices.
+DRAFT_VALUE_MAX = 8_000
+DRAFT_FIELDS_MAX = 200
+DRAFT_VALUES_MAX = 100
+DRAFT_STEP_MAX = 40_000  # characters in all of one step's answers
+
+
+class DraftTooLarge(ValueError):
+    """A step's answers are larger than any real answer: nothing is saved (a 413 page)."""
+
 
 def open_draft(patient: Patient) -> Intake | None:
     return db.session.scalars(select(Intake).where(
@@ -70,8 +83,16 @@ def intakes_for(patient_id: int) -> list[Intake]:
 
 def save_draft(intake: Intake, step: str, formdata: dict[str, list[str]], reached: int) -> None:
     """Keep the patient's raw answers for a step, whatever state they are in."""
+    answers = {k: v for k, v in formdata.items() if k != "csrf_token"}
+    if (len(answers) > DRAFT_FIELDS_MAX
+            or any(len(v) > DRAFT_VALUES_MAX for v in answers.values())
+            or any(len(x) > DRAFT_VALUE_MAX for v in answers.values() for x in v)
+            or sum(len(k) + sum(map(len, v)) for k, v in answers.items()) > DRAFT_STEP_MAX):
+        raise DraftTooLarge("These answers are longer than this step can keep (no answer here "
+                            "takes more than 4,000 characters). Nothing from this page was "
+                            "saved; shorten the longest answers and send it again.")
     draft = dict(intake.draft or {})
-    draft[step] = {k: v for k, v in formdata.items() if k != "csrf_token"}
+    draft[step] = answers
     draft["_reached"] = max(int(draft.get("_reached", 0)), reached)
     intake.draft = draft  # a new dict so the JSON column is seen as changed
     intake.current_step = step

@@ -20,6 +20,7 @@ from ..flags.models import SafetyFlag
 from ..forms import EmptyForm
 from ..patients.models import Patient
 from ..permissions import require
+from ..security import public_url, query_int
 from ..settings.services import get_settings
 from . import body_map, services
 from .models import Intake, IntakeInvitation
@@ -56,7 +57,7 @@ def share(invitation_id: int):
     token = (session.pop(SHOWN_LINKS, None) or {}).get(str(invitation_id))
     url = qr = None
     if token:
-        url = url_for("intake_public.start", token=token, _external=True)
+        url = public_url("intake_public.start", token=token)
         qr = segno.make(url, error="m").svg_inline(scale=5, border=2, title="Intake link QR code")
     return render_template("intake/share.html", invitation=invitation, url=url, qr=qr,
                            patient=invitation.intake.patient, form=EmptyForm())
@@ -88,7 +89,8 @@ def reopen(intake_id: int):
 @bp.route("/intakes/")
 @require("clinical.view")
 def index():
-    page = db.paginate(services.awaiting_review(), per_page=25, max_per_page=100)
+    page = db.paginate(services.awaiting_review(), page=query_int("page", 1), per_page=25,
+                       max_per_page=100)
     urgent = services.urgent_intake_ids([i.id for i in page.items])
     return render_template("intake/index.html", page=page, urgent=urgent)
 

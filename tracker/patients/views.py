@@ -7,6 +7,7 @@ from ..audit.trail import record
 from ..extensions import db
 from ..forms import EmptyForm
 from ..permissions import require
+from ..security import query_int
 from . import services
 from .forms import PatientForm
 from .models import Patient
@@ -20,7 +21,7 @@ def index():
     q = request.args.get("q", "")
     sort = request.args.get("sort", "name")
     archived = request.args.get("archived") == "1"
-    page = db.paginate(services.search_query(q, sort, archived),
+    page = db.paginate(services.search_query(q, sort, archived), page=query_int("page", 1),
                        per_page=current_app.config["PATIENTS_PER_PAGE"], max_per_page=100)
     return render_template("patients/index.html", page=page, q=q, sort=sort, archived=archived)
 

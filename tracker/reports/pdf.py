@@ -1,12 +1,45 @@
 """The summary as a PDF, rendered by WeasyPrint from the same HTML as the page.
 
 The document references no URL: the stylesheet is read from the package and fonts come from
-fontconfig (DejaVu, Debian's fonts-dejavu-core), so rendering never touches the network."""
+fontconfig (DejaVu, Debian's fonts-dejavu-core), so rendering never touches the network. Should
+a URL ever reach the HTML (a patient's text is escaped, but still), the fetcher serves only files
+under the app's static folder and refuses every other file, host and protocol."""
+import mimetypes
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
 
-PDF_CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "summary-pdf.css"
+STATIC = Path(__file__).resolve().parent.parent / "static"
+PDF_CSS = STATIC / "css" / "summary-pdf.css"
+
+
+def static_file(url: str) -> Path:
+    """The file a URL names if it is a file: URL under the static folder; ValueError otherwise."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        raise ValueError(f"refused: {url[:80]}")
+    path = Path(url2pathname(unquote(parts.path))).resolve()
+    if not path.is_relative_to(STATIC.resolve()) or not path.is_file():
+        raise ValueError(f"refused: {url[:80]}")
+    return path
+
+
+def fetcher():
+    """A WeasyPrint URL fetcher that serves only the app's own static files."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            path = static_file(url)
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(),
+                                      {"Content-Type": kind})
+
+    return StaticOnly(allowed_protocols=("file",), allow_redirects=False)
 
 
 def render(html: str) -> bytes:
     from weasyprint import CSS, HTML  # imported late: loading Pango costs start-up time
-    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PDF_CSS))])
+    fetch = fetcher()
+    return HTML(string=html, url_fetcher=fetch).write_pdf(
+        stylesheets=[CSS(filename=str(PDF_CSS), url_fetcher=fetch)])

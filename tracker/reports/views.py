@@ -9,6 +9,7 @@ from ..extensions import db
 from ..patients.models import Patient
 from ..permissions import require
 from ..plans.models import TreatmentPlan
+from ..security import attachment
 from ..settings.services import get_settings
 from . import chart, dashboard, pdf, services, summary
 from .forms import MAX_ID, BaselineForm, DashboardForm, OtherScoreForm, SummaryForm
@@ -63,7 +64,7 @@ def summary_pdf(patient_id: int):
     body = pdf.render(render_template("reports/summary_pdf.html", s=s, chart=_chart(s), pdf=True))
     _audit("summary_pdf_download", s)
     return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{s.filename}"'})
+        "Content-Disposition": attachment(s.filename)})
 
 
 @bp.route("/patients/<int:patient_id>/scores/new", methods=["GET", "POST"])

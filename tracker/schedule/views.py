@@ -21,6 +21,7 @@ from ..patients.models import Patient
 from ..patients.services import practitioners
 from ..permissions import can, own_diary_id, own_practitioner_id, require, treats_patients
 from ..plans.models import WEEKDAYS
+from ..security import attachment, public_host, query_int
 from ..settings.services import get_settings
 from . import calendar, recurrence, services
 from . import week as weeks
@@ -77,7 +78,7 @@ def index():
 @require("schedule.view")
 def week():
     staff = practitioners()
-    wanted = request.args.get("practitioner", type=int) or (
+    wanted = query_int("practitioner") or (
         own_practitioner_id(current_user))
     chosen = next((u for u in staff if u.id == wanted), staff[0] if staff else None)
     monday = _monday(request.args.get("start"))
@@ -222,9 +223,9 @@ def card(patient_id: int):
 def ics(patient_id: int):
     patient = db.get_or_404(Patient, patient_id)
     body = calendar.ics(services.upcoming_for_patient(patient.id, 100), get_settings(),
-                        request.host)
+                        public_host())
     return Response(body, mimetype="text/calendar", headers={
-        "Content-Disposition": "attachment; filename=appointments.ics"})
+        "Content-Disposition": attachment("appointments.ics")})
 
 
 @bp.route("/closures", methods=["GET", "POST"])

@@ -21,6 +21,7 @@ from ..forms import EmptyForm
 from ..patients.models import Patient
 from ..permissions import require
 from ..schedule.models import Appointment
+from ..security import query_int, safe_next
 from . import rules, services
 from .forms import SessionForm
 from .models import DECISIONS, RESPONSES, STIMULATION, SessionRecord
@@ -140,7 +141,7 @@ def _save(record: SessionRecord, form: SessionForm, reason: str | None = None):
         return redirect(url_for(".view", session_id=record.id))
     if saved.done == "signed":
         flash(f"Session for {record.patient.full_name} signed and locked.", "success")
-        return redirect(request.args.get("next") or url_for("main.dashboard"))
+        return redirect(safe_next(request.args.get("next"), url_for("main.dashboard")))
     flash("Saved. Sign the record when it is complete.", "success")
     return redirect(url_for(".edit", session_id=record.id))
 
@@ -194,5 +195,6 @@ def amend(session_id: int):
 @require("clinical.view")
 def timeline(patient_id: int):
     patient = db.get_or_404(Patient, patient_id)
-    page = db.paginate(services.timeline(patient.id), per_page=20, max_per_page=100)
+    page = db.paginate(services.timeline(patient.id), page=query_int("page", 1), per_page=20,
+                       max_per_page=100)
     return render_template("sessions/timeline.html", patient=patient, page=page)
