@@ -58,7 +58,7 @@ def row_counts() -> dict[str, int]:
             if t.name not in ("audit_entry", "throttle_event", "login_session")}
 
 
-PAGES = ["/patients/new", "/users/new", "/settings/"]
+PAGES = ["/patients/new", "/users/new", "/settings/", "/account/"]
 
 
 def _plan_pages(app, user_id: int) -> list[str]:

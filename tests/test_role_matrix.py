@@ -27,10 +27,12 @@ from tracker.permissions import (
 )
 from tracker.reports import dashboard
 
-PUBLIC = {"static", "auth.login", "auth.setup", "main.healthz"}
+PUBLIC = {"static", "auth.login", "auth.setup", "main.healthz", "account.login_code"}
 PUBLIC_PREFIXES = ("intake_public.",)
-# Logged-in pages every role may use (no permission beyond being signed in).
-ANY_STAFF = {"auth.logout"}
+# Logged-in pages every role may use (no permission beyond being signed in): logout and each
+# person's own account (password, two-factor login).
+ANY_STAFF = {"auth.logout", "account.index", "account.password", "account.two_factor_start",
+             "account.two_factor_confirm", "account.two_factor_off", "account.recovery_codes"}
 ALL_ROLES = sorted(ROLE_PERMISSIONS)
 
 

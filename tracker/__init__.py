@@ -78,6 +78,7 @@ def register_extensions(app: Flask) -> None:
 # Each module exposes `bp`; one line per feature.
 BLUEPRINTS = (
     "tracker.accounts.views",
+    "tracker.accounts.account_views",
     "tracker.accounts.admin_views",
     "tracker.main",
     "tracker.patients.views",

@@ -4,7 +4,7 @@ from flask import Flask
 
 from .accounts import services as accounts
 from .accounts.models import ROLES
-from .accounts.passwords import MIN_LENGTH
+from .accounts.passwords import MIN_LENGTH, weakness
 from .extensions import db
 
 
@@ -23,6 +23,9 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(f"{email} already has an account.")
         if len(password) < MIN_LENGTH:
             raise click.ClickException(f"Use a password of at least {MIN_LENGTH} characters.")
+        problem = weakness(password, (email, display_name))
+        if problem:
+            raise click.ClickException(problem)
         accounts.create_user(email, password, display_name=display_name, role=role,
                              credentials=credentials, licence_number=licence_number)
         db.session.commit()

@@ -9,7 +9,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from . import clock
-from .accounts.passwords import MIN_LENGTH
+from .accounts.passwords import MIN_LENGTH, weakness
 
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,25}$")
 
@@ -52,6 +52,14 @@ def password_strength(form, field) -> None:
         raise ValidationError("Use at most 200 characters.")
     if value.strip() == "" or len(set(value)) < 4:
         raise ValidationError("Choose a less predictable password.")
+    # Common and breached passwords, and ones built from the person's own name or email.
+    from .settings.services import get_settings
+    inputs = [getattr(getattr(form, name, None), "data", None) or ""
+              for name in ("email", "display_name")]
+    inputs += list(getattr(form, "account_words", ())) + [get_settings().name]
+    problem = weakness(value, tuple(str(text) for text in inputs))
+    if problem:
+        raise ValidationError(problem)
 
 
 class MultiCheckboxField(SelectMultipleField):

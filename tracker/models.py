@@ -1,5 +1,5 @@
 """Import every model so Alembic and the app see the whole schema."""
-from .accounts.models import LoginSession, ThrottleEvent, User
+from .accounts.models import FirstRun, LoginSession, RecoveryCode, ThrottleEvent, User
 from .audit.models import AuditEntry
 from .flags.models import SafetyFlag
 from .intake.models import (
@@ -33,3 +33,4 @@ __all__ += ["Appointment", "Assessment", "ClosureDay", "PlanGoal", "PlanPoint", 
 __all__ += ["AdverseEvent", "Amendment", "SafetyConfirmation", "SessionPoint", "SessionRecord"]
 __all__ += ["SessionAdjunct"]
 __all__ += ["PatientNameToken", "PlanOutcome"]
+__all__ += ["FirstRun", "RecoveryCode"]

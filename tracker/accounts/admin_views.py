@@ -1,11 +1,12 @@
 """Administrators add, edit and deactivate users and reset passwords."""
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..extensions import db
 from ..permissions import require, role_can
-from . import services
+from . import services, two_factor
 from .forms import PasswordResetForm, UserCreateForm, UserEditForm
 from .models import User
 
@@ -64,3 +65,18 @@ def reset_password(user_id: int):
         return redirect(url_for(".edit", user_id=user.id))
     form = UserEditForm(formdata=None, obj=user)
     return render_template("users/form.html", form=form, user=user, reset=reset), 400
+
+
+@bp.route("/<int:user_id>/two-factor/reset", methods=["POST"])
+@require("users.manage")
+def reset_two_factor(user_id: int):
+    """For a lost phone: the user logs in with their password and sets it up again (at once, if
+    the clinic requires it). Their logins end, in case the phone was stolen with a session."""
+    user = db.get_or_404(User, user_id)
+    if FlaskForm().validate_on_submit() and user.totp_secret:
+        two_factor.turn_off(user, event="two_factor_reset")
+        services.sessions.end_all(user)
+        db.session.commit()
+        flash(f"Two-factor login removed for {user.display_name}; they are logged out and can "
+              "set it up again after their password.", "success")
+    return redirect(url_for(".edit", user_id=user.id))

@@ -50,7 +50,9 @@ class ProfileFields(FlaskForm):
 class PasswordFields(FlaskForm):
     password = PasswordField("Password", validators=[InputRequired("Choose a password."),
                                                      password_strength],
-                             description="At least 12 characters. A short sentence works well.")
+                             description="At least 12 characters, not a common or breached "
+                                         "password. A short sentence of unrelated words works "
+                                         "well.")
     confirm = PasswordField("Repeat password", validators=[
         InputRequired("Repeat the password."), EqualTo("password", "The passwords do not match.")])
 
@@ -70,3 +72,42 @@ class UserEditForm(ProfileFields):
 
 class PasswordResetForm(PasswordFields):
     pass
+
+
+class PasswordChangeForm(FlaskForm):
+    """A staff member's own password change (the view sets `account_words` to their name and
+    email, so a password made of them is refused)."""
+
+    current = PasswordField("Current password", validators=[
+        InputRequired("Enter your current password."), Length(max=200)])
+    password = PasswordField("New password", validators=[
+        InputRequired("Choose a new password."), password_strength],
+        description="At least 12 characters, not a common or breached password. A short "
+                    "sentence of unrelated words works well.")
+    confirm = PasswordField("Repeat the new password", validators=[
+        InputRequired("Repeat the new password."),
+        EqualTo("password", "The passwords do not match.")])
+
+    account_words: tuple[str, ...] = ()
+
+    def validate_password(self, field):
+        if field.data and field.data == self.current.data:
+            raise ValidationError("Choose a password different from the current one.")
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code", filters=S, validators=[
+        DataRequired("Enter the 6-digit code from your authenticator app."), Length(max=40)],
+        description="The 6-digit code your authenticator app shows now, or one of your "
+                    "recovery codes.")
+
+
+class EnrolForm(FlaskForm):
+    code = StringField("Code from the app", filters=S, validators=[
+        DataRequired("Enter the 6-digit code your app shows for this account."),
+        Length(max=20)], description="The 6-digit code it shows for this account.")
+
+
+class TwoFactorOffForm(FlaskForm):
+    current = PasswordField("Current password", validators=[
+        InputRequired("Enter your current password."), Length(max=200)])

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -14,7 +14,7 @@ ROLES = {"admin": "Administrator", "practitioner": "Practitioner", "reception": 
 class User(UserMixin, db.Model):
     __tablename__ = "user"
     __audited__ = True
-    audit_skip = frozenset({"password_hash"})
+    audit_skip = frozenset({"password_hash", "totp_secret", "totp_last_step"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
@@ -27,6 +27,11 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     default_needle: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Two-factor login (TOTP, accounts/two_factor.py): a secret set while enrolling, in use once
+    # confirmed with a code (totp_enabled_at); the last accepted time step, so a code works once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     # Set by the login-session loader; Flask-Login stores it in the cookie instead of the user id,
     # so logging out (ending the session row) makes a copied cookie worthless.
@@ -38,6 +43,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def two_factor_on(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
 
     @property
     def role_label(self) -> str:
@@ -78,3 +87,26 @@ class ThrottleEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class RecoveryCode(db.Model):
+    """A one-time two-factor recovery code, stored as its SHA-256 (80 random bits each)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None]
+
+
+class FirstRun(db.Model):
+    """At most one row (id 1, by its primary key and a check): the first-run setup inserts it in
+    the transaction that creates the first administrator, so of concurrent setups one commits."""
+
+    __tablename__ = "first_run"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,11 +2,12 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..audit.trail import record
 from ..extensions import db
 from . import login_throttle, sessions
-from .models import User
+from .models import FirstRun, User
 from .passwords import burn_time, hash_password, needs_rehash, verify_password
 
 
@@ -61,10 +62,32 @@ def set_password(user: User, password: str) -> None:
     record("password_reset", "User", user.id)
 
 
+def change_password(user: User, password: str) -> None:
+    """The user's own change: their other logins end, this one stays; the caller commits."""
+    user.password_hash = hash_password(password)
+    sessions.end_all(user, keep=user.login_token)
+    record("password_changed", "User", user.id, user=user)
+
+
+def create_first_admin(email: str, password: str, **profile) -> User | None:
+    """The first-run administrator, or None when a concurrent setup got there first: the one
+    first_run row (primary key 1) lets exactly one such transaction commit, on SQLite (writers
+    queue) and PostgreSQL (the second insert waits for the first, then conflicts)."""
+    try:
+        user = create_user(email, password, role="admin", **profile)
+        db.session.add(FirstRun(id=1, user_id=user.id))
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return user
+
+
 @dataclass
 class LoginResult:
     user: User | None = None
     throttled: bool = False
+    needs_code: bool = False  # the password was right; two-factor login asks for a code next
     retry_after: int = 0  # seconds, when throttled
 
 
@@ -77,9 +100,12 @@ def authenticate(email: str, password: str) -> LoginResult:
         return LoginResult(throttled=True, retry_after=verdict.wait_seconds)
     login_throttle.pause(verdict.delay)
     user = find_by_email(email)
+    # Every failure costs one argon2 verification, so timing tells unknown, deactivated and
+    # active accounts apart no more than the message does.
     if user is None:
         burn_time(password)
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    matches = user is not None and verify_password(user.password_hash, password)
+    if user is None or not user.active or not matches:
         login_throttle.failed(email)
         record("login_failed", "User", user.id if user else "", user_email=normalize_email(email))
         db.session.commit()
@@ -87,6 +113,11 @@ def authenticate(email: str, password: str) -> LoginResult:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     login_throttle.succeeded(email)
+    if user.two_factor_on:
+        # Not logged in yet: the login view asks for the code (account_views.login_code).
+        record("login_password_ok", "User", user.id, user=user)
+        db.session.commit()
+        return LoginResult(user=user, needs_code=True)
     sessions.start(user)
     record("login", "User", user.id, user=user)
     db.session.commit()

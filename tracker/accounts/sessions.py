@@ -58,8 +58,11 @@ def end(token: str | None) -> None:
                            .values(ended_at=utcnow()))
 
 
-def end_all(user: User) -> None:
-    """Used when a password is reset or an account deactivated."""
-    db.session.execute(update(LoginSession).where(LoginSession.user_id == user.id,
-                                                  LoginSession.ended_at.is_(None))
-                       .values(ended_at=utcnow()))
+def end_all(user: User, keep: str | None = None) -> None:
+    """Used when a password is reset or changed, two-factor login turned on, or an account
+    deactivated; `keep` is the token of a login to leave open (the user's own, on a change)."""
+    stmt = update(LoginSession).where(LoginSession.user_id == user.id,
+                                      LoginSession.ended_at.is_(None))
+    if keep:
+        stmt = stmt.where(LoginSession.token_hash != token_hash(keep))
+    db.session.execute(stmt.values(ended_at=utcnow()))

@@ -35,6 +35,9 @@ def login():
                 "password.")
         elif result.user is None:
             form.password.errors.append("That email and password do not match an active account.")
+        elif result.needs_code:  # two-factor login: the code comes next, on its own page
+            from .account_views import await_code
+            return await_code(result.user, request.args.get("next"))
         else:
             session.clear()  # a fresh session (and CSRF secret) at every login
             login_user(result.user)
@@ -62,7 +65,10 @@ def setup():
     form = SetupForm()
     if form.validate_on_submit():
         data = {k: v for k, v in form.data.items() if k in services.PROFILE_FIELDS}
-        user = services.create_user(form.email.data, form.password.data, role="admin", **data)
+        user = services.create_first_admin(form.email.data, form.password.data, **data)
+        if user is None:  # another setup, posted at the same moment, created the administrator
+            flash("The clinic has just been set up: log in with your account.", "info")
+            return redirect(url_for("auth.login"))
         sessions.start(user)
         record("setup", "User", user.id, user=user)
         db.session.commit()

@@ -2,7 +2,7 @@
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..forms import choices, phone_check, strip
@@ -31,6 +31,10 @@ class SettingsForm(FlaskForm):
         NumberRange(1, 365, "Choose between 1 and 365 days.")],
         description="An intake or score older than this before a plan's first session is not "
                     "its baseline; the first session's pain before needling is used instead.")
+    require_two_factor = BooleanField(
+        "Require two-factor login for all staff",
+        description="Everyone then enters a code from an authenticator app after their password; "
+                    "staff without one are asked to set it up when they next log in.")
     consent_text = TextAreaField("Consent text shown to patients", filters=S, validators=[
         DataRequired("Patients must be shown a consent text."), Length(max=20000)],
         description="Changing it starts a new version; each intake records the version it showed.")

@@ -1,4 +1,5 @@
 """The one row of clinic settings."""
+import sqlalchemy as sa
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,3 +22,6 @@ class ClinicSettings(db.Model):
     intake_link_days: Mapped[int] = mapped_column(default=14)
     # A course's baseline is a value taken at most this many days before its first session.
     baseline_window_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    # Every staff member must log in with a second factor (TOTP); those without one are sent to
+    # set it up right after their password.
+    require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -25,7 +25,7 @@ def _load() -> ClinicSettings:
                              consent_text=DEFAULT_CONSENT_TEXT, consent_version=1,
                              idle_timeout_minutes=current_app.config["IDLE_TIMEOUT_MINUTES"],
                              intake_link_days=current_app.config["INTAKE_LINK_DAYS"],
-                             baseline_window_days=30)
+                             baseline_window_days=30, require_two_factor=False)
     return row
 
 
@@ -36,7 +36,8 @@ def update(row: ClinicSettings, data: dict) -> None:
         row.consent_version = (row.consent_version or 0) + 1
     window_changed = data.get("baseline_window_days") not in (None, row.baseline_window_days)
     for key in ("name", "address", "phone", "email", "time_zone", "consent_text",
-                "idle_timeout_minutes", "intake_link_days", "baseline_window_days"):
+                "idle_timeout_minutes", "intake_link_days", "baseline_window_days",
+                "require_two_factor"):
         if key in data:
             setattr(row, key, data[key])
     if window_changed:
