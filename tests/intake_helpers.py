@@ -43,11 +43,21 @@ def link_token(client, patient_id: int) -> str:
     return match.group(1)
 
 
+def open_link(client, token: str):
+    """Open the link as the patient's browser does: the token is swapped for a cookie and the
+    form continues on /intake/<step>. Returns the redirect."""
+    response = client.get(f"/i/{token}")
+    assert response.status_code == 302 and "/intake/" in response.headers["Location"], (
+        response.status_code, response.text[:500])
+    return response
+
+
 def fill(client, token: str, data: dict | None = None, upto: str = "consent"):
-    """Post each step in order; returns the last response."""
+    """Open the link, then post each step in order; returns the last response."""
     data = data or answers()
+    open_link(client, token)
     response = None
     for step in ORDER[: ORDER.index(upto) + 1]:
-        response = client.post(f"/i/{token}/{step}", data=data[step])
+        response = client.post(f"/intake/{step}", data=data[step])
         assert response.status_code == 302, (step, response.text[:3000])
     return response

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.conftest import make_user
-from tests.intake_helpers import answers, fill, link_token
+from tests.intake_helpers import answers, fill, link_token, open_link
 from tests.test_fuzz import HOSTILE
 from tracker.extensions import db
 from tracker.flags.models import SafetyFlag
@@ -33,6 +33,7 @@ def token(client, auth, patient_id):
     auth.login("reception")
     value = link_token(client, patient_id)
     auth.logout()
+    open_link(client, value)  # the patient's browser: the token becomes a cookie
     return value
 
 
@@ -102,12 +103,13 @@ def test_revoked_and_expired_links_stop_working_without_naming_the_patient(
     assert response.status_code == 410 and "no longer active" in response.text
 
 
-def test_a_new_link_continues_the_unfinished_intake(app, client, auth, token, patient_id):
+def test_a_clinicians_new_link_continues_the_unfinished_intake(app, client, auth, token,
+                                                               patient_id):
     fill(client, token, upto="pain")
-    auth.login("reception")
+    auth.login("practitioner")  # continuing a draft is clinical (reception's starts afresh)
     second = link_token(client, patient_id)
     auth.logout()
-    response = client.get(f"/i/{second}/pain")
+    response = client.get(f"/i/{second}/pain", follow_redirects=True)
     assert "Low back pain down my left leg" in response.text
     assert count(app, Intake) == 1
 
@@ -141,7 +143,7 @@ def test_each_step_explains_bad_answers_beside_the_field_and_keeps_the_rest(
     order = ["about", "pain", "sleep", "health", "safety", "goals", "consent"]
     if order.index(step):
         fill(client, token, upto=order[order.index(step) - 1])
-    response = client.post(f"/i/{token}/{step}", data=data[step])
+    response = client.post(f"/intake/{step}", data=data[step])
     assert response.status_code == 400
     assert message in response.text.replace("&#39;", "'").replace("&#34;", '"')
     assert 'aria-invalid="true"' in response.text
@@ -156,27 +158,27 @@ def test_each_step_explains_bad_answers_beside_the_field_and_keeps_the_rest(
 def test_red_flag_questions_only_for_back_pain(client, token):
     fill(client, token, answers(pain={"conditions": ["migraine"], "regions": ["temple_l"]}),
          upto="health")
-    page = client.get(f"/i/{token}/safety").text
+    page = client.get("/intake/safety").text
     assert "About your back pain" not in page
-    response = client.post(f"/i/{token}/safety", data=answers(safety={"red_fever": ""})["safety"])
+    response = client.post("/intake/safety", data=answers(safety={"red_fever": ""})["safety"])
     assert response.status_code == 302
 
 
 def test_cannot_skip_ahead_past_unanswered_steps(client, token):
-    response = client.get(f"/i/{token}/consent")
+    response = client.get("/intake/consent")
     assert response.status_code == 302 and response.headers["Location"].endswith("/about")
 
 
 def test_back_keeps_unvalidated_typing(client, token):
     fill(client, token, upto="about")
-    client.post(f"/i/{token}/pain", data={"complaint": "half typed", "action": "back"})
-    assert "half typed" in client.get(f"/i/{token}/pain").text
+    client.post("/intake/pain", data={"complaint": "half typed", "action": "back"})
+    assert "half typed" in client.get("/intake/pain").text
 
 
 def test_medicine_rows_can_be_added(client, token):
     fill(client, token, upto="sleep")
     data = answers()["health"] | {"action": "add_medication"}
-    response = client.post(f"/i/{token}/health", data=data)
+    response = client.post("/intake/health", data=data)
     assert response.status_code == 200
     assert 'name="medications-3-name"' in response.text and "Warfarin" in response.text
 
@@ -187,10 +189,17 @@ def test_draft_resumes_where_the_patient_left_off(make_app, token):
     first = make_app().test_client()
     fill(first, token, upto="sleep")
     # A different browser (a closed tab, a new phone session): no cookies at all.
+    # It resumes where the patient left off, but shows nothing typed in the other browser:
+    # reception saw this link when creating it, and holding a link is not enough to read it.
     second = make_app().test_client()
+    second.__class__ = type(first)
     response = second.get(f"/i/{token}")
-    assert response.headers["Location"].endswith("/health")
-    page = second.get(f"/i/{token}/pain").text
+    assert response.headers["Location"].endswith("/intake/health")
+    page = second.get("/intake/pain").text
+    assert "Low back pain down my left leg" not in page
+    assert not re.search(r'<input checked id="nrs_worst_week-8"', page)
+    # The browser that typed them still sees them.
+    page = first.get("/intake/pain").text
     assert "Low back pain down my left leg" in page
     assert re.search(r'<input checked id="nrs_worst_week-8"', page)
     assert re.search(r'<input checked id="regions-\d+" name="regions" type="checkbox" '
@@ -206,15 +215,16 @@ def test_expired_csrf_token_reshows_the_step_with_the_answers(make_app, patient_
         _, token = services.create_invitation(db.session.get(Patient, patient_id), None, 14)
         db.session.commit()
     client = app.test_client()
+    client.get(f"/i/{token}", base_url="https://localhost")
     data = answers()["about"] | {"csrf_token": "stale-token-from-an-hour-ago",
                                  "family_doctor": "Dr Careful Typing"}
-    response = client.post(f"/i/{token}/about", data=data, base_url="https://localhost",
+    response = client.post("/intake/about", data=data, base_url="https://localhost",
                            headers={"Referer": "https://localhost/"})
     assert response.status_code == 400
     assert "press <strong>Save and continue</strong> again" in response.text
     assert "Dr Careful Typing" in response.text
     fresh = response.text.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    response = client.post(f"/i/{token}/about", data=data | {"csrf_token": fresh},
+    response = client.post("/intake/about", data=data | {"csrf_token": fresh},
                            base_url="https://localhost", headers={"Referer": "https://localhost/"})
     assert response.status_code == 302
 
@@ -225,7 +235,7 @@ def test_typing_on_a_link_that_expired_mid_step_is_kept(app, client, token):
         invitation = db.session.scalars(select(IntakeInvitation)).one()
         invitation.expires_at = utcnow() - timedelta(seconds=1)
         db.session.commit()
-    response = client.post(f"/i/{token}/pain", data={"complaint": "typed slowly"})
+    response = client.post("/intake/pain", data={"complaint": "typed slowly"})
     assert response.status_code == 410 and "have been saved" in response.text
     with app.app_context():
         assert db.session.scalars(select(Intake)).one().draft["pain"]["complaint"] == [
@@ -237,8 +247,8 @@ def test_typing_on_a_link_that_expired_mid_step_is_kept(app, client, token):
 def test_submit_stores_structured_answers_baseline_and_flags_once(app, client, token):
     response = fill(client, token)
     assert response.headers["Location"].endswith("/done")
-    again = client.post(f"/i/{token}/consent", data=answers()["consent"])
-    assert again.status_code == 302 and again.headers["Location"].endswith("/done")
+    again = client.post("/intake/consent", data=answers()["consent"])
+    assert again.status_code == 200 and "Thank you" in again.text
     assert "Thank you" in client.get(f"/i/{token}", follow_redirects=True).text
     with app.app_context():
         intake = db.session.scalars(select(Intake)).one()
@@ -261,15 +271,15 @@ def test_submit_stores_structured_answers_baseline_and_flags_once(app, client, t
 def test_direct_double_submit_stores_one_intake(app, token, client):
     fill(client, token, upto="goals")
     for _ in range(2):
-        client.post(f"/i/{token}/consent", data=answers()["consent"])
+        client.post("/intake/consent", data=answers()["consent"])
     assert count(app, Measurement) == 10 and count(app, SafetyFlag) == 1
 
 
 def test_submitted_link_no_longer_edits(app, client, token):
     fill(client, token)
-    response = client.post(f"/i/{token}/about", data=answers(about={"given_name": "Changed"})[
+    response = client.post("/intake/about", data=answers(about={"given_name": "Changed"})[
         "about"])
-    assert response.headers["Location"].endswith("/done")
+    assert response.status_code == 200 and "Thank you" in response.text
     with app.app_context():
         assert db.session.scalars(select(Intake)).one().given_name == "Amélie"
 
@@ -340,13 +350,18 @@ def test_reopen_lets_the_patient_change_and_resubmit(app, client, auth, token):
     with app.app_context():
         intake_id = db.session.scalars(select(Intake)).one().id
     auth.login("reception")
+    assert client.post(f"/intakes/{intake_id}/reopen").status_code == 403  # clinical
+    auth.logout()
+    auth.login("practitioner")
     client.post(f"/intakes/{intake_id}/reopen")
     auth.logout()
     assert "Amélie" in client.get(f"/i/{token}", follow_redirects=True).text
     fill(client, token, answers(safety={"safety_bleeding": "no", "safety_pregnancy": "yes"}))
     with app.app_context():
-        assert [f.kind for f in db.session.scalars(select(SafetyFlag))] == ["pregnancy"]
-        assert count(app, Measurement) == 10
+        # The earlier flag stays until a clinician resolves it; the earlier scores stay too.
+        assert sorted(f.kind for f in db.session.scalars(select(SafetyFlag))) == [
+            "bleeding_risk", "pregnancy"]
+        assert count(app, Measurement) == 20
 
 
 def test_resolving_a_flag_needs_a_reason_and_is_audited(app, client, auth, token, patient_id):
@@ -383,7 +398,7 @@ def test_hostile_input_on_any_step_never_breaks_the_form(app, client, token, dat
                                       "consent"]))
     fields = list(answers()[code]) + ["action", "medications-40-name", "conditions"]
     payload = {name: data.draw(HOSTILE) for name in fields if data.draw(st.booleans())}
-    response = client.post(f"/i/{token}/{code}", data=payload)
+    response = client.post(f"/intake/{code}", data=payload)
     assert response.status_code < 500, payload
     with app.app_context():
         assert count(app, Measurement) == 0

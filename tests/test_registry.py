@@ -43,10 +43,10 @@ def test_a_measure_registered_alone_reaches_every_screen_and_export(app, client,
     fill(client, token, data, upto="pain")
 
     # The intake asks it, in the registry's words, and insists on an answer.
-    step = client.get(f"/i/{token}/sleep").text
+    step = client.get("/intake/sleep").text
     assert "Over the past 7 days, how tired have you felt?" in step
     assert "0 = not tired at all, 10 = exhausted" in step
-    refused = client.post(f"/i/{token}/sleep", data=data["sleep"])
+    refused = client.post("/intake/sleep", data=data["sleep"])
     assert refused.status_code == 400
     assert "Please choose a number for how tired you have felt." in refused.text
     data["sleep"]["fatigue_week"] = "7"

@@ -63,6 +63,7 @@ def test_patient_fills_intake_on_a_phone_and_practitioner_reviews(live_server, p
     phone = page_factory(**PHONE)
     phone.goto(link)
     expect(phone.get_by_text("Step 1 of 7")).to_be_visible()
+    assert phone.url == f"{base}/intake/about"  # the token became a cookie; not in the URL
     expect(phone.get_by_label("First name")).to_have_value("Chloé")
     no_horizontal_scroll(phone)
     phone.get_by_label("Family doctor").fill("Dr Helen Marsh")
@@ -103,10 +104,12 @@ def test_patient_fills_intake_on_a_phone_and_practitioner_reviews(live_server, p
     expect(phone.get_by_role("heading", name="Health history")).to_be_visible()
     phone.context.close()  # the patient closes the tab mid-way
 
-    # Later, the same link on a fresh browser session resumes at the next step.
+    # Later, the same link on a fresh browser session resumes at the next step; answers typed
+    # in the other session are kept but not shown (a link alone does not read them).
     phone = page_factory(**PHONE)
     phone.goto(link)
     expect(phone.get_by_role("heading", name="Health history")).to_be_visible()
+    assert phone.url == f"{base}/intake/health"
     phone.locator("#medications-0-name").fill("Apixaban")
     phone.locator("#medications-0-dose").fill("5 mg")
     phone.get_by_role("button", name="Save and continue").click()

@@ -13,14 +13,17 @@ def active_for(patient_id: int) -> list[SafetyFlag]:
     return sorted(flags, key=lambda f: not f.urgent)
 
 
-def replace_from_intake(patient_id: int, intake_id: int, raised: list[tuple[str, str]]) -> None:
-    """Flags from a (re)submitted intake replace its unresolved ones; resolved ones stay."""
-    for flag in db.session.scalars(select(SafetyFlag).where(
-            SafetyFlag.intake_id == intake_id, SafetyFlag.resolved_at.is_(None))):
-        db.session.delete(flag)
+def raise_from_intake(patient_id: int, intake_id: int, raised: list[tuple[str, str]]) -> None:
+    """Flags from a (re)submitted intake. Flags raised earlier stay until a clinician resolves
+    them, whatever a resubmission says (the flags are the needling safety net); a flag is added
+    unless the same one (kind and detail) from this intake is still active."""
+    active = set(db.session.execute(select(SafetyFlag.kind, SafetyFlag.detail).where(
+        SafetyFlag.intake_id == intake_id, SafetyFlag.active.is_(True))).all())
     for kind, detail in raised:
-        db.session.add(SafetyFlag(patient_id=patient_id, intake_id=intake_id, kind=kind,
-                                  detail=detail, source="intake"))
+        if (kind, detail) not in active:
+            active.add((kind, detail))
+            db.session.add(SafetyFlag(patient_id=patient_id, intake_id=intake_id, kind=kind,
+                                      detail=detail, source="intake"))
 
 
 def resolve(flag: SafetyFlag, user, note: str) -> None:

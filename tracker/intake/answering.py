@@ -3,6 +3,7 @@ then the patient moves on, goes back, or at the consent step submits the whole i
 checks the link and the step's form and commits; this decides what is saved and what comes
 next. Nothing here needs a request."""
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ..settings.services import get_settings
@@ -25,30 +26,33 @@ class Posted:
 
 
 def post_step(intake: Intake, code: str, answers: dict[str, list[str]], *,
-              action: str = "next", valid: bool = True, expired: bool = False) -> Posted:
+              action: str = "next", valid: bool = True, expired: bool = False,
+              by: str | None = None) -> Posted:
     """Save one step's raw answers (`answers` as posted: name -> list of values) and move the
-    intake along. `valid` is whether the step's form accepted them."""
+    intake along. `valid` is whether the step's form accepted them; `by` names the browser
+    session typing them (services.save_draft)."""
     position = steps.index(code)
+    save_draft = partial(services.save_draft, by=by)
     reached = int((intake.draft or {}).get("_reached", 0))
     if expired:  # too late on this link, but what they typed is kept for the next one
-        services.save_draft(intake, code, answers, reached)
+        save_draft(intake, code, answers, reached)
         return Posted("expired", code)
     if action == "add_medication" and code == "health":
-        services.save_draft(intake, code, answers, reached)
+        save_draft(intake, code, answers, reached)
         return Posted("stay", code)
     if action == "back":
-        services.save_draft(intake, code, answers, reached)
+        save_draft(intake, code, answers, reached)
         return Posted("back", steps.CODES[max(position - 1, 0)])
     if not valid:
-        services.save_draft(intake, code, answers, reached)
+        save_draft(intake, code, answers, reached)
         return Posted("invalid", code)
     if code != "consent":
         following = steps.CODES[position + 1]
-        services.save_draft(intake, code, answers, max(reached, position + 1))
+        save_draft(intake, code, answers, max(reached, position + 1))
         intake.current_step = following
         return Posted("next", following)
 
-    services.save_draft(intake, code, answers, reached)
+    save_draft(intake, code, answers, reached)
     data, bad = steps.validate_all(intake.draft)
     if bad is not None:
         intake.current_step = bad.meta_code

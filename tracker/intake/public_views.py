@@ -1,24 +1,78 @@
 """The patient's side of the intake: reached only through a private link, no account.
 
+The token is used once per browser: /i/<token> checks it and swaps it for a short-lived signed
+cookie (HttpOnly, Secure, SameSite=Lax) bound to the link, and the patient continues on
+/intake/<step>, a URL without the token, so it is in no later request line or Referer. Every
+request checks the link again. Revoked, expired and sent links answer the same on every page,
+by token or by cookie, and nothing is written through them; the one exception is the patient's
+own page typed in this browser while the link was live, which is kept (nothing typed is lost).
+A page shows only answers typed in this browser session (or all, on a clinician's link):
+reception sees each link it creates, so holding a link must not be enough to read answers.
+
 These views check the CSRF token themselves (the blueprint is exempt from the global check) so
 that an expired token re-shows the step with the patient's answers instead of an error page."""
+import secrets
+
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from .. import clock, throttle
+from ..audit.trail import record
 from ..clinical import instruments
 from ..extensions import csrf, db
+from ..security import token_hash
 from ..settings.services import get_settings
 from . import answering, body_map, forms, services, steps
 from .models import IntakeInvitation
 
-bp = Blueprint("intake_public", __name__, url_prefix="/i")
+bp = Blueprint("intake_public", __name__)
 csrf.exempt(bp)
+COOKIE = "intake_link"
+# How long the cookie lasts after the patient's last page (each page renews it); the link's own
+# expiry and revocation are checked on every request whatever the cookie says.
+SESSION_HOURS = 12
 
 
 def _unavailable(reason: str, status: int):
     # Never name the patient here: the visitor may not be them.
     return render_template("intake/public/unavailable.html", reason=reason,
                            clinic=get_settings()), status
+
+
+def _closed(state: str):
+    """What a revoked, expired or sent link answers on every page (None while it is live)."""
+    if state in ("revoked", "expired"):
+        return _unavailable(state, 410)
+    if state == "submitted":
+        return render_template("intake/public/done.html", clinic=get_settings())
+    return None
+
+
+def _signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="intake-link")
+
+
+def _max_age() -> int:
+    return int(current_app.config.get("INTAKE_SESSION_HOURS", SESSION_HOURS) * 3600)
+
+
+def _from_cookie() -> tuple[int, str] | None:
+    try:
+        data = _signer().loads(request.cookies.get(COOKIE) or "", max_age=_max_age())
+        return int(data["i"]), str(data["k"])
+    except (BadData, KeyError, TypeError, ValueError):
+        return None
+
+
+@bp.after_request
+def _renew(response):
+    link = g.get("intake_link")
+    if link:
+        response.set_cookie(
+            COOKIE, _signer().dumps({"i": link[0], "k": link[1]}), max_age=_max_age(),
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", True), httponly=True,
+            samesite="Lax", path="/")
+    return response
 
 
 def _resolve(token: str) -> IntakeInvitation | tuple:
@@ -35,48 +89,82 @@ def _resolve(token: str) -> IntakeInvitation | tuple:
     return invitation
 
 
-@bp.route("/<token>")
+@bp.route("/i/<token>")
 def start(token: str):
+    return _open(token, None)
+
+
+@bp.route("/i/<token>/<path:rest>", methods=["GET", "POST"])
+def legacy(token: str, rest: str):
+    """Links and pages from before the token-free URLs: checked like the link and never written
+    through; a live one continues on the token-free URL (a POST keeps its body: 307)."""
+    return _open(token, rest)
+
+
+def _open(token: str, rest: str | None):
     invitation = _resolve(token)
     if not isinstance(invitation, IntakeInvitation):
         return invitation
+    closed = _closed(invitation.state())
+    if closed is not None:
+        return closed
+    cookie = _from_cookie()
+    # The same browser opening its link again keeps its session (and sees what it typed).
+    key = cookie[1] if cookie and cookie[0] == invitation.id else secrets.token_urlsafe(24)
+    g.intake_link = (invitation.id, key)
+    record("open", "IntakeInvitation", invitation.id, patient_id=invitation.patient_id)
+    db.session.commit()
+    code = rest if rest in steps.BY_CODE else invitation.intake.current_step
+    return redirect(url_for(".step", code=code), 307 if request.method == "POST" else 302)
+
+
+def _session() -> tuple[IntakeInvitation, str] | tuple:
+    """The link this browser is on (from its cookie) and its session hash, or a page saying to
+    open the link again."""
+    cookie = _from_cookie()
+    invitation = db.session.get(IntakeInvitation, cookie[0]) if cookie else None
+    if invitation is None:
+        return _unavailable("session", 403)
+    g.audit_actor = f"patient (intake link {invitation.id})"
+    g.intake_link = cookie
+    return invitation, token_hash(cookie[1])[:32]
+
+
+@bp.route("/intake/done")
+def done():
+    found = _session()
+    if not isinstance(found[0], IntakeInvitation):
+        return found
+    invitation = found[0]
     state = invitation.state()
-    if state in ("revoked", "expired"):
-        return _unavailable(state, 410)
-    if state == "submitted":
-        return redirect(url_for(".done", token=token))
-    return redirect(url_for(".step", token=token, code=invitation.intake.current_step))
+    if state not in ("revoked", "expired", "submitted"):
+        return redirect(url_for(".step", code=invitation.intake.current_step))
+    return _closed(state)
 
 
-@bp.route("/<token>/done")
-def done(token: str):
-    invitation = _resolve(token)
-    if not isinstance(invitation, IntakeInvitation):
-        return invitation
-    if invitation.state() != "submitted":
-        return redirect(url_for(".start", token=token))
-    return render_template("intake/public/done.html", clinic=get_settings())
-
-
-@bp.route("/<token>/<code>", methods=["GET", "POST"])
-def step(token: str, code: str):
-    invitation = _resolve(token)
-    if not isinstance(invitation, IntakeInvitation):
-        return invitation
-    if code not in steps.BY_CODE:
-        return redirect(url_for(".start", token=token))
+@bp.route("/intake/<code>", methods=["GET", "POST"])
+def step(code: str):
+    found = _session()
+    if not isinstance(found[0], IntakeInvitation):
+        return found
+    invitation, by = found
     intake, state = invitation.intake, invitation.state()
-    if state == "submitted":
-        return redirect(url_for(".done", token=token))
-    if state == "revoked":
-        return _unavailable(state, 410)
+    if state in ("revoked", "submitted") or (state == "expired" and request.method != "POST"):
+        return _closed(state)
+    if code not in steps.BY_CODE:
+        return redirect(url_for(".step", code=intake.current_step))
     position = steps.index(code)
     reached = int((intake.draft or {}).get("_reached", 0))
     if request.method == "GET":
         if position > reached:  # no skipping ahead past unanswered steps
-            return redirect(url_for(".step", token=token, code=steps.CODES[reached]))
-        form = steps.build(code, intake.draft, defaults=_defaults(invitation, code))
-        return _page(invitation, token, code, form)
+            return redirect(url_for(".step", code=steps.CODES[reached]))
+        form = _shown(invitation, by, code)
+        page = _page(invitation, code, form)
+        # A link page shows clinical answers: each read is in the audit trail, as the link.
+        record("view", "Intake", intake.id, patient_id=intake.patient_id,
+               changes={"step": code})
+        db.session.commit()
+        return page
 
     form = steps.build(code, intake.draft, formdata=request.form)
     valid = form.validate()
@@ -84,10 +172,10 @@ def step(token: str, code: str):
         # Expired or missing token (a long pause, a lost cookie): keep everything, ask again.
         for field in form:
             field.errors = []
-        return _page(invitation, token, code, form, csrf_expired=True), 400
+        return _page(invitation, code, form, csrf_expired=True), 400
     posted = answering.post_step(intake, code, request.form.to_dict(flat=False),
                                  action=request.form.get("action", "next"), valid=valid,
-                                 expired=state == "expired")
+                                 expired=state == "expired", by=by)
     db.session.commit()
     if posted.outcome == "expired":
         return _unavailable("expired_saved", 410)
@@ -95,15 +183,31 @@ def step(token: str, code: str):
         form.medications.append_entry()
         for field in form:
             field.errors = []
-        return _page(invitation, token, code, form, focus=form.medications[-1].form.name.id)
+        return _page(invitation, code, form, focus=form.medications[-1].form.name.id)
     if posted.outcome == "invalid":
-        return _page(invitation, token, code, form), 400
+        return _page(invitation, code, form), 400
     if posted.outcome == "incomplete":
-        # A step that was skipped or became invalid (e.g. red flags now apply): show it.
-        return _page(invitation, token, posted.code, posted.form, incomplete=True), 400
+        # A step that was skipped or became invalid (e.g. red flags now apply): show it, with
+        # its answers only if this session may see them.
+        shown = posted.form
+        if posted.code not in services.visible_draft(invitation, by):
+            shown = _shown(invitation, by, posted.code)
+            for name, errors in posted.form.errors.items():
+                if name in shown._fields and all(isinstance(e, str) for e in errors):
+                    shown[name].errors = list(errors)
+        return _page(invitation, posted.code, shown, incomplete=True), 400
     if posted.outcome in ("submitted", "already"):
-        return redirect(url_for(".done", token=token))
-    return redirect(url_for(".step", token=token, code=posted.code))
+        return redirect(url_for(".done"))
+    return redirect(url_for(".step", code=posted.code))
+
+
+def _shown(invitation: IntakeInvitation, by: str, code: str):
+    """A step's form as this browser session may see it (services.visible_draft)."""
+    form = steps.build(code, services.visible_draft(invitation, by),
+                       defaults=_defaults(invitation, code))
+    if code == "safety":  # whether to ask the red-flag questions follows the whole draft
+        form.asks_red_flags = steps.asks_red_flags(invitation.intake.draft)
+    return form
 
 
 def _defaults(invitation: IntakeInvitation, code: str) -> dict:
@@ -119,12 +223,12 @@ def _defaults(invitation: IntakeInvitation, code: str) -> dict:
         "family_doctor": p.referring_physician}
 
 
-def _page(invitation, token, code, form, **extra):
+def _page(invitation, code, form, **extra):
     position = steps.index(code)
     draft = invitation.intake.draft or {}
     return render_template(
         "intake/public/step.html", form=form, step=steps.BY_CODE[code], steps=steps.STEPS,
-        position=position, reached=int(draft.get("_reached", 0)), token=token,
+        position=position, reached=int(draft.get("_reached", 0)),
         clinic=get_settings(), patient=invitation.intake.patient, instruments=instruments,
         body_map=body_map.render, safety_fields=forms.safety_fields,
         red_flag_fields=forms.red_flag_fields, **extra)

@@ -13,6 +13,7 @@ from ..flags import services as flags
 from ..flags.models import SafetyFlag
 from ..measurements import services as measurements
 from ..patients.models import Patient
+from ..permissions import can, role_can
 from ..security import token_hash
 from ..timeutil import utcnow
 from .models import (
@@ -46,10 +47,26 @@ def open_draft(patient: Patient) -> Intake | None:
         .order_by(Intake.id.desc()).limit(1)).first()
 
 
-def create_invitation(patient: Patient, user, days: int) -> tuple[IntakeInvitation, str]:
-    """A new link. It continues the patient's unfinished intake if there is one, so a patient
-    whose old link expired never loses what they typed."""
-    intake = open_draft(patient) or Intake(patient=patient, draft={})
+def has_answers(intake: Intake) -> bool:
+    """Whether a draft holds anything the patient answered (or was submitted once and reopened)."""
+    return bool(intake.submitted_at) or any(
+        not key.startswith("_") for key in (intake.draft or {}))
+
+
+def create_invitation(patient: Patient, user, days: int, *,
+                      continue_draft: bool | None = None) -> tuple[IntakeInvitation, str]:
+    """A new link. A clinician's link continues the patient's unfinished (or reopened) intake, so
+    a patient whose old link expired never loses what they typed. Continuing a draft shows its
+    answers to whoever holds the link, so it is a clinical action: a link from someone without
+    `clinical.view` (reception) reuses a draft only while nothing is answered in it, and
+    otherwise starts a fresh intake. The clinic expects reception to be able to send a form at
+    any time; the earlier draft is kept, unshown, for clinicians, and a clinician's new link
+    continues the newest draft. `continue_draft` defaults to what the user's role allows."""
+    if continue_draft is None:
+        continue_draft = can(user, "clinical.view")
+    intake = open_draft(patient)
+    if intake is None or (not continue_draft and has_answers(intake)):
+        intake = Intake(patient=patient, draft={})
     token = secrets.token_urlsafe(TOKEN_BYTES)
     invitation = IntakeInvitation(patient_id=patient.id, intake=intake,
                                   token_hash=token_hash(token),
@@ -81,8 +98,10 @@ def intakes_for(patient_id: int) -> list[Intake]:
                                    .order_by(Intake.id.desc())))
 
 
-def save_draft(intake: Intake, step: str, formdata: dict[str, list[str]], reached: int) -> None:
-    """Keep the patient's raw answers for a step, whatever state they are in."""
+def save_draft(intake: Intake, step: str, formdata: dict[str, list[str]], reached: int,
+               by: str | None = None) -> None:
+    """Keep the patient's raw answers for a step, whatever state they are in. `by` names the
+    browser session that typed them (a hash; see `visible_draft`)."""
     answers = {k: v for k, v in formdata.items() if k != "csrf_token"}
     if (len(answers) > DRAFT_FIELDS_MAX
             or any(len(v) > DRAFT_VALUES_MAX for v in answers.values())
@@ -94,8 +113,24 @@ def save_draft(intake: Intake, step: str, formdata: dict[str, list[str]], reache
     draft = dict(intake.draft or {})
     draft[step] = answers
     draft["_reached"] = max(int(draft.get("_reached", 0)), reached)
+    if by:
+        draft["_by"] = {**(draft.get("_by") or {}), step: by}
     intake.draft = draft  # a new dict so the JSON column is seen as changed
     intake.current_step = step
+
+
+def visible_draft(invitation: IntakeInvitation, by: str | None) -> dict:
+    """The part of the draft a link page may show: answers typed in this browser session (`by`),
+    and on a clinician's link (a reopened or continued intake, a clinical action) everything.
+    Reception creates links and sees each token once, so a link alone must not read answers: a
+    page opened from the link in another browser shows none typed elsewhere (they are kept)."""
+    draft = invitation.intake.draft or {}
+    creator = invitation.created_by
+    if creator is not None and role_can(creator.role, "clinical.view"):
+        return draft
+    typed_by = draft.get("_by") or {}
+    return {k: v for k, v in draft.items()
+            if k.startswith("_") or (by and typed_by.get(k) == by)}
 
 
 def awaiting_review():
@@ -175,9 +210,10 @@ def _store_answers(intake: Intake, data: dict[str, dict]) -> None:
 
 
 def _store_scores(intake: Intake, data: dict[str, dict], now: datetime) -> None:
-    """The intake's scores become the patient's baseline measurements."""
+    """The intake's scores become the patient's baseline measurements. A resubmission (a
+    reopened intake) adds rows taken now and keeps the earlier ones as history: the review shows
+    the newest (`measurements.for_intake`), the outcome engine picks the newest baseline."""
     pain = data["pain"]
-    measurements.replace_for_intake(intake.id)
     answers = {k: v for step in ("pain", "sleep") for k, v in data[step].items()}
     links = {"source": "intake", "taken_at": now, "intake_id": intake.id}
     measurements.write_scores(intake.patient_id, registry.score_answers(answers, registry.INTAKE),
@@ -206,7 +242,7 @@ def _store_flags(intake: Intake, data: dict[str, dict]) -> None:
                                              for f in safety.RED_FLAGS}):
             raised.append(("cauda_equina" if flag.emergency else "red_flag",
                            f"{safety.RED_FLAG_GROUPS[flag.group]}: {flag.question}"))
-    flags.replace_from_intake(intake.patient_id, intake.id, raised)
+    flags.raise_from_intake(intake.patient_id, intake.id, raised)
 
 
 def reopen(intake: Intake) -> None:

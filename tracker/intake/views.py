@@ -75,14 +75,14 @@ def revoke(invitation_id: int):
 
 
 @bp.route("/intakes/<int:intake_id>/reopen", methods=["POST"])
-@require("intake.send")
+@require("clinical.edit")  # a reopened intake's answers go back to the link pages: clinical
 def reopen(intake_id: int):
     intake = db.get_or_404(Intake, intake_id)
     if EmptyForm().validate_on_submit() and intake.status != "draft":
         services.reopen(intake)
         db.session.commit()
-        flash("The intake is open again: the patient can change it from any link that has not "
-              "expired, or from a new link.", "success")
+        flash("The intake is open again: create a new link here for the patient to change it "
+              "(a link a clinician creates shows the earlier answers).", "success")
     return redirect(url_for("patients.detail", patient_id=intake.patient_id))
 
 

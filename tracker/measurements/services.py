@@ -42,20 +42,21 @@ def positive_screens(patient_id: int) -> set[str]:
     rows = db.session.execute(select(Measurement.instrument, Measurement.time_frame,
                                      Measurement.value).where(
         Measurement.patient_id == patient_id, Measurement.intake_id == latest,
-        Measurement.instrument.in_({i.code for i in screens})))
-    return {found.key for code, frame, value in rows
+        Measurement.instrument.in_({i.code for i in screens}))
+        .order_by(Measurement.taken_at, Measurement.id))
+    newest = {(code, frame): value for code, frame, value in rows}  # a resubmission's last
+    return {found.key for (code, frame), value in newest.items()
             if (found := registry.lookup(code, frame)) and found.positive(value)}
 
 
-def replace_for_intake(intake_id: int) -> None:
-    """Drop an intake's rows before it is submitted again (a reopened intake)."""
-    # Row by row, not a bulk DELETE, so the audit trail sees each removal.
-    for row in db.session.scalars(select(Measurement).where(Measurement.intake_id == intake_id)):
-        db.session.delete(row)
-
-
 def for_intake(intake_id: int) -> dict[tuple[str, str], Measurement]:
-    rows = db.session.scalars(select(Measurement).where(Measurement.intake_id == intake_id))
+    """The rows of an intake's newest submission (a reopened intake submitted again keeps its
+    earlier rows as history; each submission's rows share one taken_at)."""
+    newest = select(func.max(Measurement.taken_at)).where(
+        Measurement.intake_id == intake_id).scalar_subquery()
+    rows = db.session.scalars(select(Measurement).where(
+        Measurement.intake_id == intake_id, Measurement.taken_at == newest)
+        .order_by(Measurement.id))
     return {(m.instrument, m.time_frame): m for m in rows}
 
 
