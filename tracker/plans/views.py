@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from .. import clock, courses
+from ..audit.trail import record
 from ..clinical import acupoints, tcm
 from ..extensions import db
 from ..forms import EmptyForm
@@ -53,14 +54,25 @@ def new_assessment(patient_id: int):
 @require("clinical.edit")
 def edit_assessment(assessment_id: int):
     assessment = db.get_or_404(Assessment, assessment_id)
-    return _assessment_page(AssessmentForm(obj=assessment), assessment.patient, assessment)
+    response = _assessment_page(AssessmentForm(obj=assessment), assessment.patient, assessment)
+    if request.method == "GET":
+        _audit_read("Assessment", assessment.id, assessment.patient_id, page="edit")
+    return response
 
 
 @bp.route("/assessments/<int:assessment_id>")
 @require("clinical.view")
 def assessment(assessment_id: int):
     item = db.get_or_404(Assessment, assessment_id)
-    return render_template("plans/assessment.html", a=item, patient=item.patient)
+    page = render_template("plans/assessment.html", a=item, patient=item.patient)
+    _audit_read("Assessment", item.id, item.patient_id)
+    return page
+
+
+def _audit_read(entity: str, entity_id: int, patient_id: int, **changes) -> None:
+    # Recorded once the page is drawn: a commit first would expire and reload what it shows.
+    record("view", entity, entity_id, patient_id=patient_id, changes=changes or None)
+    db.session.commit()
 
 
 # --- Plans ----------------------------------------------------------------------------------
@@ -130,7 +142,10 @@ def edit_plan(plan_id: int):
               "info")
         return redirect(url_for(".plan", plan_id=plan.id))
     form = PlanForm(data=_form_data(plan)) if request.method == "GET" else PlanForm()
-    return _plan_page(form, plan.patient, plan)
+    response = _plan_page(form, plan.patient, plan)
+    if request.method == "GET":
+        _audit_read("TreatmentPlan", plan.id, plan.patient_id, page="edit")
+    return response
 
 
 @bp.route("/<int:plan_id>")
@@ -149,10 +164,15 @@ def plan(plan_id: int):
             version = services.version_at(item, end_of_day)
             shown = version.snapshot if version else None
     course = courses.course(item)
-    return render_template(
+    page = render_template(
         "plans/plan.html", plan=item, patient=item.patient, shown=shown, at=at, version=version,
         appointments=course.appointments, progress=course.progress,
         status_form=StatusForm(), copy_form=EmptyForm(), tz=clock.zone())
+    # A dated version is a read of what the plan said then: the audit names it.
+    _audit_read("TreatmentPlan", item.id, item.patient_id,
+                **({"version_at": at[:10], "version_id": version.id if version else None}
+                   if at else {}))
+    return page
 
 
 @bp.route("/<int:plan_id>/schedule", methods=["GET", "POST"])

@@ -10,9 +10,11 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
+from ..audit.models import AuditEntry
 from ..audit.trail import record as audit
 from ..clinical import acupoints, safety
 from ..extensions import db
@@ -101,8 +103,32 @@ def edit(session_id: int):
             if restored else SessionForm(formdata=None, data=_form_data(record)))
         if restored:
             form.version.data = record.version
-        return _render(record, form, restored=record.draft_saved_at if restored else None)
+        page = _render(record, form, restored=record.draft_saved_at if restored else None)
+        _audit_read(record, "edit")
+        return page
+    _takeover(record)
     return _save(record, SessionForm())
+
+
+def _audit_read(record: SessionRecord, page: str) -> None:
+    # Recorded once the page is drawn: a commit first would expire and reload what it shows.
+    audit("view", "SessionRecord", record.id, patient_id=record.patient_id,
+          changes={"page": page})
+    db.session.commit()
+
+
+def _takeover(record: SessionRecord) -> None:
+    """A clinician writing to a colleague's unsigned record takes it over: recorded once per
+    clinician and record (autosaves come every few seconds), committed with the write."""
+    if record.signed or record.practitioner_id == current_user.id:
+        return
+    seen = db.session.scalars(select(AuditEntry.id).where(
+        AuditEntry.action == "takeover", AuditEntry.entity == "SessionRecord",
+        AuditEntry.entity_id == str(record.id), AuditEntry.user_id == current_user.id)
+        .limit(1)).first()
+    if seen is None:
+        audit("takeover", "SessionRecord", record.id, patient_id=record.patient_id,
+              changes={"practitioner_id": [record.practitioner_id, current_user.id]})
 
 
 def _save(record: SessionRecord, form: SessionForm, reason: str | None = None):
@@ -161,6 +187,7 @@ def autosave(session_id: int):
         return jsonify(saved=False, reason="signed"), 409
     raw = {k: v for k, v in request.form.to_dict(flat=False).items()
            if k not in ("csrf_token", "action")}
+    _takeover(record)
     services.autosave(record, raw)
     db.session.commit()
     return jsonify(saved=True)
@@ -187,7 +214,9 @@ def amend(session_id: int):
         return redirect(url_for(".edit", session_id=record.id))
     if request.method == "GET":
         form = SessionForm(formdata=None, data=_form_data(record))
-        return _render(record, form, amending=True, reason="")
+        page = _render(record, form, amending=True, reason="")
+        _audit_read(record, "amend")
+        return page
     return _save(record, SessionForm(), reason=request.form.get("reason", "")[:2000])
 
 
@@ -197,4 +226,8 @@ def timeline(patient_id: int):
     patient = db.get_or_404(Patient, patient_id)
     page = db.paginate(services.timeline(patient.id), page=query_int("page", 1), per_page=20,
                        max_per_page=100)
-    return render_template("sessions/timeline.html", patient=patient, page=page)
+    html = render_template("sessions/timeline.html", patient=patient, page=page)
+    audit("view", "SessionTimeline", patient.id, patient_id=patient.id,
+          changes={"page": page.page, "sessions": [r.id for r in page.items]})
+    db.session.commit()
+    return html
