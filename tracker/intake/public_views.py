@@ -149,6 +149,8 @@ def step(code: str):
         return found
     invitation, by = found
     intake, state = invitation.intake, invitation.state()
+    if state == "expired":
+        g.intake_link = None  # not renewed: the cookie lapses SESSION_HOURS after the expiry
     if state in ("revoked", "submitted") or (state == "expired" and request.method != "POST"):
         return _closed(state)
     if code not in steps.BY_CODE:
