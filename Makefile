@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := tracker
 
-.PHONY: run test setup lint demo bench loadtest clean
+.PHONY: run test setup lint demo bench loadtest deploytest clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,6 +37,10 @@ bench: $(STAMP)
 
 loadtest: $(STAMP)
 	$(BIN)/python -m bench.loadtest
+
+# The load test through nginx (apt-get install -y nginx) with deploy/nginx.conf and a guesser.
+deploytest: $(STAMP)
+	$(BIN)/python -m bench.loadtest --nginx $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -19,6 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -32,14 +33,15 @@ TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 class Server:
-    def __init__(self, url: str, port: int, workers: int):
+    def __init__(self, url: str, port: int, workers: int, env: dict | None = None):
         self.url, self.port, self.workers = url, port, workers
+        self.env = env or {}
         self.base = f"http://127.0.0.1:{port}"
         self.proc = None
 
     def start(self):
         env = os.environ | {"TRACKER_DATABASE_URL": self.url, "TRACKER_SECRET_KEY": SECRET,
-                            "TRACKER_SESSION_COOKIE_SECURE": "false"}
+                            "TRACKER_SESSION_COOKIE_SECURE": "false"} | self.env
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b",
              f"127.0.0.1:{self.port}", "--timeout", "60", "wsgi:app"], cwd=ROOT, env=env,
@@ -63,13 +65,17 @@ class Server:
 
 
 class Client(threading.Thread):
-    def __init__(self, n: int, base: str, stop_at: float, stats: Counter, lock, writes: dict):
+    def __init__(self, n: int, base: str, stop_at: float, stats: Counter, lock, writes: dict,
+                 route=None):
         super().__init__(daemon=True)
         self.n, self.base, self.stop_at = n, base, stop_at
         self.stats, self.lock, self.writes = stats, lock, writes
         self.rng = random.Random(n)
+        self.route = route  # behind nginx (bench/behind_nginx.py): own address, TLS, Referer
+        handlers = route.handlers(n) if route else []
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()),
-                                                  NoRedirect())
+                                                  NoRedirect(), *handlers)
+        self.referer = route.referer if route else base + "/"
         self.created: list[int] = []
         self.token = ""
 
@@ -79,7 +85,7 @@ class Client(threading.Thread):
         for _ in range(retries):
             try:
                 req = urllib.request.Request(self.base + path, data=body,
-                                             headers={"Referer": self.base + "/"})
+                                             headers={"Referer": self.referer})
                 try:
                     with self.opener.open(req, timeout=30) as resp:
                         return resp.status, resp.headers, resp.read().decode()
@@ -95,22 +101,39 @@ class Client(threading.Thread):
     def count(self, status: int):
         with self.lock:
             self.stats[f"{status // 100}xx"] += 1
+            if status == 429:
+                self.stats["429 (paused)"] += 1
 
-    def login(self):
+    def login(self) -> int:
         status, _, page = self.request("/login")
         self.token = TOKEN_RE.search(page).group(1)
         status, _, _ = self.request("/login", {"csrf_token": self.token,
                                                "email": f"load{self.n}@example.org",
                                                "password": PASSWORD})
-        assert status == 302, status
-        _, _, page = self.request("/patients/new")
-        self.token = TOKEN_RE.search(page).group(1)
+        if status == 302:
+            _, _, page = self.request("/patients/new")
+            self.token = TOKEN_RE.search(page).group(1)
+        return status
+
+    def relogin(self) -> bool:
+        """Behind nginx: log out and in again while the guesser attacks these accounts."""
+        self.request("/logout", {"csrf_token": self.token})
+        ok = self.login() == 302
+        with self.lock:
+            self.stats["relogin ok" if ok else "relogin refused"] += 1
+        return ok
 
     def run(self):
-        self.login()
+        if not self.token:  # behind nginx, staff log in before the clock starts
+            status = self.login()
+            assert status == 302, status
         i = 0
         while time.monotonic() < self.stop_at:
             i += 1
+            if self.route and self.route.relogs(self.n, i):
+                if not self.relogin():
+                    return
+                continue
             roll = self.rng.random()
             if roll < 0.35:
                 status, _, _ = self.request(f"/patients/?q=load+c{self.n}")
@@ -151,15 +174,17 @@ class Patient(Client):
     def run(self):
         from tests.intake_helpers import ORDER, VALID
         for token in self.tokens:
+            # The link's token is swapped for a cookie; the form goes on at /intake/<step>.
+            self.count(self.request(f"/i/{token}")[0])
             for step in ORDER:
                 if time.monotonic() >= self.stop_at:
                     return
-                status, _, page = self.request(f"/i/{token}/{step}")
+                status, _, page = self.request(f"/intake/{step}")
                 self.count(status)
                 match = TOKEN_RE.search(page)
                 if not match:  # already submitted (a retry after the kill)
                     break
-                status, headers, _ = self.request(f"/i/{token}/{step}", VALID[step] | {
+                status, headers, _ = self.request(f"/intake/{step}", VALID[step] | {
                     "csrf_token": match.group(1)})
                 self.count(status)
                 if status != 302:
@@ -236,20 +261,39 @@ def verify(url: str, writes: dict, submitted: set) -> list[str]:
 
 
 def phase(kind: str, args, kill: bool) -> bool:
+    from bench import behind_nginx
     with tempfile.TemporaryDirectory() as tmp:
         url = fresh_database(kind, Path(tmp))
-        server = Server(url, 5900 + os.getpid() % 90, args.workers)
+        # Behind nginx: TLS, so Secure cookies stay on, and one trusted proxy hop.
+        env = {"TRACKER_SESSION_COOKIE_SECURE": "true",
+               "TRACKER_TRUSTED_PROXY_HOPS": str(args.hops)} if args.nginx else {}
+        server = Server(url, 5900 + os.getpid() % 90, args.workers, env)
+        edge = guesser = None
         try:
             patients = max(1, args.clients // 10)
             tokens = prepare(url, args.clients - patients, patients)
             server.start()
             stats, lock, writes, submitted = Counter(), threading.Lock(), {}, set()
+            base, route = server.base, None
+            if args.nginx:
+                edge = behind_nginx.Edge(server.port)
+                base, route = edge.route.base, edge.route
             stop_at = time.monotonic() + args.seconds
-            clients = [Client(n, server.base, stop_at, stats, lock, writes)
+            clients = [Client(n, base, stop_at, stats, lock, writes, route=route)
                        for n in range(args.clients - patients)]
-            clients += [Patient(1000 + n, server.base, stop_at, stats, lock, writes,
+            clients += [Patient(1000 + n, base, stop_at, stats, lock, writes, route=route,
                                 tokens=tokens[n::patients], submitted=submitted)
                         for n in range(patients)]
+            if edge:
+                # Staff log in first (argon2: half a second each here), then the clock starts.
+                with ThreadPoolExecutor(args.workers) as pool:
+                    assert set(pool.map(Client.login, clients[:args.clients - patients])) == {302}
+                stop_at = time.monotonic() + args.seconds
+                for c in clients:
+                    c.stop_at = stop_at
+                accounts = [f"load{n}@example.org" for n in range(args.clients - patients)]
+                guesser = behind_nginx.Guesser(route, stop_at, accounts, stats, lock)
+                guesser.start()
             for c in clients:
                 c.start()
             if kill:
@@ -259,18 +303,31 @@ def phase(kind: str, args, kill: bool) -> bool:
                 server.start()
             for c in clients:
                 c.join()
+            edge_problems, edge_summary = [], ""
+            if edge:
+                guesser.join()
+                edge_problems = edge.after(stats)
             server.stop()
             problems = verify(url, writes, submitted)
+            if edge:
+                more, edge_summary = behind_nginx.Edge.verify(url, guesser)
+                problems += edge_problems + more
         finally:
             server.stop()
+            if edge:
+                edge.stop()
             drop_database(url)
     label = f"{kind}, {args.workers} workers, {args.clients} clients, {args.seconds:.0f} s" + (
-        ", SIGKILL mid-load" if kill else "")
+        ", SIGKILL mid-load" if kill else "") + (
+        f", behind nginx (TLS, {args.hops} trusted hop{'s' if args.hops != 1 else ''}, "
+        "a guesser on its own address)" if args.nginx else "")
     total = sum(v for k, v in stats.items() if k.endswith("xx"))
     print(f"{label}: {total} requests ({total / args.seconds:.0f}/s), "
           f"{dict(sorted(stats.items()))}, {len(writes)} acknowledged creates, "
           f"{len(submitted)} intakes submitted; "
           f"{'OK' if not problems and not stats['5xx'] else 'PROBLEMS'}")
+    if edge_summary:
+        print("  behind nginx:", edge_summary)
     for p in problems[:20]:
         print("  -", p)
     return not problems and not stats["5xx"]
@@ -282,9 +339,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--nginx", action="store_true",
+                        help="through nginx with deploy/nginx.conf, each client on its own "
+                             "address, plus a password and link guesser (bench/behind_nginx.py)")
+    parser.add_argument("--hops", type=int, default=1,
+                        help="TRACKER_TRUSTED_PROXY_HOPS behind nginx (0 shows the old lockout)")
     args = parser.parse_args()
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    results = [phase(kind, args, kill) for kind in kinds for kill in (False, True)]
+    kills = (False,) if args.nginx else (False, True)  # behind nginx: no SIGKILL phase
+    results = [phase(kind, args, kill) for kind in kinds for kill in kills]
     sys.exit(0 if all(results) else 1)  # every phase runs, even after a failure
 
 

@@ -69,6 +69,8 @@ def test_wrong_password_message_and_email_is_case_insensitive(app, client):
 
 
 def test_account_throttled_after_five_failures_even_with_right_password(app, client):
+    # From the same client only (issue 13): the guessing client waits, even with the right
+    # password; other clients are not refused (tests/test_throttle_proxy.py).
     make_user(app, "practitioner", "mei@example.org")
     for _ in range(5):
         client.post("/login", data={"email": "mei@example.org", "password": "not the password"})
