@@ -85,15 +85,17 @@ def check(email: str) -> Verdict:
     cfg = current_app.config
     limit, minutes, now = cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"], _minutes(), utcnow()
     window = timedelta(minutes=minutes)
-    waits = []
+    waits = []  # (until when, key); a failure cleared meanwhile by another worker is None
     pair = throttle.failures(pair_key(email), minutes)
     if pair >= limit:
-        waits.append((_newest(pair_key(email)) + pair_wait(pair, limit) - now, pair_key(email)))
+        newest = _newest(pair_key(email))
+        waits.append((newest and newest + pair_wait(pair, limit), pair_key(email)))
     ip_limit = cfg["LOGIN_MAX_FAILURES_PER_IP"]
     if throttle.failures(ip_key(), minutes) >= ip_limit:
         # Free again when the ip_limit-th newest failure leaves the window.
-        waits.append((_newest(ip_key(), ip_limit - 1) + window - now, ip_key()))
-    waits = [(wait, key) for wait, key in waits if wait > timedelta(0)]
+        newest = _newest(ip_key(), ip_limit - 1)
+        waits.append((newest and newest + window, ip_key()))
+    waits = [(until - now, key) for until, key in waits if until and until > now]
     if waits:
         wait, key = max(waits)
         return Verdict(wait_seconds=max(1, round(wait.total_seconds())), refused_by=key)
