@@ -41,5 +41,7 @@ def fetcher():
 def render(html: str) -> bytes:
     from weasyprint import CSS, HTML  # imported late: loading Pango costs start-up time
     fetch = fetcher()
+    # PDF/UA-1: a tagged PDF (structure tree, MarkInfo, the document's language and title) that
+    # screen readers can follow; every printed document comes through here.
     return HTML(string=html, url_fetcher=fetch).write_pdf(
-        stylesheets=[CSS(filename=str(PDF_CSS), url_fetcher=fetch)])
+        stylesheets=[CSS(filename=str(PDF_CSS), url_fetcher=fetch)], pdf_variant="pdf/ua-1")
