@@ -31,6 +31,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
     config_module.check_production(app.config)
     trust_proxies(app)
+    from . import logs
+    logs.init_app(app)  # first: its request id and clock cover every later hook
 
     register_extensions(app)
     register_blueprints(app)

@@ -4,12 +4,11 @@ names."""
 import hashlib
 import os
 import re
-import secrets
 import unicodedata
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from flask import Flask, abort, current_app, g, request, url_for
+from flask import Flask, abort, current_app, request, url_for
 
 MAX_INT = 2**31 - 1  # what an INTEGER column holds (ids in paths are bounded the same way)
 
@@ -111,10 +110,7 @@ def _tighten(path: Path, mode: int) -> None:
 
 
 def init_app(app: Flask) -> None:
-    @app.before_request
-    def _request_id():
-        g.request_id = secrets.token_hex(8)
-
+    # The request id (g.request_id) is set and returned by tracker/logs.py.
     @app.after_request
     def _headers(response):
         response.headers["Content-Security-Policy"] = CSP
