@@ -174,3 +174,19 @@ def test_revoking_stops_an_open_cookie_at_once(app, client, auth, token, patient
     assert client.post("/intake/pain", data=answers()["pain"]).status_code == 410
     with app.app_context():
         assert "pain" not in db.session.scalars(select(Intake)).one().draft
+
+
+def test_a_page_shown_blank_in_another_browser_never_erases_what_was_typed(app, client, token):
+    """Another browser on a reception link sees the pain step empty (the answers are not
+    shown there); pressing Back or Continue on it keeps the answers typed in the first."""
+    fill(client, token, upto="pain")
+    other = browser(app)
+    open_link(other, token)
+    page = other.get("/intake/pain").text
+    assert "Low back pain down my left leg" not in page
+    assert other.post("/intake/pain", data={"action": "back"}).status_code == 302
+    assert other.post("/intake/pain", data={"action": "next"}).status_code == 400
+    with app.app_context():
+        kept = db.session.scalars(select(Intake)).one().draft["pain"]
+        assert kept["complaint"] == ["Low back pain down my left leg"]
+        assert kept["nrs_now"] == ["6"]

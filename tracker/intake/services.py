@@ -111,12 +111,23 @@ def save_draft(intake: Intake, step: str, formdata: dict[str, list[str]], reache
                             "takes more than 4,000 characters). Nothing from this page was "
                             "saved; shorten the longest answers and send it again.")
     draft = dict(intake.draft or {})
+    if draft.get(step) and not _typed(answers):
+        # A page shown blank (its answers were typed in another browser and are not shown
+        # here) never erases them when the patient presses Back or Continue.
+        answers = draft[step]
     draft[step] = answers
     draft["_reached"] = max(int(draft.get("_reached", 0)), reached)
     if by:
         draft["_by"] = {**(draft.get("_by") or {}), step: by}
     intake.draft = draft  # a new dict so the JSON column is seen as changed
     intake.current_step = step
+
+
+def _typed(answers: dict[str, list[str]]) -> bool:
+    """Whether a posted step holds any answer (buttons and form keys are not answers)."""
+    return any(value.strip() for name, values in answers.items()
+               if name != "action" and not name.startswith(("csrf", "submission"))
+               for value in values)
 
 
 def visible_draft(invitation: IntakeInvitation, by: str | None) -> dict:
