@@ -1,4 +1,4 @@
-"""Command-line tools: `flask create-user`, `flask seed-demo`."""
+"""Command-line tools: `flask create-user`, `flask seed-demo`, `flask maintenance` ..."""
 import click
 from flask import Flask
 
@@ -32,10 +32,12 @@ def init_app(app: Flask) -> None:
         click.echo(f"Created {role} {email}.")
 
     @app.cli.command("first-run-hint")
-    def first_run_hint():
+    @click.option("--port", envvar="PORT", type=click.IntRange(1, 65535), default=5000,
+                  show_default=True, help="The port `make run` serves on (PORT).")
+    def first_run_hint(port):
         """Say how to create the first account when there is none."""
         if not accounts.any_user_exists():
-            click.echo("No accounts yet: open http://127.0.0.1:5000/ and create the first "
+            click.echo(f"No accounts yet: open http://127.0.0.1:{port}/ and create the first "
                        "administrator on the setup page (or run `flask create-user --role admin`)."
                        "\nWant a fictional clinic to explore instead? Run `make demo`.")
 
@@ -53,6 +55,23 @@ def init_app(app: Flask) -> None:
         """Recount every plan's outcome figures (after loading data outside the app)."""
         from .reports import plan_outcomes
         click.echo(f"Outcome figures recounted for {plan_outcomes.rebuild():,} plans.")
+
+    @app.cli.command("maintenance")
+    @click.option("--login-days", type=click.IntRange(0), default=None,
+                  help="Keep ended logins this many days (LOGIN_RETENTION_DAYS, default 30).")
+    @click.option("--draft-days", type=click.IntRange(1), default=None,
+                  help="Keep unsubmitted intake drafts whose links closed this many days ago "
+                       "(DRAFT_RETENTION_DAYS, default 90).")
+    @click.option("--dry-run", is_flag=True, help="Count what would go; delete nothing.")
+    def maintenance(login_days, draft_days, dry_run):
+        """Prune ended login sessions, old throttle rows and expired intake drafts (daily cron)."""
+        from . import maintenance as housekeeping
+        try:
+            pruned = housekeeping.run(login_days=login_days, draft_days=draft_days,
+                                      dry_run=dry_run)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(("Would delete " if dry_run else "Deleted ") + f"{pruned}.")
 
     @app.cli.command("optimize-db")
     def optimize_db():
