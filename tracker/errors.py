@@ -2,6 +2,7 @@
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from . import saved
 from .extensions import db
 from .intake.services import DraftTooLarge
 
@@ -16,9 +17,8 @@ MESSAGES = {
     413: ("That was too much to send at once",
           "The page sent more than this app accepts in one go. Nothing from it was "
           "saved; what was saved before is kept. Shorten the longest answers and send it again."),
-    500: ("Something went wrong on our side",
-          "Nothing you entered was half-saved. Please try again; if it keeps happening, "
-          "tell your administrator."),
+    500: ("Something went wrong on our side",  # the hint says what was saved: saved.hint()
+          "Please try again; if it keeps happening, tell your administrator."),
 }
 
 
@@ -48,11 +48,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(e):
-        db.session.rollback()
         try:
-            return render(500)
+            db.session.rollback()
+        except Exception:  # noqa: BLE001  (the connection itself is gone)
+            db.session.close()
+        hint = saved.hint()  # only what is true: saved, not saved, or unknown
+        try:
+            return render(500, hint)
         except Exception:  # the layout itself failed: still answer in plain words
             app.logger.exception("error page failed")
-            title, hint = MESSAGES[500]
+            title = MESSAGES[500][0]
             return (f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{hint}</p>", 500,
                     {"Content-Type": "text/html; charset=utf-8"})

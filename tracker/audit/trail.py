@@ -101,6 +101,14 @@ def _collect(session, flush_context, instances) -> None:
     pending.extend(("delete", obj, _snapshot(obj)) for obj in session.deleted if _audited(obj))
 
 
+def _entity_id(obj) -> str:
+    """The row's primary key. A new row has no identity key until the flush is over, but its
+    key attributes are already set (the INSERT returned them), so read those."""
+    key = inspect(obj).identity or inspect(obj).mapper.primary_key_from_instance(obj)
+    values = [v for v in key if v is not None]
+    return ",".join(str(v) for v in values) if len(values) == len(key) else ""
+
+
 @event.listens_for(Session, "after_flush")
 def _write(session, flush_context) -> None:
     pending = session.info.pop("audit_pending", [])
@@ -112,7 +120,7 @@ def _write(session, flush_context) -> None:
             **who,
             "action": action,
             "entity": type(obj).__name__,
-            "entity_id": str(inspect(obj).identity[0]) if inspect(obj).identity else "",
+            "entity_id": _entity_id(obj),
             "patient_id": patient_of(obj),
             "changes": _snapshot(obj) if action == "create" else changes,
         }

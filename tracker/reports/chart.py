@@ -21,8 +21,12 @@ def _fmt(value: float) -> str:
 
 
 def pain_chart(sessions: Sequence[SessionPain], baseline: float | None, target: float | None,
-               chart_id: str = "pain-chart") -> Markup:
-    """Pain (NRS 0-10) before and after each session, with baseline, goal and re-evaluations."""
+               chart_id: str = "pain-chart", compact: bool = False) -> Markup:
+    """Pain (NRS 0-10) before and after each session, with baseline, goal and re-evaluations.
+
+    `compact` (the PDF) draws the same marks as one path per kind instead of one element per
+    session: WeasyPrint parses and draws each SVG node in Python, which made a 300-session
+    chart most of the PDF's time. The page keeps one element per point (data attributes)."""
     n = len(sessions)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
@@ -45,8 +49,14 @@ def pain_chart(sessions: Sequence[SessionPain], baseline: float | None, target: 
                    f'<text class="axis" x="{LEFT - 6}" y="{y(v) + 4}" text-anchor="end" '
                    f'fill="#444">{v}</text>')
     step = max(1, n // 12)  # keep session numbers legible with 100 sessions
+    if compact:
+        marks = "".join(f"M{x(i)},{TOP}V{TOP + plot_h}" for i, s in enumerate(sessions)
+                        if s.reevaluation)
+        if marks:
+            out.append(f'<path class="reeval" d="{marks}" stroke="{REEVAL}" stroke-width="1.5" '
+                       f'stroke-dasharray="2 3" fill="none"/>')
     for i, s in enumerate(sessions):
-        if s.reevaluation:
+        if s.reevaluation and not compact:
             out.append(f'<line class="reeval" data-session="{s.number}" x1="{x(i)}" x2="{x(i)}" '
                        f'y1="{TOP}" y2="{TOP + plot_h}" stroke="{REEVAL}" stroke-width="1.5" '
                        f'stroke-dasharray="2 3"/>')
@@ -74,6 +84,14 @@ def pain_chart(sessions: Sequence[SessionPain], baseline: float | None, target: 
             out.append(f'<polyline class="series-{cls}" points="{path}" fill="none" '
                        f'stroke="{colour}" stroke-width="2"/>')
         radius = 3.5 if n <= 30 else 2
+        if compact:  # each point a circle drawn as two arcs, all in one path
+            dots = "".join(f"M{px - radius},{py}a{radius},{radius} 0 1,0 {2 * radius},0"
+                           f"a{radius},{radius} 0 1,0 {-2 * radius},0" for px, py in pts)
+            if dots:
+                fill = colour if series == "before" else "#ffffff"
+                out.append(f'<path class="points-{cls}" d="{dots}" fill="{fill}" '
+                           f'stroke="{colour}" stroke-width="1.5"/>')
+            continue
         for i, s in enumerate(sessions):
             value = getattr(s, series)
             if value is None:

@@ -61,7 +61,8 @@ def summary_page(patient_id: int):
 @require("summary.print")
 def summary_pdf(patient_id: int):
     s = _summary_for(patient_id)
-    body = pdf.render(render_template("reports/summary_pdf.html", s=s, chart=_chart(s), pdf=True))
+    body = pdf.render(render_template("reports/summary_pdf.html", s=s,
+                                      chart=_chart(s, compact=True), pdf=True))
     _audit("summary_pdf_download", s)
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": attachment(s.filename)})
@@ -103,8 +104,8 @@ def new_baseline(patient_id: int):
         400 if form.errors else 200
 
 
-def _chart(s: summary.Summary):
-    return chart.pain_chart(s.sessions, s.baseline_now, s.target)
+def _chart(s: summary.Summary, compact: bool = False):
+    return chart.pain_chart(s.sessions, s.baseline_now, s.target, compact=compact)
 
 
 @bp.route("/outcomes")
