@@ -3,33 +3,41 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+PORT ?= 5000
 export FLASK_APP := tracker
 
-.PHONY: run test setup lint demo bench loadtest deploytest clean
+.PHONY: run test setup lint demo bench loadtest deploytest lock clean
 
-$(STAMP): setup.cfg pyproject.toml
+# Installs come from the lock files (requirements/*.txt, pip-tools; `make lock` re-pins):
+# run.txt is what running needs, test.txt adds the test and development tools.
+$(STAMP): requirements/run.txt setup.cfg pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,dev]'
+	$(BIN)/pip install --quiet -r requirements/run.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(TEST_STAMP): $(STAMP) requirements/test.txt
+	$(BIN)/pip install --quiet -r requirements/test.txt
+	touch $(TEST_STAMP)
+
+setup: $(TEST_STAMP)
 
 # Plain HTTP on 127.0.0.1 only: the Secure cookie flag is relaxed for this local server alone.
 run: $(STAMP)
 	$(BIN)/flask db upgrade
-	@$(BIN)/flask first-run-hint
-	TRACKER_SESSION_COOKIE_SECURE=false $(BIN)/flask run --host 127.0.0.1 --port 5000
+	@$(BIN)/flask first-run-hint --port $(PORT)
+	TRACKER_SESSION_COOKIE_SECURE=false $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 demo: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
@@ -41,6 +49,17 @@ loadtest: $(STAMP)
 # The load test through nginx (apt-get install -y nginx) with deploy/nginx.conf and a guesser.
 deploytest: $(STAMP)
 	$(BIN)/python -m bench.loadtest --nginx $(LOADTEST_ARGS)
+
+# Re-pin after changing install_requires or the extras in setup.cfg (LOCK_ARGS=--upgrade to
+# take newer releases); pip-tools runs from its own virtualenv inside .venv.
+LOCK := CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/lock-tools/bin/pip-compile --quiet \
+	--strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock:
+	$(PY) -m venv $(VENV)/lock-tools
+	$(VENV)/lock-tools/bin/pip install --quiet pip-tools
+	$(LOCK) -o requirements/run.txt setup.cfg
+	$(LOCK) --extra test --extra dev --constraint requirements/run.txt \
+		-o requirements/test.txt setup.cfg
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,4 +1,5 @@
-"""Entry point for gunicorn: `gunicorn wsgi:app`."""
-from tracker import create_app
+"""Entry point for gunicorn from a checkout: `gunicorn wsgi:app` (an installed package:
+`gunicorn tracker.wsgi:app`)."""
+from tracker.wsgi import app
 
-app = create_app()
+__all__ = ["app"]

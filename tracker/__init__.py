@@ -10,13 +10,25 @@ from werkzeug.routing import IntegerConverter
 from . import config as config_module
 from .extensions import built_here, csrf, db, login_manager, migrate
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+
+
+def bundled(name: str) -> Path:
+    """templates/ or migrations/: beside the package in a checkout, inside it in an installed
+    wheel (setup.cfg maps the top-level folders to tracker/templates and tracker/migrations)."""
+    inside = PACKAGE / name
+    return inside if inside.is_dir() else ROOT / name
+
+
+TEMPLATES = bundled("templates")
+MIGRATIONS = bundled("migrations")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then environment, then test_config."""
     app = Flask(__name__, instance_relative_config=True,
-                template_folder=str(ROOT / "templates"), static_folder="static")
+                template_folder=str(TEMPLATES), static_folder="static")
     app.config.from_object(config_module.Defaults)
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     if test_config is None:
@@ -60,7 +72,7 @@ def trust_proxies(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True,
                      compare_type=True, include_object=built_here)
     csrf.init_app(app)
     login_manager.init_app(app)
