@@ -25,7 +25,8 @@ from urllib.parse import quote
 
 from sqlalchemy.engine import URL, make_url
 
-MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
+from .. import MIGRATIONS  # the checkout's migrations/, or the installed wheel's
+
 MANIFEST_SUFFIX = ".manifest.json"
 FORMAT = 1
 # Tables every schema of the tracker has had since its first migration.
