@@ -154,6 +154,10 @@ def test_the_installed_wheel_migrates_serves_and_prints_from_any_directory(wheel
 
     smoke = _run([str(python), "-c", SMOKE], cwd=elsewhere, env=env)
     assert "PDF" in smoke.stdout
+    flask = [str(python), "-m", "flask", "--app", "tracker"]
+    assert "Deleted" in _run(flask + ["maintenance"], cwd=elsewhere, env=env).stdout
+    _run(flask + ["exports", "backup", str(tmp_path / "backup.db")], cwd=elsewhere, env=env)
+    _run(flask + ["exports", "verify", str(tmp_path / "backup.db")], cwd=elsewhere, env=env)
     assert not (elsewhere / "templates").exists() and not list(elsewhere.iterdir())
 
 
