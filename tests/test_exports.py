@@ -98,7 +98,8 @@ def test_sessions_csv_identified_and_pseudonymised(client, auth, app, demo):
     assert "1968" not in response.text and "attachment" in response.headers[
         "Content-Disposition"]
     pseudo = list(csv.DictReader(io.StringIO(response.text)))
-    assert len({r["pseudonym"] for r in pseudo}) == 1 and len(pseudo[0]["pseudonym"]) == 16
+    assert len({r["patient_pseudonym"] for r in pseudo}) == 1
+    assert len(pseudo[0]["patient_pseudonym"]) == 16
     assert pseudo[0]["day_of_plan"] == "0" and pseudo[-1]["day_of_plan"] == "63"
     assert "visit_on" not in pseudo[0] and "date_of_birth" not in pseudo[0]
     with app.app_context():

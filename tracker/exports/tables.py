@@ -1,8 +1,10 @@
 """CSV of sessions and outcomes, one row per session, for the clinic's own analysis.
 
-Pseudonymised rows carry no name, birth date, contact or free text: a keyed hash of the patient
-id (stable within this clinic, not reversible without the secret key), the age at the visit and
-the days since the plan started, so dates cannot be matched against appointment books."""
+Every column is declared once in `COLUMNS` with what it means; the download, its header and the
+codebook (`codebook()`, served beside the CSV) all come from that list. Pseudonymised rows carry
+no name, birth date, contact, free text or raw id: keyed pseudonyms of the patient, plan and
+session (stable within this clinic, not reversible without its secret key), the age at the visit
+and the days since the plan started, so dates cannot be matched against appointment books."""
 from __future__ import annotations
 
 import csv
@@ -10,6 +12,7 @@ import hashlib
 import hmac
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
@@ -17,43 +20,99 @@ from ..clinical import instruments as registry
 from ..extensions import db
 from ..measurements.models import Measurement
 from ..patients.models import Patient
-from ..plans.models import TreatmentPlan
+from ..plans.models import Assessment, TreatmentPlan
 from ..reports import plan_outcomes
 from ..sessions.models import AdverseEvent, SessionRecord
 from ..timeutil import age_on
 
-IDENTIFIED = ["patient_id", "family_name", "given_name", "date_of_birth", "visit_on"]
-PSEUDONYMOUS = ["pseudonym", "age_at_visit", "sex", "day_of_plan"]
-# The one declaration of the columns: fixed ones, then one per instrument a re-evaluation asks.
-COMMON = ["plan_id", "condition", "session_number", "reevaluation", "status",
-          "pain_before", "pain_after", "baseline_nrs_now", "baseline_source",
-          "pain_before_change_percent", "pain_before_category", "adverse_events",
-          "serious_events"]
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    meaning: str
+    identified: bool = True       # in the clinic's own (identified) export
+    pseudonymised: bool = True    # in the research (pseudonymised) export
+
+
+COLUMNS = [
+    Column("patient_id", "The clinic's patient number.", pseudonymised=False),
+    Column("family_name", "Family name.", pseudonymised=False),
+    Column("given_name", "Given name.", pseudonymised=False),
+    Column("date_of_birth", "Date of birth (YYYY-MM-DD).", pseudonymised=False),
+    Column("visit_on", "Date of the visit (YYYY-MM-DD).", pseudonymised=False),
+    Column("patient_pseudonym", "Keyed pseudonym of the patient (HMAC-SHA-256 with the clinic's "
+           "secret key, 16 hex digits): the same patient has the same value in every export "
+           "of this clinic.", identified=False),
+    Column("plan_pseudonym", "Keyed pseudonym of the treatment plan (course).", identified=False),
+    Column("session_pseudonym", "Keyed pseudonym of the session record.", identified=False),
+    Column("age_at_visit", "Whole years of age on the day of the visit.", identified=False),
+    Column("sex", "Sex as recorded: female, male, intersex or unknown.", identified=False),
+    Column("day_of_plan", "Days from the plan's start to the visit.", identified=False),
+    Column("plan_id", "The treatment plan's number.", pseudonymised=False),
+    Column("condition", "The plan's conditions as the practitioner typed them (free text).",
+           pseudonymised=False),
+    Column("diagnosis_icd10", "ICD-10 code of the Western diagnosis in the plan's assessment."),
+    Column("session_number", "The visit's number within its plan (empty for a walk-in)."),
+    Column("reevaluation", "1 when the visit was a re-evaluation, else 0."),
+    Column("status", "The record's status: draft or signed."),
+    Column("pain_before", "Pain right now before needling, NRS 0-10."),
+    Column("pain_after", "Pain after treatment, NRS 0-10 (empty when not asked)."),
+    Column("baseline_nrs_now", "The course's baseline pain right now (NRS 0-10): an intake or "
+           "staff-entered score within the clinic's window before the first session, else the "
+           "first session's pain before needling."),
+    Column("baseline_source", "Where the baseline came from: intake, manual (entered by staff) "
+           "or session (the first session)."),
+    Column("pain_before_change_percent", "Reduction of pain before needling from the baseline, "
+           "percent with one decimal (negative is worse); empty at the first session, which is "
+           "scored before any needling."),
+    Column("pain_before_category", "The change's category by IMMPACT: substantial, responder, "
+           "minimal, not_responder_small (under 2 points), no_change, worse, no_baseline."),
+    Column("adverse_events", "Adverse events recorded at the visit."),
+    Column("serious_events", "Of those, how many were serious."),
+]
 
 
 def reevaluated() -> list[registry.Instrument]:
     return [i for i in registry.REGISTRY.values() if registry.REEVALUATION in i.asked]
 
 
-def reeval_columns() -> dict[tuple[str, str], str]:
-    """(instrument, time frame) -> column, from the registry as it is now; measures with
+def reeval_columns() -> dict[tuple[str, ...], Column]:
+    """(instrument, time frame) -> its column, from the registry as it is now; measures with
     IMMPACT thresholds also get the change's category against the course baseline."""
-    columns = {}
+    found: dict[tuple[str, ...], Column] = {}
     for i in reevaluated():
-        columns[(i.code, i.time_frame)] = f"reeval_{i.key}"
+        found[(i.code, i.time_frame)] = Column(
+            f"reeval_{i.key}", f"{i.name} at a re-evaluation visit"
+            + (f" ({i.note})." if i.note else "."))
         if i.thresholds:
-            columns[(i.code, i.time_frame, "category")] = f"reeval_{i.key}_category"
-    return columns
+            found[(i.code, i.time_frame, "category")] = Column(
+                f"reeval_{i.key}_category", f"Category of the change in {i.short} from the "
+                "course's baseline, as pain_before_category.")
+    return found
+
+
+def declared(pseudonymised: bool) -> list[Column]:
+    every = COLUMNS + list(reeval_columns().values())
+    return [c for c in every if (c.pseudonymised if pseudonymised else c.identified)]
 
 
 def columns(pseudonymised: bool) -> list[str]:
-    return (PSEUDONYMOUS if pseudonymised else IDENTIFIED) + COMMON + list(
-        reeval_columns().values())
+    return [c.name for c in declared(pseudonymised)]
 
 
-def pseudonym(secret: str, patient_id: int) -> str:
-    return hmac.new(secret.encode(), f"patient:{patient_id}".encode(),
-                    hashlib.sha256).hexdigest()[:16]
+def codebook() -> Iterator[str]:
+    """Every column of both exports and what it means, as CSV."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["column", "identified_export", "pseudonymised_export", "meaning"])
+    for c in COLUMNS + list(reeval_columns().values()):
+        writer.writerow([c.name, "yes" if c.identified else "no",
+                         "yes" if c.pseudonymised else "no", c.meaning])
+    yield buffer.getvalue()
+
+
+def pseudonym(secret: str, kind: str, key: int) -> str:
+    return hmac.new(secret.encode(), f"{kind}:{key}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def _safe(value):
@@ -68,9 +127,11 @@ def rows(pseudonymised: bool, secret: str) -> Iterator[dict]:
     ae = (select(AdverseEvent.session_id, func.count().label("n"),
                  func.sum(func.cast(AdverseEvent.serious, db.Integer)).label("serious"))
           .group_by(AdverseEvent.session_id).subquery())
-    stmt = (select(SessionRecord, Patient, TreatmentPlan, ae.c.n, ae.c.serious)
+    stmt = (select(SessionRecord, Patient, TreatmentPlan, ae.c.n, ae.c.serious,
+                   Assessment.icd10)
             .join(Patient, Patient.id == SessionRecord.patient_id)
             .outerjoin(TreatmentPlan, TreatmentPlan.id == SessionRecord.plan_id)
+            .outerjoin(Assessment, Assessment.id == TreatmentPlan.assessment_id)
             .outerjoin(ae, ae.c.session_id == SessionRecord.id)
             .order_by(SessionRecord.patient_id, SessionRecord.visit_on, SessionRecord.id)
             .execution_options(yield_per=500))
@@ -98,13 +159,13 @@ def _emit(batch, pseudonymised: bool, secret: str) -> Iterator[dict]:
     changes = {(v.session_id, measure): v.change for (_, measure), c in courses.items()
                for v in c.visits}
     reeval = reeval_columns()
-    for s, patient, plan, n, serious in batch:
+    for s, patient, plan, n, serious, icd10 in batch:
         v = values.get(s.id, {})
         course = courses.get((s.plan_id, plan_outcomes.NOW))
         base = course.baseline if course else None
         change = changes.get((s.id, plan_outcomes.NOW))
-        row = {"plan_id": s.plan_id, "condition": plan.conditions if plan else "",
-               "session_number": s.number, "reevaluation": int(s.is_reevaluation),
+        row = {"diagnosis_icd10": icd10 or "", "session_number": s.number,
+               "reevaluation": int(s.is_reevaluation),
                "status": s.status, "pain_before": v.get(("nrs", "now"), s.pain_before),
                "pain_after": v.get(("nrs", "after_needling"), s.pain_after),
                "baseline_nrs_now": base.value if base else None,
@@ -112,19 +173,23 @@ def _emit(batch, pseudonymised: bool, secret: str) -> Iterator[dict]:
                "pain_before_change_percent": change.percent if change else None,
                "pain_before_category": change.category if change else "",
                "adverse_events": n or 0, "serious_events": int(serious or 0)}
-        for key, name in reeval.items():
+        for key, column in reeval.items():
             if len(key) == 3:
                 found = changes.get((s.id, key[:2]))
-                row[name] = found.category if found and v.get(key[:2]) is not None else ""
+                row[column.name] = found.category if found and v.get(key[:2]) is not None \
+                    else ""
             else:
-                row[name] = v.get(key)
+                row[column.name] = v.get(key)
         if pseudonymised:
-            row |= {"pseudonym": pseudonym(secret, patient.id),
+            row |= {"patient_pseudonym": pseudonym(secret, "patient", patient.id),
+                    "plan_pseudonym": pseudonym(secret, "plan", s.plan_id) if s.plan_id else "",
+                    "session_pseudonym": pseudonym(secret, "session", s.id),
                     "age_at_visit": age_on(patient.date_of_birth, s.visit_on),
                     "sex": patient.sex,
                     "day_of_plan": (s.visit_on - plan.start_on).days if plan else None}
         else:
-            row |= {"patient_id": patient.id, "family_name": patient.family_name,
+            row |= {"plan_id": s.plan_id, "condition": plan.conditions if plan else "",
+                    "patient_id": patient.id, "family_name": patient.family_name,
                     "given_name": patient.given_name,
                     "date_of_birth": patient.date_of_birth.isoformat(),
                     "visit_on": s.visit_on.isoformat()}

@@ -50,6 +50,14 @@ def sessions_csv():
         "Content-Disposition": attachment(f"sessions-{kind}-{clock.today():%Y%m%d}.csv")})
 
 
+@bp.route("/sessions-codebook.csv")
+@require("export.research")
+def sessions_codebook():
+    """What every column of the sessions CSV means, from the same declaration as the CSV."""
+    return Response("".join(tables.codebook()), mimetype="text/csv", headers={
+        "Content-Disposition": attachment("sessions-codebook.csv")})
+
+
 NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
