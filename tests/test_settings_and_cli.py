@@ -10,7 +10,8 @@ from tracker.settings.models import ClinicSettings
 
 SETTINGS = {"name": "Riverside Acupuncture", "address": "1 Mill Lane", "phone": "020 7946 0000",
             "email": "", "time_zone": "Europe/London", "idle_timeout_minutes": "15",
-            "intake_link_days": "14", "baseline_window_days": "30", "consent_text": "You may stop at any time."}
+            "intake_link_days": "14", "baseline_window_days": "30",
+            "consent_text": "You may stop at any time."}
 
 
 def test_admin_edits_settings_and_consent_gets_a_new_version(app, client, auth):
