@@ -66,3 +66,42 @@ def test_the_codebook_names_every_column_of_both_exports(app, client, auth):
             flag = "pseudonymised_export" if pseudonymised else "identified_export"
             assert all(book[c][flag] == "yes" and book[c]["meaning"] for c in header)
     assert book["reeval_peg3"]["meaning"].startswith("PEG-3")
+
+
+def test_a_moved_or_cancelled_visit_updates_the_same_calendar_event(app, client, auth):
+    from datetime import timedelta
+
+    from icalendar import Calendar
+
+    from tracker import clock
+    from tracker.schedule import services as schedule
+
+    user_id = auth.login("reception")
+    with app.app_context():
+        patient = factories.patient()
+        first = factories.appointment(patient, user_id, clock.now() + timedelta(days=3))
+        other = factories.appointment(patient, user_id, clock.now() + timedelta(days=10))
+        db.session.commit()
+        patient_id, first_id, other_id = patient.id, first.id, other.id
+
+    def events():
+        data = client.get(f"/schedule/patients/{patient_id}/appointments.ics").data
+        return {str(e["uid"]): e for e in Calendar.from_ical(data).walk("VEVENT")}
+
+    before = events()
+    uid = next(u for u in before if u.startswith(f"appointment-{first_id}@"))
+    assert int(before[uid]["sequence"]) == 0 and str(before[uid]["status"]) == "CONFIRMED"
+    with app.app_context():
+        moved = schedule.reschedule(db.session.get(schedule.Appointment, first_id),
+                                    clock.now() + timedelta(days=4), 45)
+        db.session.commit()
+        moved_start = moved.start_utc
+    after = events()
+    assert len(after) == 2 and uid in after  # the same event, not a second one
+    assert int(after[uid]["sequence"]) == 1
+    assert after[uid].decoded("dtstart") == moved_start.replace(microsecond=0)
+    with app.app_context():
+        db.session.get(schedule.Appointment, other_id).status = "cancelled_patient"
+        db.session.commit()
+    cancelled = events()[next(u for u in after if u.startswith(f"appointment-{other_id}@"))]
+    assert str(cancelled["status"]) == "CANCELLED" and int(cancelled["sequence"]) == 1

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from ..clock import local_date, now, today, zone  # the clinic clock (tracker/clock.py)
 from ..extensions import db
 from ..plans.models import TreatmentPlan
+from ..timeutil import as_utc
 from . import recurrence
 from .models import BOOKED, CANCELLED, Appointment, ClosureDay, WorkingHours
 
@@ -410,6 +411,36 @@ def upcoming_for_patient(patient_id: int, limit: int = 20) -> list[Appointment]:
         .where(Appointment.patient_id == patient_id, Appointment.status == "scheduled",
                Appointment.starts_at >= now() - timedelta(hours=1))
         .order_by(Appointment.starts_at).limit(limit)).scalars())
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One event of the patient's calendar file: a visit keeps the UID of the first booking in
+    its chain of moves, and each move or cancellation raises SEQUENCE, so a phone calendar that
+    imported an earlier file updates or cancels the event instead of keeping the old time."""
+    appointment: Appointment
+    uid_id: int
+    sequence: int
+    cancelled: bool
+
+
+def calendar_entries(patient_id: int, limit: int = 100) -> list[CalendarEntry]:
+    every = {a.id: a for a in db.session.scalars(
+        select(Appointment).options(joinedload(Appointment.practitioner))
+        .where(Appointment.patient_id == patient_id))}
+    moved_on = {a.rescheduled_from_id for a in every.values() if a.rescheduled_from_id}
+    entries = []
+    for appt in sorted(every.values(), key=lambda a: a.starts_at):
+        latest = appt.id not in moved_on  # the end of its chain of moves
+        upcoming = as_utc(appt.starts_at) >= now() - timedelta(hours=1)
+        if not latest or not upcoming or appt.status not in ("scheduled", *CANCELLED):
+            continue
+        root, depth = appt, 0
+        while root.rescheduled_from_id in every and depth < 50:
+            root, depth = every[root.rescheduled_from_id], depth + 1
+        cancelled = appt.status != "scheduled"
+        entries.append(CalendarEntry(appt, root.id, depth + int(cancelled), cancelled))
+    return entries[:limit]
 
 
 def reevals_due(practitioner_id: int | None, days: int = 7) -> list[Appointment]:

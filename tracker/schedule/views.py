@@ -222,8 +222,7 @@ def card(patient_id: int):
 @require("schedule.view")
 def ics(patient_id: int):
     patient = db.get_or_404(Patient, patient_id)
-    body = calendar.ics(services.upcoming_for_patient(patient.id, 100), get_settings(),
-                        public_host())
+    body = calendar.ics(services.calendar_entries(patient.id), get_settings(), public_host())
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": attachment("appointments.ics")})
 
