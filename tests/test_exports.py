@@ -3,6 +3,7 @@ pseudonymised option, and the backup and restore commands."""
 import csv
 import io
 import json
+from collections import Counter
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
@@ -54,10 +55,33 @@ def test_fhir_bundle_validates_and_carries_the_record(client, auth, app, demo):
     assert {"Patient", "Practitioner", "Condition", "CarePlan", "Goal", "Appointment",
             "Encounter", "Procedure", "Observation", "QuestionnaireResponse", "AdverseEvent",
             "Flag", "Consent"} <= kinds
-    pain = [o for o in resources(data, "Observation")
-            if o["code"].get("coding", [{}])[0].get("code") == "72514-3"]
-    assert len(pain) == 4 + 10 + 10 + 4  # intake frames, before and after, re-evaluations
-    assert [o["valueQuantity"]["value"] for o in pain if "encounter" in o][:2] == [7, 5]
+    observations = resources(data, "Observation")
+
+    def codes(o, system_end):
+        return [c["code"] for c in o["code"]["coding"] if c["system"].endswith(system_end)]
+
+    # Each pain time frame has a code of its own; LOINC's pain code only where it fits (now).
+    frames = Counter(code for o in observations for code in codes(o, "CodeSystem/measure")
+                     if code.startswith("nrs"))
+    assert frames == {"nrs_now": 11, "nrs_after_needling": 10, "nrs_average_week": 3,
+                      "nrs_worst_week": 3, "nrs_least_week": 1}
+    pain = [o for o in observations if "72514-3" in codes(o, "loinc.org")]
+    assert {c for o in pain for c in codes(o, "CodeSystem/measure")} == {"nrs_now"}
+    assert [o["valueQuantity"]["value"] for o in pain if "encounter" in o][:2] == [7, 6]
+    with app.app_context():
+        from tracker.clinical.instruments import REGISTRY
+        from tracker.exports.fhir import _code
+        assert _code(REGISTRY["gad2"])["coding"][0]["code"] == "70272-0"  # GAD-2 total
+    days = [o for o in observations if "med_days" in codes(o, "CodeSystem/measure")]
+    assert days and all(o["valueQuantity"]["code"] == "d" for o in days)
+    patient = resources(data, "Patient")[0]
+    assert "generalPractitioner" not in patient  # the acupuncturist is in the care team
+    assert patient["identifier"][0]["system"] != "urn:clinic-tracker:patient"
+    [team] = resources(data, "CareTeam")
+    roles = {p["role"][0]["text"]: p["member"]["display"] for p in team["participant"]}
+    assert roles["Treating acupuncturist"] == "Mei Lin"
+    assert "Dr Helen Marsh" in roles["Referring physician"]
+    assert all(c["careTeam"] for c in resources(data, "CarePlan"))
     assert len(resources(data, "Encounter")) == 10
     assert any(o["code"]["text"] == "HIT-6" and o["valueQuantity"]["value"] == 52
                for o in resources(data, "Observation"))

@@ -80,9 +80,13 @@ class Instrument:
     stem: str = ""                 # shown above the items, e.g. PHQ-2's "Over the last 2 weeks"
     validated: bool = True
     note: str = ""                 # said next to the value ("not a validated scale")
+    # LOINC only where a standard code means exactly this measure (interop.md); every measure
+    # is also exported under the clinic's own code system by its key (exports/fhir.py).
     loinc: str = ""
     loinc_display: str = ""
     panel_loinc: str = ""          # questionnaire code when the items are exported too
+    unit: str = "{score}"          # UCUM: a score, or "d" for a count of days
+    unit_text: str = "score"
     asked: frozenset[str] = frozenset()
     intake_step: str = ""          # the intake step that asks it ("pain", "sleep")
     intake_group: str = ""         # the fieldset it sits in on that step
@@ -215,19 +219,16 @@ _SHIPPED = (
                asked=frozenset({INTAKE}), intake_step="pain", intake_group=STRENGTH,
                thresholds=True, point_floor=2),
     Instrument("nrs_average_week", "nrs", "average_week", "Average pain, past 7 days (NRS 0-10)",
-               "Average pain", (PAIN_AVERAGE,), 0, 10, recall="past 7 days", loinc="72514-3",
-               loinc_display="Pain severity - 0-10 verbal numeric rating [Score] - Reported",
+               "Average pain", (PAIN_AVERAGE,), 0, 10, recall="past 7 days",
                asked=frozenset({INTAKE, REEVALUATION, CHECKIN}), intake_step="pain",
                intake_group=STRENGTH, reevaluation=ALWAYS, goal="nrs_average", thresholds=True,
                point_floor=2),
     Instrument("nrs_worst_week", "nrs", "worst_week", "Worst pain, past 7 days (NRS 0-10)",
-               "Worst pain", (PAIN_WORST,), 0, 10, recall="past 7 days", loinc="72514-3",
-               loinc_display="Pain severity - 0-10 verbal numeric rating [Score] - Reported",
+               "Worst pain", (PAIN_WORST,), 0, 10, recall="past 7 days",
                asked=frozenset({INTAKE, REEVALUATION}), intake_step="pain", intake_group=STRENGTH,
                reevaluation=ALWAYS, goal="nrs_worst", thresholds=True, point_floor=2),
     Instrument("nrs_least_week", "nrs", "least_week", "Least pain, past 7 days (NRS 0-10)",
-               "Least pain", (PAIN_LEAST,), 0, 10, recall="past 7 days", loinc="72514-3",
-               loinc_display="Pain severity - 0-10 verbal numeric rating [Score] - Reported",
+               "Least pain", (PAIN_LEAST,), 0, 10, recall="past 7 days",
                asked=frozenset({INTAKE}), intake_step="pain", intake_group=STRENGTH,
                thresholds=True, point_floor=2),
     Instrument("peg3", "peg3", "", "PEG-3 pain, enjoyment and activity (0-10)", "PEG-3",
@@ -238,6 +239,7 @@ _SHIPPED = (
                thresholds=True),
     Instrument("med_days", "med_days", "week", "Days with pain medicine, past 7 (0-7)",
                "Medicine days", (MED_DAYS,), 0, 7, recall="past 7 days", validated=False,
+               unit="d", unit_text="days",
                note="not a validated scale", asked=frozenset({INTAKE, REEVALUATION, CHECKIN}),
                intake_step="pain", intake_group=MEDICINE),
     Instrument("sleep", "sleep", "week", "Sleep quality, past 7 days (0-10)", "Sleep",
@@ -253,7 +255,8 @@ _SHIPPED = (
                reevaluation=IF_POSITIVE, screen_positive_at=SCREEN_POSITIVE_AT,
                screen_advice="Consider the full PHQ-9 or referral. A screen is not a diagnosis."),
     Instrument("gad2", "gad2", "", "GAD-2 anxiety screen (0-6)", "GAD-2", GAD2, 0, 6,
-               exact=_total, recall="last 2 weeks", stem=TWO_WEEKS_STEM, loinc="",
+               exact=_total, recall="last 2 weeks", stem=TWO_WEEKS_STEM, loinc="70272-0",
+               loinc_display="Generalized anxiety disorder 2 item (GAD-2) total score",
                asked=frozenset({INTAKE, REEVALUATION}), intake_step="sleep", intake_group=MOOD,
                reevaluation=IF_POSITIVE, screen_positive_at=SCREEN_POSITIVE_AT,
                screen_advice="Consider the full GAD-7 or referral. A screen is not a diagnosis."),

@@ -9,6 +9,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -78,9 +79,7 @@ def patient_bundle(patient: Patient) -> dict:
             users[user.id] = b.add("Practitioner", user.id, _practitioner(user))
         return {"reference": users[user.id], "display": user.display_name}
 
-    if patient.primary_practitioner:
-        subject_pract = practitioner(patient.primary_practitioner)
-        b.entries[0]["resource"]["generalPractitioner"] = [subject_pract]
+    team = _care_team(b, patient, subject, practitioner)
     conditions: dict[int, list[dict]] = {}
     for a in db.session.scalars(select(Assessment).where(Assessment.patient_id == patient.id)
                                 .order_by(Assessment.assessed_on)):
@@ -97,6 +96,7 @@ def patient_bundle(patient: Patient) -> dict:
                 "period": {"start": _day(plan.start_on)},
                 "description": f"{plan.frequency_text}. {plan.rationale}".strip(),
                 "author": practitioner(plan.practitioner), "goal": goals or None,
+                "careTeam": [team] if team else None,
                 "addresses": conditions.get(plan.assessment_id) or None}
         if plan.end_on:
             care["period"]["end"] = _day(plan.end_on)
@@ -144,9 +144,39 @@ def patient_bundle(patient: Patient) -> dict:
             "timestamp": _instant(utcnow()), "entry": b.entries}
 
 
+def system(kind: str) -> str:
+    """This clinic's own identifier or code system: FHIR_SYSTEM_BASE, else its public address,
+    else a URN unique to this installation (from its secret key), so two clinics' patient
+    numbers never share a system."""
+    base = current_app.config.get("FHIR_SYSTEM_BASE") or (
+        current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/") + "/fhir"
+        if current_app.config.get("PUBLIC_BASE_URL") else
+        f"urn:uuid:{uuid.uuid5(NAMESPACE, current_app.config['SECRET_KEY'])}")
+    return f"{base}/{kind}" if not base.startswith("urn:") else f"{base}:{kind}"
+
+
+def _care_team(b: _Bundle, patient: Patient, subject: dict, practitioner) -> dict | None:
+    """Who treats the patient here (the acupuncturist is not their general practitioner) and
+    the physician who referred them."""
+    members = []
+    if patient.primary_practitioner:
+        members.append({"role": [_text("Treating acupuncturist")],
+                        "member": practitioner(patient.primary_practitioner)})
+    if patient.referring_physician:
+        referrer = b.add("Practitioner", f"referrer-{patient.id}", {
+            "name": [{"text": patient.referring_physician}]})
+        members.append({"role": [_text("Referring physician")],
+                        "member": {"reference": referrer,
+                                   "display": patient.referring_physician}})
+    if not members:
+        return None
+    return {"reference": b.add("CareTeam", patient.id, {
+        "status": "active", "name": "Care team", "subject": subject, "participant": members})}
+
+
 def _patient(p: Patient) -> dict:
     resource: dict[str, Any] = {
-        "identifier": [{"system": "urn:clinic-tracker:patient", "value": f"P{p.id:06d}"}],
+        "identifier": [{"system": system("patient"), "value": f"P{p.id:06d}"}],
         "active": p.archived_at is None,
         "name": [{"use": "official", "family": p.family_name, "given": [p.given_name]}],
         "gender": GENDERS.get(p.sex, "unknown"), "birthDate": _day(p.date_of_birth)}
@@ -216,8 +246,9 @@ def _goal(g, plan: TreatmentPlan, subject: dict) -> dict:
                                               else "")),
         "subject": subject}
     if g.target is not None:
-        quantity: dict[str, Any] = {"value": g.target, "unit": "{score}", "system": UCUM,
-                                    "code": "{score}"}
+        quantity: dict[str, Any] = {"value": g.target, "system": UCUM,
+                                    "unit": measure.unit_text if measure else "score",
+                                    "code": measure.unit if measure else "{score}"}
         if measure:  # the registry knows which way is better; a free "other" goal does not
             quantity["comparator"] = ">=" if measure.higher_is_better else "<="
         target: dict[str, Any] = {"detailQuantity": quantity}
@@ -230,12 +261,14 @@ def _goal(g, plan: TreatmentPlan, subject: dict) -> dict:
 
 
 def _code(instrument: registry.Instrument) -> dict:
-    """An instrument's FHIR code: LOINC where the registry has one, its name always."""
-    code: dict[str, Any] = {"text": instrument.name}
-    if instrument.loinc:
-        code["coding"] = [{"system": LOINC, "code": instrument.loinc,
-                           "display": instrument.loinc_display or instrument.name}]
-    return code
+    """A measure's code: LOINC where a standard code means exactly it (NRS right now, PEG-3,
+    PHQ-2, GAD-2 totals), and always the clinic's own code by registry key, so each pain time
+    frame has a code of its own (LOINC has none for them as asked here)."""
+    coding = [{"system": LOINC, "code": instrument.loinc,
+               "display": instrument.loinc_display or instrument.name}] if instrument.loinc else []
+    coding.append({"system": system("CodeSystem/measure"), "code": instrument.key,
+                   "display": instrument.name})
+    return {"coding": coding, "text": instrument.name}
 
 
 def _session(b: _Bundle, s: SessionRecord, subject: dict, performer: dict | None,
@@ -289,18 +322,20 @@ def _measurement(b: _Bundle, m: Measurement, subject: dict, encounter: str | Non
     if instrument:
         code = _code(instrument)
     else:  # pain after needling, or a licensed total entered by name
-        family = registry.family(m.instrument)
-        frame = f" ({m.time_frame.replace('_', ' ')})" if m.time_frame else ""
-        code = _code(family) if family else {}
-        code["text"] = (family.name if family else (m.label or m.instrument)) + frame
+        key = "_".join(x for x in (m.instrument, m.time_frame) if x)
+        text = ("Pain after needling (NRS 0-10)" if key == "nrs_after_needling"
+                else m.label or m.instrument)
+        code = {"coding": [{"system": system("CodeSystem/measure"), "code": key,
+                            "display": text}], "text": text}
     obs: dict[str, Any] = {
         "status": "final",
         "category": [{"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/observation-category",
             "code": "survey"}]}],
         "code": code, "subject": subject, "effectiveDateTime": _instant(m.taken_at),
-        "valueQuantity": {"value": m.value, "unit": "{score}", "system": UCUM,
-                          "code": "{score}"}}
+        "valueQuantity": {"value": m.value, "system": UCUM,
+                          "unit": instrument.unit_text if instrument else "score",
+                          "code": instrument.unit if instrument else "{score}"}}
     if encounter:
         obs["encounter"] = {"reference": encounter}
     if instrument and len(instrument.items) > 1 and m.items:
