@@ -10,25 +10,44 @@ Definitions (shown on the page too):
   session k; the first session never responds (it is scored before any needling);
 - at discharge: the last session (by number) of completed or discontinued plans;
 - attendance and no-show rates: of appointments that reached their date (not scheduled, not
-  rescheduled)."""
+  rescheduled).
+
+Outcome evidence ("how many improve within N visits", N chosen, default 10), on each course's
+evidence measure (plan_outcome.measure): average pain over the past 7 days where the course has
+it at re-evaluations against a baseline of its own, else pain before needling (the page says
+how many courses each):
+- intention to treat: of the courses with a baseline that ended, reached visit N or responded
+  by it, those whose first response came at visit N or earlier (a course that stopped early
+  counts as not responding); courses still under way before visit N are counted apart;
+- completers: of the courses that reached visit N with a value on the measure by then, those
+  whose latest value at or before visit N is a response;
+- 95 % intervals by Wilson's score method; time to first response by Kaplan-Meier, a course
+  without a response censored at its last value on the measure (clinical/statistics.py).
+The database does the counting (grouped by visit number); Python finishes the arithmetic."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from statistics import median
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from ..accounts.models import User
+from ..clinical import statistics
 from ..clinical.outcomes import per_100, rate
 from ..extensions import db
 from ..permissions import treating_staff
 from ..plans.models import TreatmentPlan
 from . import chart as charts
-from . import plan_outcomes
+from . import curve, plan_outcomes
 from .models import PlanOutcome
 
 ENDED = ("completed", "discontinued")
+WITHIN = 10  # the default N of "responded within N visits"
+MEASURE_LABELS = {"nrs_average_week": "average pain over the past 7 days (NRS), asked at "
+                  "intake and at re-evaluations",
+                  "nrs_now": "pain right now before needling (NRS), where average pain over "
+                  "the past 7 days was not collected"}
 FILL_SECONDS = 3.0  # at most this long per page view filling rows missing after an upgrade
 
 
@@ -48,6 +67,41 @@ class Rate:
 
 
 @dataclass
+class Evidence:
+    """Responded within N visits: intention to treat and completers, with Wilson intervals,
+    the Kaplan-Meier curve of time to first response, and the measures the courses used."""
+    within: int
+    itt: Rate
+    completers: Rate
+    in_progress: int
+    curve: list[statistics.Step]
+    measures: dict[str, int]
+
+    @property
+    def itt_interval(self) -> tuple[float, float] | None:
+        return _percent(statistics.wilson(self.itt.part, self.itt.whole))
+
+    @property
+    def completers_interval(self) -> tuple[float, float] | None:
+        return _percent(statistics.wilson(self.completers.part, self.completers.whole))
+
+    @property
+    def km_within(self) -> float | None:
+        """The Kaplan-Meier share responded by visit N, as a percentage."""
+        if not self.curve:
+            return None
+        return round(100 * (1 - statistics.survival_at(self.curve, self.within)), 1)
+
+    @property
+    def measure_labels(self) -> list[tuple[str, int]]:
+        return [(MEASURE_LABELS.get(k, k), n) for k, n in self.measures.items() if n]
+
+
+def _percent(pair: tuple[float, float] | None) -> tuple[float, float] | None:
+    return (round(100 * pair[0], 1), round(100 * pair[1], 1)) if pair else None
+
+
+@dataclass
 class Dashboard:
     plans: int
     with_baseline: int
@@ -60,6 +114,7 @@ class Dashboard:
     sessions: int
     adverse_events: int
     pending: int = 0  # plans not counted yet (their rows are still being made)
+    evidence: Evidence | None = None
 
     @property
     def attendance_rate(self) -> float | None:
@@ -87,7 +142,7 @@ def conditions() -> list[str]:
 
 
 def compute(start: date | None = None, end: date | None = None, condition: str = "",
-            practitioner_id: int | None = None) -> Dashboard:
+            practitioner_id: int | None = None, within: int | None = None) -> Dashboard:
     """Totals over the plans in the filter, from their plan_outcome rows (plan_outcomes.py)."""
     pending = plan_outcomes.fill_missing(seconds=FILL_SECONDS)
     o = PlanOutcome
@@ -127,7 +182,50 @@ def compute(start: date | None = None, end: date | None = None, condition: str =
                     Rate("Discharge", ended_resp, ended_n)],
         median_to_response=float(median(firsts)) if firsts else None, responded=len(firsts),
         appointments=settled, attended=attended, no_show=no_show, sessions=sessions,
-        adverse_events=events, pending=pending)
+        adverse_events=events, pending=pending,
+        evidence=evidence(where, within or WITHIN))
+
+
+def evidence(where: list, within: int) -> Evidence:
+    """The outcome evidence over the plans matching `where`, counted by the database from their
+    plan_outcome rows: one grouped query for the shares, one for the curve."""
+    o = PlanOutcome
+    measured = o.m_last.is_not(None)
+    ended = TreatmentPlan.status.in_(ENDED)
+    responded = o.m_first <= within
+    at_n = func.substr(o.m_state, within, 1)
+    reached = func.coalesce(o.last_n, 0) >= within
+
+    def total(column):
+        return func.coalesce(func.sum(case((column, 1), else_=0)), 0)
+
+    rows = db.session.execute(
+        select(o.measure, func.count(), total(responded),
+               total(or_(ended, reached, responded)),
+               total(and_(reached, at_n.in_(("R", "n")))), total(and_(reached, at_n == "R")))
+        .join(TreatmentPlan, TreatmentPlan.id == o.plan_id).where(*where, measured)
+        .group_by(o.measure)).all()
+    courses, itt_part, itt_whole, done_whole, done_part = (
+        sum(int(r[i] or 0) for r in rows) for i in range(1, 6))
+    # Time to first response: the responding visit, or the last value for a censored course.
+    time = func.coalesce(o.m_first, o.m_last)
+    curve = db.session.execute(
+        select(time, total(o.m_first.is_not(None)), total(o.m_first.is_(None)))
+        .join(TreatmentPlan, TreatmentPlan.id == o.plan_id).where(*where, measured)
+        .group_by(time)).all()
+    return Evidence(
+        within=within,
+        itt=Rate(f"Intention to treat: responded within {within} visits", itt_part, itt_whole),
+        completers=Rate(f"Completers: responding at visit {within}", done_part, done_whole),
+        in_progress=courses - itt_whole,
+        curve=statistics.kaplan_meier((t, e, c) for t, e, c in curve),
+        measures={name: int(n) for name, n, *_ in sorted(rows, reverse=True)})
+
+
+def km_chart(e: Evidence):
+    """The time-to-first-response curve as an SVG step line (cumulative share responded)."""
+    return curve.step_chart([(s.time, round(100 * s.cumulative, 1)) for s in e.curve if s.events],
+                            e.within, "Courses responded by visit (Kaplan-Meier)", "km-chart")
 
 
 def chart(d: Dashboard):

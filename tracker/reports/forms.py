@@ -51,6 +51,8 @@ class DashboardForm(_GetForm):
     end = DateField("to", validators=[Optional(), _plausible, _ordered])
     condition = StringField("Condition contains", filters=[strip], validators=[Optional()])
     practitioner = SelectField("Practitioner", coerce=str, default="")
+    within = IntegerField("Responded within (visits)", default=10, validators=[
+        Optional(), NumberRange(2, 60, "Enter a number of visits between 2 and 60.")])
 
 
 def _finite(form, field) -> None:

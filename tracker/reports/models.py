@@ -1,5 +1,5 @@
 """Each plan's outcome figures, one row per plan, kept by reports/plan_outcomes.py."""
-from sqlalchemy import ForeignKey
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -26,3 +26,13 @@ class PlanOutcome(db.Model):
     settled: Mapped[int] = mapped_column(default=0)  # appointments that reached their date
     sessions: Mapped[int] = mapped_column(default=0)
     adverse_events: Mapped[int] = mapped_column(default=0)
+    # The course's response on the measure its evidence is read from (dashboard.py): average
+    # pain over the past week where the course has it at re-evaluations, else pain before
+    # needling. Visit numbers are session numbers in the plan.
+    measure: Mapped[str] = mapped_column(String(20), default="nrs_now",
+                                         server_default="nrs_now")
+    m_first: Mapped[int | None]  # the first visit responding on that measure
+    m_last: Mapped[int | None]   # the last visit with a value on it (a non-response censors here)
+    # Visit k's letter (k = 1, 2, ...): the latest value at or before visit k on the measure was
+    # a response "R", not one "n", or there is none yet "-"; counted with substr() in SQL.
+    m_state: Mapped[str] = mapped_column(Text, default="", server_default="")

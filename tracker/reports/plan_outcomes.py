@@ -39,8 +39,12 @@ from .models import PlanOutcome
 SETTLED = ("attended", "no_show", "late_cancel", "cancelled_patient", "cancelled_clinic")
 TRACKED = (TreatmentPlan, Appointment, SessionRecord, AdverseEvent, Measurement)
 FIGURES = ("scored", "seen_6", "resp_6", "seen_10", "resp_10", "first_resp", "last_n",
-           "last_resp_n", "attended", "no_show", "settled", "sessions", "adverse_events")
+           "last_resp_n", "attended", "no_show", "settled", "sessions", "adverse_events",
+           "measure", "m_first", "m_last", "m_state")
 NOW = ("nrs", "now")  # pain right now, before needling: what the dashboard counts
+AVERAGE = ("nrs", "average_week")  # average pain over the past week, asked at re-evaluations
+# The evidence measure's name in plan_outcome.measure, by (instrument, time frame).
+MEASURE_NAMES = {AVERAGE: "nrs_average_week", NOW: "nrs_now"}
 
 
 def course_responses(wanted, session=None, measures=(NOW,)) -> dict:
@@ -98,6 +102,33 @@ def course_responses(wanted, session=None, measures=(NOW,)) -> dict:
     return result
 
 
+def evidence(now: engine.CourseResponse | None, average: engine.CourseResponse | None) -> dict:
+    """The course's figures on its evidence measure: average pain over the past week where the
+    course has it after its baseline (re-evaluations), else pain before needling. Each visit is
+    read by the engine (baseline and rule); here they are only laid out as numbers and letters
+    (see PlanOutcome.m_state) for the dashboard to count."""
+    measure = NOW
+    if average is not None and average.baseline is not None and any(
+            v.change is not None for v in average.visits):
+        measure = AVERAGE
+    course = average if measure == AVERAGE else now
+    figures = {"measure": MEASURE_NAMES[measure], "m_first": None, "m_last": None, "m_state": ""}
+    if course is None or course.baseline is None or course.last is None:
+        return figures
+    through = max(v.number for v in chain(course.visits, now.visits if now else ()))
+    latest: dict[int, bool] = {}
+    for v in course.visits:
+        if v.change is not None:
+            latest[v.number] = v.responder
+    state, current = [], "-"
+    for k in range(1, through + 1):
+        if k in latest:
+            current = "R" if latest[k] else "n"
+        state.append(current)
+    return figures | {"m_first": course.first_response, "m_last": course.last.number,
+                      "m_state": "".join(state)}
+
+
 def _measure_in(measures):
     return or_(*(and_(Measurement.instrument == code, Measurement.time_frame == frame)
                  for code, frame in sorted(measures)))
@@ -108,13 +139,17 @@ def compute(where, session=None) -> list[dict]:
     session = session or db.session
     wanted = select(TreatmentPlan.id).where(where)
     rows = {plan_id: {"plan_id": plan_id} | dict.fromkeys(FIGURES, 0)
-            | {"scored": False, "first_resp": None, "last_n": None, "last_resp_n": None}
+            | {"scored": False, "first_resp": None, "last_n": None, "last_resp_n": None,
+               "measure": MEASURE_NAMES[NOW], "m_first": None, "m_last": None, "m_state": ""}
             for plan_id in session.scalars(wanted)}
     if not rows:
         return []
-    for (plan_id, _), course in course_responses(wanted, session).items():
+    found = course_responses(wanted, session, (NOW, AVERAGE))
+    for plan_id in rows:
+        rows[plan_id].update(evidence(found.get((plan_id, NOW)), found.get((plan_id, AVERAGE))))
+    for (plan_id, measure), course in found.items():
         last = course.last
-        if course.baseline is None or last is None:
+        if measure != NOW or course.baseline is None or last is None:
             continue
         six, ten = course.at(6), course.at(10)
         rows[plan_id].update(

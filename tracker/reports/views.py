@@ -118,9 +118,11 @@ def outcomes():
         return render_template("reports/dashboard.html", form=form, d=None,
                                conditions=dashboard.conditions()), 400
     d = dashboard.compute(form.start.data, form.end.data, form.condition.data or "",
-                          int(form.practitioner.data) if form.practitioner.data else None)
+                          int(form.practitioner.data) if form.practitioner.data else None,
+                          form.within.data)
     return render_template("reports/dashboard.html", form=form, d=d,
                            conditions=dashboard.conditions(), chart=dashboard.chart(d),
+                           km_chart=dashboard.km_chart(d.evidence),
                            window=get_settings().baseline_window_days)
 
 
