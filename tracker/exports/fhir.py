@@ -24,6 +24,7 @@ from ..measurements.models import Measurement
 from ..patients.models import Patient
 from ..plans.models import Assessment, TreatmentPlan
 from ..schedule.models import Appointment
+from ..sessions import stricta
 from ..sessions.models import SessionRecord
 from ..timeutil import as_utc, utcnow
 
@@ -117,7 +118,8 @@ def patient_bundle(patient: Patient) -> dict:
     encounters = {}
     sessions = list(db.session.scalars(
         select(SessionRecord).where(SessionRecord.patient_id == patient.id)
-        .options(selectinload(SessionRecord.points), selectinload(SessionRecord.adverse_events))
+        .options(selectinload(SessionRecord.points), selectinload(SessionRecord.adverse_events),
+                 selectinload(SessionRecord.adjuncts))
         .order_by(SessionRecord.visit_on, SessionRecord.id)))
     for s in sessions:
         encounters[s.id] = _session(b, s, subject, practitioner(s.practitioner),
@@ -300,6 +302,9 @@ def _session(b: _Bundle, s: SessionRecord, subject: dict, performer: dict | None
         procedure["performer"] = [{"actor": performer}]
     if sites:
         procedure["bodySite"] = sites
+    needling = stricta.sentence(s)
+    if needling:  # STRICTA's items, as the clinical summary tells them
+        procedure["note"] = [{"text": f"STRICTA: {needling}"}]
     b.add("Procedure", s.id, procedure)
     for ae in s.adverse_events:
         b.add("AdverseEvent", ae.id, {

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..clinical import instruments as registry
 from ..extensions import db
@@ -22,6 +23,7 @@ from ..measurements.models import Measurement
 from ..patients.models import Patient
 from ..plans.models import Assessment, TreatmentPlan
 from ..reports import plan_outcomes
+from ..sessions import stricta
 from ..sessions.models import AdverseEvent, SessionRecord
 from ..timeutil import age_on
 
@@ -70,6 +72,12 @@ COLUMNS = [
     Column("adverse_events", "Adverse events recorded at the visit."),
     Column("serious_events", "Of those, how many were serious."),
 ]
+
+
+# STRICTA's needling items (sessions/stricta.py), typed free text only in the clinic's own export.
+COLUMNS += [Column(f"stricta_{item.key}", f"STRICTA {item.stricta}: {item.label.lower()}"
+                   + (" (free text)." if item.free_text else "."),
+                   pseudonymised=not item.free_text) for item in stricta.ITEMS]
 
 
 def reevaluated() -> list[registry.Instrument]:
@@ -133,6 +141,7 @@ def rows(pseudonymised: bool, secret: str) -> Iterator[dict]:
             .outerjoin(TreatmentPlan, TreatmentPlan.id == SessionRecord.plan_id)
             .outerjoin(Assessment, Assessment.id == TreatmentPlan.assessment_id)
             .outerjoin(ae, ae.c.session_id == SessionRecord.id)
+            .options(selectinload(SessionRecord.points), selectinload(SessionRecord.adjuncts))
             .order_by(SessionRecord.patient_id, SessionRecord.visit_on, SessionRecord.id)
             .execution_options(yield_per=500))
     batch: list = []
@@ -173,6 +182,7 @@ def _emit(batch, pseudonymised: bool, secret: str) -> Iterator[dict]:
                "pain_before_change_percent": change.percent if change else None,
                "pain_before_category": change.category if change else "",
                "adverse_events": n or 0, "serious_events": int(serious or 0)}
+        row |= {f"stricta_{k}": v for k, v in stricta.values(s).items()}
         for key, column in reeval.items():
             if len(key) == 3:
                 found = changes.get((s.id, key[:2]))

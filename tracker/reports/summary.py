@@ -26,6 +26,7 @@ from ..plans import services as plans
 from ..plans.models import STATUSES as PLAN_STATUSES
 from ..plans.models import TreatmentPlan
 from ..schedule.models import CANCELLED, Appointment
+from ..sessions import stricta
 from ..sessions.models import AdverseEvent, SessionRecord
 from ..settings.services import get_settings
 from ..timeutil import utcnow
@@ -136,6 +137,7 @@ class Summary:
     target: float | None
     pgic: engine.Outcome | None
     plan_view: PlanView | None = None
+    records: list[SessionRecord] = field(default_factory=list)
     generated_at: datetime = field(default_factory=utcnow)
 
     @property
@@ -158,6 +160,16 @@ class Summary:
         return f"summary-{name}-{self.end:%Y%m%d}-{self.version}.pdf"
 
     @property
+    def needling(self) -> list[tuple[SessionRecord, dict[str, str]]]:
+        """Each session's needling as STRICTA reports it (sessions/stricta.py)."""
+        return [(r, stricta.values(r) | {"other_interventions": "; ".join(
+            a.label for a in r.adjuncts)}) for r in self.records]
+
+    @property
+    def stricta_items(self):
+        return stricta.ITEMS
+
+    @property
     def threshold_text(self) -> str:
         return outcome_rule.THRESHOLD_TEXT
 
@@ -178,7 +190,9 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
     if plan is not None and plan.patient_id != patient.id:
         raise ScopeError("plan of another patient")
     session_stmt = (select(SessionRecord).where(SessionRecord.patient_id == patient.id)
-                    .options(selectinload(SessionRecord.adverse_events))
+                    .options(selectinload(SessionRecord.adverse_events),
+                             selectinload(SessionRecord.points),
+                             selectinload(SessionRecord.adjuncts))
                     .order_by(SessionRecord.visit_on, SessionRecord.number, SessionRecord.id))
     if plan is not None:
         records = list(db.session.scalars(session_stmt.where(SessionRecord.plan_id == plan.id)))
@@ -218,7 +232,7 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
         adverse_events=aes, ae_per_100=engine.per_100(len(aes), len(records)),
         baseline_now=now_outcome.baseline.value if now_outcome and now_outcome.baseline else None,
         target=view.nrs_target if view else None, plan_view=view,
-        pgic=next((o for o in found if o.instrument == "pgic"), None))
+        pgic=next((o for o in found if o.instrument == "pgic"), None), records=records)
 
 
 def course_of(records: list[SessionRecord], readings: list[engine.Reading],

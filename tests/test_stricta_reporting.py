@@ -1,0 +1,48 @@
+"""STRICTA's needling items reach the clinical summary, the CSV and the FHIR Procedure, and the
+practitioner's background is printed."""
+import csv
+import io
+
+from tests import factories
+from tracker.extensions import db
+from tracker.sessions.models import SessionAdjunct
+
+
+def test_needling_details_are_reported_everywhere(app, client, auth):
+    auth.login("admin", "boss@example.org")
+    with app.app_context():
+        mei = factories.practitioner(credentials="L.Ac.", licence_number="AC-1",
+                                     years_in_practice=12)
+        patient = factories.patient()
+        plan = factories.plan_row(patient, mei)
+        visit = factories.appointment(patient, mei, plan=plan, number=1)
+        record = factories.signed_session(patient, mei, visit, points=("BL23", "GB30"),
+                                          depth="1 cun",
+                                          needle_type="0.25 x 40 mm steel", response_sought="de_qi",
+                                          response_obtained=True)
+        record.adjuncts.append(SessionAdjunct(kind="electro", site="BL23-BL25 left",
+                                              minutes=20, settings={"frequency": "2/100"}))
+        db.session.commit()
+        patient_id, plan_id = patient.id, plan.id
+    page = client.get(f"/reports/patients/{patient_id}/summary?plan={plan_id}").text
+    table = page.split('id="h-needling"')[1].split("</table>")[0]
+    for shown in ("Needles inserted", "(2a)", ">4<", "BL23, GB30", "1 cun", "De qi (obtained)",
+                  ">25<", "0.25 x 40 mm steel", "Electroacupuncture"):
+        assert shown in table, shown
+    assert "12 years in practice" in page
+    patient_version = client.get(
+        f"/reports/patients/{patient_id}/summary?plan={plan_id}&version=patient").text
+    assert 'id="h-needling"' not in patient_version
+    own = next(csv.DictReader(io.StringIO(client.get("/exports/sessions.csv").text)))
+    assert own["stricta_needle_type"] == "0.25 x 40 mm steel" and own["stricta_insertions"] == "4"
+    research = next(csv.DictReader(io.StringIO(
+        client.get("/exports/sessions.csv?pseudonymised=1").text)))
+    assert "stricta_needle_type" not in research and "stricta_depth" not in research
+    assert research["stricta_points"] == "BL23, GB30"
+    assert research["stricta_other_interventions"] == "Electroacupuncture"
+    bundle = client.get(f"/exports/patients/{patient_id}/fhir.json").get_json()
+    [procedure] = [e["resource"] for e in bundle["entry"]
+                   if e["resource"]["resourceType"] == "Procedure"]
+    note = procedure["note"][0]["text"]
+    assert note.startswith("STRICTA: ") and "Needle type: 0.25 x 40 mm steel" in note
+    assert "Retention (min): 25" in note and "Electroacupuncture" in note
