@@ -27,7 +27,7 @@ from tracker.permissions import (
 )
 from tracker.reports import dashboard
 
-PUBLIC = {"static", "auth.login", "auth.setup", "main.healthz", "account.login_code"}
+PUBLIC = {"static", "auth.login", "auth.setup", "main.healthz", "main.readyz", "account.login_code"}
 PUBLIC_PREFIXES = ("intake_public.",)
 # Logged-in pages every role may use (no permission beyond being signed in): logout and each
 # person's own account (password, two-factor login).

@@ -12,7 +12,7 @@ from tracker.extensions import db
 from tracker.patients.models import Patient
 
 # Endpoints anyone may reach. Everything else must send an anonymous visitor to the login page.
-PUBLIC = {"static", "auth.login", "auth.setup", "main.healthz"}
+PUBLIC = {"static", "auth.login", "auth.setup", "main.healthz", "main.readyz"}
 PUBLIC_PREFIXES = ("intake_public.",)
 
 

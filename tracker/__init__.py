@@ -71,7 +71,16 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    import click
+    ctx = click.get_current_context(silent=True)  # a flask command (not the dev server)
+    command = ctx is not None and ctx.info_name != "run"
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(app.config, command)
     db.init_app(app)
+    statement = 0 if command else float(app.config.get("DATABASE_STATEMENT_TIMEOUT") or 0)
+    if statement:
+        from .dbtime import limit_statements
+        with app.app_context():
+            limit_statements(db.engine, statement)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True,
                      compare_type=True, include_object=built_here)
     csrf.init_app(app)
@@ -132,7 +141,8 @@ def register_hooks(app: Flask) -> None:
     @app.before_request
     def first_run():
         # Until the first administrator exists, every page leads to the setup form.
-        if state["has_users"] or request.endpoint in ("auth.setup", "static", "main.healthz"):
+        if state["has_users"] or request.endpoint in ("auth.setup", "static", "main.healthz",
+                                                       "main.readyz"):
             return None
         if any_user_exists():
             state["has_users"] = True
@@ -147,11 +157,11 @@ def register_hooks(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """Foreign keys on, WAL for concurrent readers, and wait rather than fail when locked."""
+    """Foreign keys on and WAL for concurrent readers; how long to wait when locked is sqlite3's
+    `timeout` (DATABASE_LOCK_TIMEOUT, config.engine_options)."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 

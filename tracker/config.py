@@ -9,6 +9,17 @@ INSECURE_KEYS = {"", "dev", "change-me", "changeme", "secret"}
 
 class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Database time limits, in seconds (0 turns one off; engine_options below applies them).
+    # CONNECT: waiting for a new connection (PostgreSQL connect_timeout). POOL: a request waiting
+    # for a free connection of the pool. STATEMENT: the longest one statement of a web request
+    # may run before it is cancelled (PostgreSQL statement_timeout; SQLite interrupts it). LOCK:
+    # waiting for another writer's lock (SQLite busy_timeout, PostgreSQL lock_timeout). A request
+    # past a limit answers 503 with the form as typed, instead of hanging; flask commands
+    # (migrations, restore, rebuild-outcomes) run without the statement and lock limits.
+    DATABASE_CONNECT_TIMEOUT = 5
+    DATABASE_POOL_TIMEOUT = 10
+    DATABASE_STATEMENT_TIMEOUT = 15
+    DATABASE_LOCK_TIMEOUT = 10
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
@@ -67,6 +78,37 @@ def database_url(instance_path: str) -> str:
     if url:
         return url
     return "sqlite:///" + str(Path(instance_path) / "tracker.sqlite")
+
+
+def engine_options(config, command: bool = False) -> dict:
+    """SQLALCHEMY_ENGINE_OPTIONS with the DATABASE_*_TIMEOUT limits for this database's driver.
+    `command`: a flask command, which gets no statement or lock limit."""
+    def seconds(name: str) -> float:
+        value = float(config.get(name) or 0)
+        if value < 0:
+            raise RuntimeError(f"{name} must be 0 (off) or a number of seconds, not {value}")
+        return value
+
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    connect = seconds("DATABASE_CONNECT_TIMEOUT")
+    statement = 0 if command else seconds("DATABASE_STATEMENT_TIMEOUT")
+    lock = 0 if command else seconds("DATABASE_LOCK_TIMEOUT")
+    args = dict(options.get("connect_args") or {})
+    if url.startswith("sqlite"):
+        # sqlite3's timeout is its busy timeout; a command waits as long as it must (1 day).
+        args.setdefault("timeout", lock or 86400)
+    elif url.startswith("postgresql"):
+        if connect:
+            args.setdefault("connect_timeout", max(2, round(connect)))
+        limits = [f"-c {name}={round(value * 1000)}" for name, value in (
+            ("statement_timeout", statement), ("lock_timeout", lock)) if value]
+        if limits:
+            args["options"] = " ".join(filter(None, [args.get("options"), *limits]))
+    if seconds("DATABASE_POOL_TIMEOUT") and not url.startswith("sqlite:///:memory:"):
+        options.setdefault("pool_timeout", seconds("DATABASE_POOL_TIMEOUT"))
+    options["connect_args"] = args
+    return options
 
 
 def instance_secret_key(instance_path: str) -> str:

@@ -23,6 +23,9 @@ MESSAGES = {
 
 
 def init_app(app: Flask) -> None:
+    from . import failures
+    failures.init_app(app)  # the database refused a write: the form again, as typed (503)
+
     def render(code: int, detail: str | None = None, back: str | None = None):
         title, hint = MESSAGES.get(code, MESSAGES[400])
         return render_template("error.html", code=code, title=title, hint=detail or hint,

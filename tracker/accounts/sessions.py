@@ -6,11 +6,14 @@ from flask import current_app, request
 from sqlalchemy import delete, select, update
 
 from ..extensions import db
+from ..failures import UNAVAILABLE, is_unavailable, rollback
 from ..security import token_hash
 from ..timeutil import as_utc, utcnow
 from .models import LoginSession, User
 
-TOUCH_EVERY = timedelta(seconds=30)  # avoid a write on every request
+# At most one write per login session a minute: reading pages writes nothing in between, so
+# it keeps working when the database refuses writes (a full disk).
+TOUCH_EVERY = timedelta(seconds=60)
 KEEP = timedelta(days=30)  # far past the absolute lifetime: rows older than this only take room
 
 
@@ -47,7 +50,13 @@ def resolve(token: str) -> User | None:
         return None
     if now - as_utc(row.last_seen_at) > TOUCH_EVERY:
         row.last_seen_at = now
-        db.session.commit()
+        try:
+            db.session.commit()
+        except UNAVAILABLE as error:  # a refused refresh costs only idle time: keep reading
+            if not is_unavailable(error):
+                raise
+            rollback()
+            current_app.logger.warning("login session refresh not saved (database refused it)")
     row.user.login_token = token
     return row.user
 

@@ -175,6 +175,8 @@ def step(code: str):
         for field in form:
             field.errors = []
         return _page(invitation, code, form, csrf_expired=True), 400
+    if g.get("db_unavailable"):  # the database refused this post (failures.py): as typed
+        return _page(invitation, code, form, not_saved=g.db_unavailable), 503
     posted = answering.post_step(intake, code, request.form.to_dict(flat=False),
                                  action=request.form.get("action", "next"), valid=valid,
                                  expired=state == "expired", by=by)
