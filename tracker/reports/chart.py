@@ -84,13 +84,18 @@ def pain_chart(sessions: Sequence[SessionPain], baseline: float | None, target: 
             out.append(f'<polyline class="series-{cls}" points="{path}" fill="none" '
                        f'stroke="{colour}" stroke-width="2"/>')
         radius = 3.5 if n <= 30 else 2
-        if compact:  # each point a circle drawn as two arcs, all in one path
-            dots = "".join(f"M{px - radius},{py}a{radius},{radius} 0 1,0 {2 * radius},0"
-                           f"a{radius},{radius} 0 1,0 {-2 * radius},0" for px, py in pts)
+        if compact:  # each point a round-capped dot, all in one path (arcs parse slowly);
+            # none once dots would overlap (over ~100 sessions): the line alone shows them
+            dots = "".join(f"M{px},{py}h0.01" for px, py in pts) if pts and \
+                plot_w / n >= 3 * radius else ""
             if dots:
-                fill = colour if series == "before" else "#ffffff"
-                out.append(f'<path class="points-{cls}" d="{dots}" fill="{fill}" '
-                           f'stroke="{colour}" stroke-width="1.5"/>')
+                out.append(f'<path class="points-{cls}" d="{dots}" fill="none" '
+                           f'stroke="{colour}" stroke-width="{2 * radius + 1.5}" '
+                           f'stroke-linecap="round"/>')
+                if series == "after":  # hollow: a white dot inside the coloured one
+                    out.append(f'<path class="points-{cls}-inner" d="{dots}" fill="none" '
+                               f'stroke="#ffffff" stroke-width="{2 * radius - 1.5}" '
+                               f'stroke-linecap="round"/>')
             continue
         for i, s in enumerate(sessions):
             value = getattr(s, series)
