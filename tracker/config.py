@@ -69,6 +69,14 @@ class Defaults:
     # UIDs are built from it, never from the request's Host header. Required in production; in
     # development, empty means the request's own host.
     PUBLIC_BASE_URL = ""
+    # One JSON line per request on the `tracker.request` logger (tracker/logs.py), at this level.
+    LOG_REQUESTS = True
+    LOG_LEVEL = "INFO"
+    # `flask maintenance` (tracker/maintenance.py, daily from cron): login sessions that are over
+    # are deleted after this many days unused; never-submitted intake drafts after this many days
+    # untouched with every link closed.
+    LOGIN_RETENTION_DAYS = 30
+    DRAFT_RETENTION_DAYS = 90
     ENV = "development"  # TRACKER_ENV=production turns on the start-up checks
 
 
