@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from . import clock
+from . import clock, submissions
 from .extensions import db
 from .plans import services as plans
 from .plans.models import TreatmentPlan
@@ -21,6 +21,11 @@ BOOKABLE = ("draft", "active", "on_hold")
 
 class NotBookable(Exception):
     """Only a draft, active or on-hold plan has a course to book."""
+
+
+class Changed(Exception):
+    """The plan or its course changed after the proposal was shown (someone else booked it):
+    nothing was booked."""
 
 
 def _plan(plan_id: int) -> TreatmentPlan:
@@ -37,6 +42,8 @@ class Proposal:
     plan: TreatmentPlan
     slots: list[schedule.Slot]
     replace: list[Appointment]
+    when: datetime | None = None
+    seen: tuple = ()  # what the proposal was worked out from (see `_seen`)
 
     def closed(self) -> dict[date, str]:
         """Closure days the rule stepped over, between the first and last proposed session."""
@@ -53,7 +60,12 @@ def propose(plan_id: int, when: datetime | None = None) -> Proposal:
     if plan.status not in BOOKABLE:
         raise NotBookable(plan.status)
     slots, replace = schedule.preview(plan, when)
-    return Proposal(plan, slots, replace)
+    return Proposal(plan, slots, replace, when, _seen(plan, slots, replace))
+
+
+def _seen(plan: TreatmentPlan, slots, replace) -> tuple:
+    return (plan.status, plan.version, tuple((s.start, s.ok) for s in slots),
+            tuple(sorted(a.id for a in replace)))
 
 
 def book_course(plan_id: int, user_id: int | None, choices: dict[int, str],
@@ -61,8 +73,15 @@ def book_course(plan_id: int, user_id: int | None, choices: dict[int, str],
     """Book the plan's course from now on, replacing its future unattended visits, and make the
     plan active. `choices` answers each slot with a problem by its index: 'next' (the offered
     free slot), 'keep' (book anyway) or 'skip'; an unanswered one raises ValueError. Pass the
-    proposal the user confirmed so it is not worked out twice."""
-    proposal = proposal or propose(plan_id)
+    proposal the user confirmed; it is worked out again under the plan's row lock, so two
+    requests booking the same plan take turns, and raises Changed when the plan or its course
+    is no longer what the user confirmed (the other request booked it): nothing is booked
+    twice."""
+    confirmed = proposal
+    submissions.lock_row(TreatmentPlan, plan_id)
+    proposal = propose(plan_id, confirmed.when if confirmed else None)
+    if confirmed is not None and confirmed.seen != proposal.seen:
+        raise Changed(plan_id)
     plan = proposal.plan
     created = schedule.apply_schedule(plan, proposal.slots, proposal.replace, choices)
     if plan.status != "active":

@@ -1,10 +1,12 @@
 """Error pages in the app's style; CSRF failures explained, not shown as a bare 400."""
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 
 from . import saved
 from .extensions import db
 from .intake.services import DraftTooLarge
+from .submissions import Clash
 
 MESSAGES = {
     400: ("Something in that request was not right",
@@ -38,6 +40,17 @@ def init_app(app: Flask) -> None:
     def _too_large(e):
         # Back to the same page (a GET shows the form again, with whatever was saved before).
         return render(413, back=request.path if request.method == "POST" else None)
+
+    @app.errorhandler(Clash)
+    @app.errorhandler(IntegrityError)
+    def _clash(e):
+        # A constraint refused a write no view caught (a race with another request): nothing
+        # was saved, so say that rather than answer 500.
+        db.session.rollback()
+        if isinstance(e, IntegrityError):
+            app.logger.warning("write refused by a constraint: %s", e.orig)
+        return render(409, Clash.message, back=request.path if request.method == "POST"
+                      else None)
 
     @app.errorhandler(DraftTooLarge)
     def _draft_too_large(e):

@@ -1,8 +1,11 @@
-"""Shared form pieces: lenient phone check, plain-language messages, date-of-birth rule."""
+"""Shared form pieces: lenient phone check, plain-language messages, date-of-birth rule, the
+one-time submission key of create and book forms."""
 import re
+import secrets
 
 from dateutil.relativedelta import relativedelta
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
@@ -76,3 +79,12 @@ def not_in_future(form, field) -> None:
 
 class EmptyForm(FlaskForm):
     """No fields: its CSRF token protects POST-only buttons (archive, revoke, sign...)."""
+
+
+def submission_key_input() -> Markup:
+    """The hidden one-time key of a create or book form (tracker/submissions.py), as a template
+    global: `{{ submission_key() }}` inside the <form>. A form shown again after a refused post
+    keeps the key it was sent with; a fresh page gets a new one."""
+    from .submissions import FIELD, posted_key
+    key = posted_key() or secrets.token_urlsafe(24)
+    return Markup('<input type="hidden" name="{}" value="{}">').format(FIELD, key)

@@ -24,6 +24,7 @@ from .sessions.models import (
     SessionRecord,
 )
 from .settings.models import ClinicSettings
+from .submissions import Submission
 
 __all__ = ["AuditEntry", "ClinicSettings", "Intake", "IntakeAnswer", "IntakeCondition",
            "IntakeInvitation", "IntakeMedication", "IntakeRegion", "LoginSession", "Measurement",
@@ -34,3 +35,4 @@ __all__ += ["AdverseEvent", "Amendment", "SafetyConfirmation", "SessionPoint", "
 __all__ += ["SessionAdjunct"]
 __all__ += ["PatientNameToken", "PlanOutcome"]
 __all__ += ["FirstRun", "RecoveryCode"]
+__all__ += ["Submission"]

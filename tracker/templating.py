@@ -24,3 +24,5 @@ def localdate(value: datetime | date | None, fmt: str = "%d %b %Y") -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(localdt)
     app.add_template_filter(localdate)
+    from .forms import submission_key_input
+    app.add_template_global(submission_key_input, "submission_key")

@@ -4,6 +4,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from .. import submissions
 from ..extensions import db
 from ..permissions import require, role_can
 from . import services, two_factor
@@ -26,9 +27,17 @@ def index():
 def create():
     form = UserCreateForm()
     if form.validate_on_submit():
+        if (done := submissions.claim()) is not None:
+            return done  # sent twice: the first one made the account
         data = {k: v for k, v in form.data.items() if k in services.PROFILE_FIELDS}
         user = services.create_user(form.email.data, form.password.data, **data)
-        db.session.commit()
+        try:
+            if (done := submissions.commit(url_for(".index"))) is not None:
+                return done
+        except submissions.Clash:  # the same address registered at the same moment
+            form.email.errors.append("An account with this email address was created at the "
+                                     "same moment. Check the staff list.")
+            return render_template("users/form.html", form=form, user=None), 409
         flash(f"{user.display_name} can now log in as {user.role_label.lower()}.", "success")
         return redirect(url_for(".index"))
     return render_template("users/form.html", form=form, user=None), 200 if not form.errors else 400

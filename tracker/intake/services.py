@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import contains_eager
 
+from .. import submissions
 from ..clinical import body_regions, conditions, safety
 from ..clinical import instruments as registry
 from ..extensions import db
@@ -110,6 +111,9 @@ def save_draft(intake: Intake, step: str, formdata: dict[str, list[str]], reache
         raise DraftTooLarge("These answers are longer than this step can keep (no answer here "
                             "takes more than 4,000 characters). Nothing from this page was "
                             "saved; shorten the longest answers and send it again.")
+    # Merged into the latest draft under the intake's row lock: two tabs posting different
+    # steps at the same moment keep both.
+    submissions.lock_row(Intake, intake.id)
     draft = dict(intake.draft or {})
     if draft.get(step) and not _typed(answers):
         # A page shown blank (its answers were typed in another browser and are not shown

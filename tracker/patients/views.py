@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import panels
+from .. import panels, submissions
 from ..audit.trail import record
 from ..extensions import db
 from ..forms import EmptyForm
@@ -29,6 +29,8 @@ def index():
 def _form_page(form: PatientForm, patient: Patient | None):
     form.set_practitioners(services.practitioners())
     if form.validate_on_submit():
+        if patient is None and (done := submissions.claim()) is not None:
+            return done  # sent twice: the patient the first one registered
         data = form.data
         dupes = services.likely_duplicates(data["given_name"], data["family_name"],
                                            data["date_of_birth"], patient.id if patient else None)
@@ -40,7 +42,9 @@ def _form_page(form: PatientForm, patient: Patient | None):
                                    duplicates=dupes), 409
         is_new = patient is None
         patient = services.save(patient, data)
-        db.session.commit()
+        db.session.flush()
+        if (done := submissions.commit(url_for(".detail", patient_id=patient.id))) is not None:
+            return done
         flash(f"{patient.full_name} {'registered' if is_new else 'saved'}.", "success")
         return redirect(url_for(".detail", patient_id=patient.id))
     return render_template("patients/form.html", form=form, patient=patient,

@@ -4,7 +4,7 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import clock, courses
+from .. import clock, courses, submissions
 from ..audit.trail import record
 from ..clinical import acupoints, tcm
 from ..extensions import db
@@ -33,8 +33,13 @@ def _patient(patient_id: int) -> Patient:
 
 def _assessment_page(form: AssessmentForm, patient: Patient, assessment: Assessment | None):
     if form.validate_on_submit():
+        if assessment is None and (done := submissions.claim()) is not None:
+            return done  # sent twice: the assessment the first one recorded
         assessment = services.save_assessment(assessment, patient.id, current_user.id, form.data)
-        db.session.commit()
+        db.session.flush()
+        if (done := submissions.commit(url_for(".assessment", assessment_id=assessment.id))
+                ) is not None:
+            return done
         flash("Assessment saved.", "success")
         return redirect(url_for(".assessment", assessment_id=assessment.id))
     return render_template("plans/assessment_form.html", form=form, patient=patient,
@@ -104,9 +109,13 @@ def _plan_page(form: PlanForm, patient: Patient, plan: TreatmentPlan | None):
         _pad(form, extra=3)
         return render_template("plans/plan_form.html", form=form, patient=patient, plan=plan)
     if form.validate_on_submit():
+        if plan is None and (done := submissions.claim()) is not None:
+            return done  # sent twice: the draft the first one made
         plan, changed = services.save_plan(plan, patient.id, form.practitioner_id.data,
                                            form.plan_data(), current_user.id)
-        db.session.commit()
+        db.session.flush()
+        if (done := submissions.commit(url_for(".plan", plan_id=plan.id))) is not None:
+            return done
         if plan.status == "active" and changed:
             flash("Plan saved. Its frequency or length changed: review and confirm the new "
                   "schedule (only future, unattended appointments change).", "info")
@@ -186,10 +195,20 @@ def schedule_plan(plan_id: int):
         abort(409)
     form = confirm_form(proposal.slots)
     if form.validate_on_submit():
+        if (done := submissions.claim()) is not None:
+            return done  # sent twice: the course the first one booked
         choices = {int(name.split("_")[1]): f.data for name, f in form._fields.items()
                    if name.startswith("choice_")}
-        created = courses.book_course(item.id, current_user.id, choices, proposal)
-        db.session.commit()
+        try:
+            created = courses.book_course(item.id, current_user.id, choices, proposal)
+        except courses.Changed:  # booked or changed by someone else since the preview
+            db.session.rollback()
+            flash("This plan's course was booked or changed by someone else while this "
+                  "preview was open. Nothing was booked twice: check the course below.",
+                  "warning")
+            return redirect(url_for(".plan", plan_id=plan_id))
+        if (done := submissions.commit(url_for(".plan", plan_id=item.id))) is not None:
+            return done
         flash(f"Plan active: {len(created)} appointments booked.", "success")
         return redirect(url_for(".plan", plan_id=item.id))
     return render_template("plans/schedule_preview.html", plan=item, patient=item.patient,
@@ -225,9 +244,13 @@ def copy(plan_id: int):
     source = db.get_or_404(TreatmentPlan, plan_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
+    if (done := submissions.claim()) is not None:
+        return done  # sent twice: the copy the first one made
     new = services.copy_plan(source, own_practitioner_id(current_user)
                              or source.practitioner_id, clock.today())
-    db.session.commit()
+    db.session.flush()
+    if (done := submissions.commit(url_for(".edit_plan", plan_id=new.id))) is not None:
+        return done
     flash("A new draft copied from the previous plan. Check the dates and frequency.", "success")
     return redirect(url_for(".edit_plan", plan_id=new.id))
 

@@ -2,7 +2,7 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import clock
+from .. import clock, submissions
 from ..audit.trail import record
 from ..clinical import outcomes as engine
 from ..extensions import db
@@ -76,8 +76,12 @@ def new_score(patient_id: int):
     if request.method == "GET":
         form.taken_on.data = clock.today()
     if form.validate_on_submit():
+        if (done := submissions.claim()) is not None:
+            return done  # sent twice: the first one recorded it
         services.record_other_score(patient.id, form.data, current_user.id)
-        db.session.commit()
+        if (done := submissions.commit(url_for("patients.detail", patient_id=patient.id))
+                ) is not None:
+            return done
         flash(f"{form.name.data} total {form.score.data:g} recorded.", "success")
         return redirect(url_for("patients.detail", patient_id=patient.id))
     return render_template("reports/score_form.html", form=form, patient=patient), \
@@ -92,13 +96,17 @@ def new_baseline(patient_id: int):
     if request.method == "GET":
         form.taken_on.data = clock.today()
     if form.validate_on_submit():
+        if (done := submissions.claim()) is not None:
+            return done  # sent twice: the first one recorded them
         rows = services.record_baseline(patient.id, form.answers(), form.taken_on.data,
                                         current_user.id)
-        db.session.commit()
-        flash(f"{len(rows)} baseline score{'s' if len(rows) != 1 else ''} recorded.", "success")
         plan_id = request.args.get("plan", type=int)  # back to the summary that asked for it
-        return redirect(url_for("reports.summary_page", patient_id=patient.id, plan=plan_id)
-                        if plan_id else url_for("patients.detail", patient_id=patient.id))
+        after = (url_for("reports.summary_page", patient_id=patient.id, plan=plan_id)
+                 if plan_id else url_for("patients.detail", patient_id=patient.id))
+        if (done := submissions.commit(after)) is not None:
+            return done
+        flash(f"{len(rows)} baseline score{'s' if len(rows) != 1 else ''} recorded.", "success")
+        return redirect(after)
     return render_template("reports/baseline_form.html", form=form, patient=patient,
                            window=get_settings().baseline_window_days), \
         400 if form.errors else 200

@@ -12,8 +12,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
-from .. import clock, panels
+from .. import clock, panels, submissions
 from ..accounts.models import User
 from ..extensions import db
 from ..forms import EmptyForm
@@ -174,9 +175,19 @@ def reschedule(appointment_id: int):
             appt.minutes
     elif form.validate_on_submit():
         start, slot = _slot_problem(form, appt.practitioner_id, appt.patient_id, {appt.id})
+        if slot is None and (done := submissions.claim()) is not None:
+            return done  # sent twice: where the first one moved it
         if slot is None:
+            submissions.lock_row(Appointment, appt.id)  # two tabs moving it take turns
+            if appt.status != "scheduled":
+                flash("This appointment was moved or changed by someone else meanwhile.",
+                      "warning")
+                return redirect(url_for(".appointment", appointment_id=appt.id))
             new = services.reschedule(appt, start, form.minutes.data, form.reason.data or "")
-            db.session.commit()
+            db.session.flush()
+            if (done := submissions.commit(url_for(".appointment", appointment_id=new.id))
+                    ) is not None:
+                return done
             flash(f"Rescheduled to {local_dt(new.start_utc)}.", "success")
             return redirect(url_for(".appointment", appointment_id=new.id))
     return render_template("schedule/slot_form.html", form=form, a=appt, patient=appt.patient,
@@ -198,11 +209,16 @@ def new_appointment(patient_id: int):
         form.day.data = clock.today() + timedelta(days=1)
     elif form.validate_on_submit():
         start, slot = _slot_problem(form, form.practitioner_id.data, patient.id, set())
+        if slot is None and (done := submissions.claim()) is not None:
+            return done  # sent twice: the appointment the first one booked
         if slot is None:
             plan = next((p for p in plans if p.id == form.plan_id.data), None)
             appt = services.book(patient.id, form.practitioner_id.data, start, form.minutes.data,
                                  plan, form.reason.data or "")
-            db.session.commit()
+            db.session.flush()
+            if (done := submissions.commit(url_for(".appointment", appointment_id=appt.id))
+                    ) is not None:
+                return done
             flash(f"Booked {local_dt(appt.start_utc)}.", "success")
             return redirect(url_for(".appointment", appointment_id=appt.id))
     return render_template("schedule/slot_form.html", form=form, a=None, patient=patient,
@@ -234,10 +250,11 @@ def closures():
     if form.validate_on_submit():
         try:
             booked = services.close_day(form.day.data, form.reason.data or "")
-        except services.AlreadyClosed:
+            db.session.commit()
+        except (services.AlreadyClosed, IntegrityError):  # also when closed at the same moment
+            db.session.rollback()
             form.day.errors = ["That day is already marked closed."]
         else:
-            db.session.commit()
             flash(f"Closed on {form.day.data:%a %d %b %Y}. New plans skip this day."
                   + (f" {len(booked)} appointments are already booked that day: move or "
                      f"cancel them." if booked else ""), "warning" if booked else "success")

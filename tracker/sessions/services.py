@@ -5,7 +5,7 @@ from datetime import time, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from .. import clock
+from .. import clock, submissions
 from ..clinical import instruments as registry
 from ..extensions import db
 from ..flags import services as flag_services
@@ -142,7 +142,9 @@ def save_record(record: SessionRecord, form, user, *, signing: bool = False,
     """Save a validated session form into the record and sign it (locked) when asked, or, with a
     reason, amend a signed record keeping what it said. Raises Conflict when someone saved the
     record after the form was opened. Each safety warning must be confirmed (on the form or
-    earlier) before anything is written."""
+    earlier) before anything is written. The record's row is locked first, so two saves at the
+    same moment take turns and the second sees the first's version (a Conflict)."""
+    submissions.lock_row(SessionRecord, record.id)
     check_version(record, form.version.data)
     warnings = warnings_for(record, form)
     confirmed = set(form.confirm.data or []) | {c.rule for c in record.confirmations}

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
+from .. import submissions
 from ..audit.models import AuditEntry
 from ..audit.trail import record as audit
 from ..clinical import acupoints, safety
@@ -40,6 +41,8 @@ def open_for_appointment(appointment_id: int):
     if not EmptyForm().validate_on_submit() or not (existing or services.can_start(
             appointment)):
         abort(400)
+    # Two clicks (or two clinicians) at once: the second finds the record the first made.
+    submissions.lock_row(Appointment, appointment.id)
     record = services.open_for_appointment(appointment, current_user)
     db.session.commit()
     return redirect(url_for(".edit", session_id=record.id))
@@ -51,8 +54,12 @@ def walk_in(patient_id: int):
     patient = db.get_or_404(Patient, patient_id)
     if not EmptyForm().validate_on_submit() or patient.archived_at:
         abort(400)
+    if (done := submissions.claim()) is not None:
+        return done  # sent twice: the record the first one opened
     record = services.open_walk_in(patient, current_user)
-    db.session.commit()
+    db.session.flush()
+    if (done := submissions.commit(url_for(".edit", session_id=record.id))) is not None:
+        return done
     return redirect(url_for(".edit", session_id=record.id))
 
 
@@ -147,7 +154,9 @@ def _save(record: SessionRecord, form: SessionForm, reason: str | None = None):
     try:
         saved = services.save_record(record, form, current_user, signing=action == "sign",
                                      reason=reason)
-    except services.Conflict:
+    except (services.Conflict, StaleDataError):  # also when found stale while writing
+        db.session.rollback()
+        record = db.session.get(SessionRecord, record.id)
         return _conflict(record, form, amending, reason)
     if saved.reason_missing:
         return _render(record, form, 400, amending=True, reason=reason,
