@@ -20,6 +20,7 @@ from .models import (
     DECISIONS,
     MANUAL_TECHNIQUES,
     RESPONSES,
+    SETTINGS,
     SEVERITIES,
     STIMULATION,
 )
@@ -133,6 +134,11 @@ class SessionForm(InstrumentForm):
     retention_minutes = minutes("Retention (minutes)", description="Typically 20-30.")
     needle_type = StringField("Needle type", filters=S, validators=[Length(max=120)],
                               description="Gauge × length, material, maker, guide tube")
+    setting = SelectField("Setting", choices=choices([("", "Not recorded")]
+                                                     + list(SETTINGS.items())), default="")
+    patient_told = TextAreaField("What the patient was told", filters=S,
+                                 validators=[Length(max=4000)],
+                                 description="Explanation, what to expect, advice and consent.")
     adjuncts = FieldList(FormField(AdjunctRow), "Other treatments", min_entries=0,
                          max_entries=30)
     adjunct_add = SelectField("Add a treatment", default="", choices=choices(

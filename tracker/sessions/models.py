@@ -14,6 +14,9 @@ from ..timeutil import utcnow
 STIMULATION = {"none": "None", "manual": "Manual", "electrical": "Electrical",
                "warm_needle": "Warm needle"}
 MANUAL_TECHNIQUES = {"even": "Even", "tonifying": "Tonifying", "reducing": "Reducing"}
+# STRICTA 4b: where the treatment was given.
+SETTINGS = {"private_room": "Private room", "shared_room": "Shared or community room",
+            "home_visit": "Home visit", "other": "Other"}
 RESPONSES = {"de_qi": "De qi", "twitch": "Local twitch response", "none": "None sought"}
 SEVERITIES = {"mild": "Mild", "moderate": "Moderate", "severe": "Severe"}
 DECISIONS = {"continue": "Continue the plan", "modify": "Modify the plan",
@@ -52,6 +55,9 @@ class SessionRecord(db.Model):
     manual_technique: Mapped[str] = mapped_column(String(20), default="even")
     retention_minutes: Mapped[int | None]
     needle_type: Mapped[str] = mapped_column(String(120), default="")
+    # STRICTA 4b: the setting, and what the patient was told (explanation, expectations, advice).
+    setting: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    patient_told: Mapped[str] = mapped_column(Text, default="", server_default="")
     extra_insertions: Mapped[int] = mapped_column(default=0)
     insertions: Mapped[int] = mapped_column(default=0)   # computed from the point rows
     adjunct_notes: Mapped[str] = mapped_column(Text, default="")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..clinical import tcm
-from .models import MANUAL_TECHNIQUES, RESPONSES, STIMULATION, SessionRecord
+from .models import MANUAL_TECHNIQUES, RESPONSES, SETTINGS, STIMULATION, SessionRecord
 
 
 def _points(record: SessionRecord) -> str:
@@ -56,6 +56,8 @@ ITEMS = (
     Item("needle_type", "2g", "Needle type", lambda r: r.needle_type, free_text=True),
     Item("other_interventions", "4a", "Other interventions",
          lambda r: "; ".join(a.name for a in r.adjuncts)),
+    Item("setting", "4b", "Setting", lambda r: SETTINGS.get(r.setting, r.setting or "")),
+    Item("patient_told", "4b", "Patient was told", lambda r: r.patient_told, free_text=True),
 )
 
 
