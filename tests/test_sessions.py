@@ -129,14 +129,16 @@ def test_pregnancy_point_asks_for_a_recorded_confirmation(app, client, world):
     response = client.post(f"/sessions/{session_id}/edit", data=data)
     assert response.status_code == 400
     assert "LI4 Hegu: pregnancy: traditionally forbidden" in response.text
+    assert "BL23 Shenshu: a lumbosacral point" in response.text  # the plan's point, WHO 1999
     assert count(app, SafetyConfirmation) == 0
-    response = client.post(f"/sessions/{session_id}/edit",
-                           data=data | {"confirm": "pregnancy_point:LI4"})
+    response = client.post(f"/sessions/{session_id}/edit", data=data | {
+        "confirm": ["pregnancy_point:LI4", "pregnancy_point:BL23"]})
     assert response.status_code == 302
     with app.app_context():
-        confirmation = db.session.scalars(select(SafetyConfirmation)).one()
-        assert confirmation.rule == "pregnancy_point:LI4"
-        assert confirmation.confirmed_by_id == world["user"]
+        confirmations = db.session.scalars(select(SafetyConfirmation)).all()
+        assert sorted(c.rule for c in confirmations) == [
+            "pregnancy_point:BL23", "pregnancy_point:LI4"]
+        assert {c.confirmed_by_id for c in confirmations} == {world["user"]}
         assert db.session.get(SessionRecord, session_id).signed
 
 

@@ -111,6 +111,7 @@ BLUEPRINTS = (
     "tracker.schedule.views",
     "tracker.intake.views",
     "tracker.intake.public_views",
+    "tracker.flags.views",
     "tracker.sessions.views",
     "tracker.reports.views",
     "tracker.exports.views",

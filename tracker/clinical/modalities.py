@@ -48,6 +48,10 @@ EPILEPSY_FLAG = "epilepsy"
 BLEEDING_FLAG = "bleeding_risk"
 PREGNANCY_FLAG = "pregnancy"
 
+DIABETES_FLAG = "diabetes"
+SENSATION_FLAG = "reduced_sensation"
+INFECTION_OR_DIABETES_FLAG = "immunosuppression"   # the intake asks both in one question
+
 CONES = Param("cones", "Cones", "count", unit="cones")
 CUPS = Param("cups", "Cups", "count", unit="cups")
 
@@ -60,6 +64,17 @@ ELECTRO_CAUTIONS = (
             "pregnancy flag: strong stimulation is avoided throughout pregnancy (WHO 1999)."),
 )
 
+
+def _heat(rule: str, what: str) -> tuple[Caution, ...]:
+    """Heat with diabetes or reduced sensation: neuropathy means burns go unnoticed
+    (../shared/clinical/safety.md, intake screen row on immunosuppression and diabetes). One
+    rule per modality, whichever of the flags raised it."""
+    message = (f"{what} for a patient with diabetes or reduced sensation: burns go unnoticed. "
+               "Check sensation first, keep the heat indirect and low, check the skin often.")
+    return tuple(Caution(flag, rule, message)
+                 for flag in (SENSATION_FLAG, DIABETES_FLAG, INFECTION_OR_DIABETES_FLAG))
+
+
 MODALITY_LIST: tuple[Modality, ...] = (
     Modality("electro", "Electroacupuncture", site="Point pairs",
              site_help="e.g. BL23-BL25 left; GB30-GB34 left",
@@ -67,10 +82,13 @@ MODALITY_LIST: tuple[Modality, ...] = (
                      Param("waveform", "Waveform", "choice", choices=WAVEFORMS),
                      Param("intensity", "Intensity", help="e.g. to comfortable tingling")),
              cautions=ELECTRO_CAUTIONS),
-    Modality("moxa-direct", "Moxibustion, direct", site="Points or area", params=(CONES,)),
+    Modality("moxa-direct", "Moxibustion, direct", site="Points or area", params=(CONES,),
+             cautions=_heat("heat_sensation:moxa-direct", "Direct moxibustion")),
     Modality("moxa-indirect", "Moxibustion, indirect", site="Points or area",
-             params=(Param("method", "Method", help="e.g. stick, box, on ginger"),)),
-    Modality("warm-needle", "Warm needle", site="Points", params=(CONES,)),
+             params=(Param("method", "Method", help="e.g. stick, box, on ginger"),),
+             cautions=_heat("heat_sensation:moxa-indirect", "Indirect moxibustion")),
+    Modality("warm-needle", "Warm needle", site="Points", params=(CONES,),
+             cautions=_heat("heat_sensation:warm-needle", "Warm needle moxibustion")),
     Modality("cupping-dry", "Cupping, dry", params=(CUPS,)),
     Modality("cupping-wet", "Cupping, wet", params=(CUPS,), cautions=(
         Caution(BLEEDING_FLAG, "wet_cupping_bleeding",
@@ -78,7 +96,8 @@ MODALITY_LIST: tuple[Modality, ...] = (
     Modality("cupping-moving", "Cupping, moving"),
     Modality("gua-sha", "Gua sha"),
     Modality("tuina", "Tuina / massage"),
-    Modality("heat-lamp", "Heat lamp"),
+    Modality("heat-lamp", "Heat lamp",
+             cautions=_heat("heat_sensation:heat-lamp", "A heat lamp")),
     Modality("ear-seeds", "Ear seeds / press tacks", site="Ear points", minutes=False),
     Modality("exercise", "Exercise or home programme", site="", minutes=False,
              params=(Param("details", "What was given", max_length=200),)),

@@ -49,8 +49,24 @@ FLAG_LABELS = {
     "cancer": "Cancer, current or past",
     "red_flag": "Back pain red flag: refer for medical assessment",
     "cauda_equina": "Possible cauda equina: same-day emergency care",
+    "red_flag_unsure": "Back pain red flag answered “not sure”: discuss before treating",
+    "diabetes": "Diabetes: check sensation and skin; care with moxa and heat",
+    "reduced_sensation": "Reduced sensation: burns from moxa or heat go unnoticed",
+    "other": "Other safety concern",
 }
 URGENT_FLAGS = frozenset({"red_flag", "cauda_equina"})
+# Signing a session on a patient with one of these needs the referral made or the reason to go
+# ahead recorded (AHCPR 1994; Verhagen 2016: cauda equina signs need same-day emergency care).
+EMERGENCY_FLAGS = frozenset({"cauda_equina"})
+EMERGENCY_ACTIONS = {"referred": "Referred for same-day emergency care",
+                     "proceed": "Going ahead with treatment: the reason is below"}
+# The kinds a clinician may raise by hand at any visit (the intake raises the rest too).
+CLINICIAN_KINDS = ("pregnancy", "bleeding_risk", "implanted_device", "epilepsy", "fainting",
+                   "diabetes", "reduced_sensation", "immunosuppression", "skin",
+                   "metal_allergy", "cancer", "red_flag", "cauda_equina", "other")
+FLAG_SOURCES = {"intake": "Intake screen", "inferred": "Inferred from the medicine list",
+                "clinician": "Found at a visit", "patient": "Told by the patient",
+                "letter": "Letter or record from another clinician"}
 
 
 @dataclass(frozen=True)
@@ -115,6 +131,48 @@ def flags_from_screen(answers: dict[str, str]) -> list[str]:
 
 def red_flags_raised(answers: dict[str, str]) -> list[RedFlag]:
     return [flag for flag in RED_FLAGS if answers.get(flag.code) == "yes"]
+
+
+def emergency_acknowledgement(action: str | None, note: str | None) -> str | None:
+    """What a session stores before it may be signed on a patient with an emergency red flag:
+    the referral made (where, how) or the reason to go ahead. None while either is missing:
+    a same-day emergency sign is never signed past silently (AHCPR 1994; Verhagen 2016)."""
+    note = (note or "").strip()
+    if action not in EMERGENCY_ACTIONS or not note:
+        return None
+    return f"{EMERGENCY_ACTIONS[action]}: {note}"
+
+
+def red_flags_unsure(answers: dict[str, str]) -> list[RedFlag]:
+    """Red-flag questions answered "not sure": raised for discussion, never left silent."""
+    return [flag for flag in RED_FLAGS if answers.get(flag.code) == "unsure"]
+
+
+def screen_flags(answers: dict[str, str], details: dict[str, str] | None = None,
+                 red: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """The one rule from screen answers to flags, as (kind, detail): each safety item answered
+    "yes" or "not sure" (flags_from_screen), each red flag answered "yes" (an emergency one as
+    `cauda_equina`), and each red flag answered "not sure" as `red_flag_unsure` for discussion.
+    `answers` and `details` are keyed by safety item code, `red` by red-flag code (None when the
+    red-flag questions were not asked)."""
+    details = details or {}
+    raised = set(flags_from_screen(answers))
+    found = []
+    for item in SAFETY_ITEMS:
+        if item.flag in raised and answers.get(item.code) in ("yes", "unsure"):
+            how = "yes" if answers[item.code] == "yes" else "not sure"
+            detail = details.get(item.code) or ""
+            # The flag's label names the risk; the detail is the patient's own answer.
+            found.append((item.flag, f"Patient answered “{how}”" + (
+                f": {detail}" if detail else "")))
+    for flag in red_flags_raised(red or {}):
+        found.append(("cauda_equina" if flag.emergency else "red_flag",
+                      f"{RED_FLAG_GROUPS[flag.group]}: {flag.question}"))
+    for flag in red_flags_unsure(red or {}):
+        found.append(("red_flag_unsure", f"{RED_FLAG_GROUPS[flag.group]}: {flag.question} "
+                      "Answered “not sure”" + (": ask before treating today"
+                                               if flag.emergency else "")))
+    return found
 
 
 DEFAULT_CONSENT_TEXT = "\n\n".join([

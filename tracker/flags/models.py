@@ -1,11 +1,15 @@
-"""Safety flags: what a practitioner must see before needling, until someone resolves them."""
-from datetime import datetime
+"""Safety flags: what a practitioner must see before needling, until someone resolves them.
+A flag is a clinical record: raised by the intake screen, inferred from the medicine list, or
+raised by a clinician at any visit (kind, detail, source, who, when); edited and resolved with
+a reason, every change audited."""
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..clinical.safety import FLAG_LABELS, URGENT_FLAGS
+from ..clinical import pregnancy
+from ..clinical.safety import EMERGENCY_FLAGS, FLAG_LABELS, FLAG_SOURCES, URGENT_FLAGS
 from ..extensions import db
 from ..timeutil import utcnow
 
@@ -25,8 +29,17 @@ class SafetyFlag(db.Model):
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     resolution: Mapped[str] = mapped_column(Text, default="")
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Pregnancy: weeks as recorded on a day, or the due date (clinical.pregnancy counts on).
+    weeks: Mapped[int | None]
+    weeks_on: Mapped[date | None]
+    due_on: Mapped[date | None]
+    # What the medicine list matched ("“Warfarin 5 mg” matches warfarin (...)"), one a line;
+    # the clinician may dismiss a false match.
+    matched: Mapped[str] = mapped_column(Text, default="")
 
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+    raised_by: Mapped[User | None] = relationship(foreign_keys=[raised_by_id])
 
     @property
     def label(self) -> str:
@@ -35,3 +48,22 @@ class SafetyFlag(db.Model):
     @property
     def urgent(self) -> bool:
         return self.kind in URGENT_FLAGS
+
+    @property
+    def emergency(self) -> bool:
+        return self.kind in EMERGENCY_FLAGS
+
+    @property
+    def source_label(self) -> str:
+        return FLAG_SOURCES.get(self.source, self.source)
+
+    def weeks_at(self, day: date) -> int | None:
+        return pregnancy.weeks_on(day, self.weeks, self.weeks_on, self.due_on)
+
+    @property
+    def stage(self) -> str:
+        """A pregnancy flag's stage today ('14 weeks (second trimester)'); else ''."""
+        if self.kind != "pregnancy":
+            return ""
+        from .. import clock
+        return pregnancy.stage_text(self.weeks_at(clock.today()))

@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import contains_eager
 
 from .. import submissions
-from ..clinical import body_regions, conditions, safety
+from ..clinical import body_regions, conditions, interactions, safety
 from ..clinical import instruments as registry
 from ..extensions import db
 from ..flags import services as flags
@@ -243,21 +243,19 @@ def _store_scores(intake: Intake, data: dict[str, dict], now: datetime) -> None:
 
 
 def _store_flags(intake: Intake, data: dict[str, dict]) -> None:
+    """The screen's flags by the one rule (clinical.safety.screen_flags), then the medicine and
+    supplement lists read against the curated list (clinical.interactions): a blood thinner or
+    an herb with a bleeding concern raises or reinforces the bleeding-risk flag, whatever the
+    patient answered, with the match shown so a clinician can dismiss a false one."""
     answers = data["safety"]
-    raised = []
-    for item in safety.SAFETY_ITEMS:
-        if answers[f"safety_{item.code}"] in ("yes", "unsure"):
-            how = "Yes" if answers[f"safety_{item.code}"] == "yes" else "Not sure"
-            detail = answers[f"safety_{item.code}_detail"]
-            # The flag's label names the risk; the detail is the patient's own answer.
-            raised.append((item.flag, f"Patient answered “{how.lower()}”" + (
-                f": {detail}" if detail else "")))
-    if answers.get("_asks_red_flags"):
-        for flag in safety.red_flags_raised({f.code: answers[f"red_{f.code}"]
-                                             for f in safety.RED_FLAGS}):
-            raised.append(("cauda_equina" if flag.emergency else "red_flag",
-                           f"{safety.RED_FLAG_GROUPS[flag.group]}: {flag.question}"))
+    codes = [item.code for item in safety.SAFETY_ITEMS]
+    red = ({f.code: answers[f"red_{f.code}"] for f in safety.RED_FLAGS}
+           if answers.get("_asks_red_flags") else None)
+    raised = safety.screen_flags({c: answers[f"safety_{c}"] for c in codes},
+                                 {c: answers[f"safety_{c}_detail"] for c in codes}, red)
     flags.raise_from_intake(intake.patient_id, intake.id, raised)
+    flags.raise_inferred(intake.patient_id, intake.id, interactions.scan(
+        [m.name for m in intake.medications] + [intake.supplements or ""]))
 
 
 def reopen(intake: Intake) -> None:

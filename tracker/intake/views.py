@@ -20,7 +20,7 @@ from ..flags.models import SafetyFlag
 from ..forms import EmptyForm
 from ..patients.models import Patient
 from ..permissions import require
-from ..security import public_url, query_int
+from ..security import public_url, query_int, safe_next
 from ..settings.services import get_settings
 from . import body_map, services
 from .models import Intake, IntakeInvitation
@@ -153,4 +153,5 @@ def resolve_flag(flag_id: int):
             flag_services.resolve(flag, current_user, note)
             db.session.commit()
             flash("Flag resolved.", "success")
-    return redirect(url_for("patients.detail", patient_id=flag.patient_id))
+    return redirect(safe_next(request.args.get("next"),
+                              url_for("patients.detail", patient_id=flag.patient_id)))

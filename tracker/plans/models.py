@@ -113,6 +113,9 @@ class TreatmentPlan(db.Model):
         back_populates="plan", cascade="all, delete-orphan", order_by="PlanRemedy.position")
     versions: Mapped[list["PlanVersion"]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="PlanVersion.version")
+    confirmations: Mapped[list["PlanSafetyConfirmation"]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan",
+        order_by="PlanSafetyConfirmation.id")
 
     audit_skip = frozenset({"updated_at"})
 
@@ -187,6 +190,25 @@ class PlanRemedy(db.Model):
     dose: Mapped[str] = mapped_column(String(200), default="")
 
     plan: Mapped[TreatmentPlan] = relationship(back_populates="remedies")
+
+
+class PlanSafetyConfirmation(db.Model):
+    """A remedy warning the practitioner saw and went ahead with (clinical.interactions):
+    which rule, what it said, who, when; like a session's SafetyConfirmation."""
+
+    __tablename__ = "plan_safety_confirmation"
+    __audited__ = True
+    audit_parent = "plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("treatment_plan.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    confirmed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    plan: Mapped[TreatmentPlan] = relationship(back_populates="confirmations")
+    confirmed_by: Mapped[User] = relationship()
 
 
 class PlanVersion(db.Model):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import clock
-from ..clinical import acupoints
+from ..clinical import acupoints, interactions
 from ..clinical import instruments as registry
 from ..extensions import db
 from ..measurements.services import latest
@@ -18,6 +18,7 @@ from .models import (
     PlanGoal,
     PlanPoint,
     PlanRemedy,
+    PlanSafetyConfirmation,
     PlanVersion,
     TreatmentPlan,
 )
@@ -136,6 +137,39 @@ def save_plan(plan: TreatmentPlan | None, patient_id: int, practitioner_id: int,
     if plan.status != "draft":
         add_version(plan, user_id, "Plan edited")
     return plan, changed
+
+
+def patient_medicines(patient_id: int) -> list[str]:
+    """The medicine names and supplements of the patient's newest submitted intake."""
+    from ..intake.models import Intake
+    intake = db.session.scalars(select(Intake).where(
+        Intake.patient_id == patient_id, Intake.submitted_at.is_not(None))
+        .order_by(Intake.submitted_at.desc(), Intake.id.desc()).limit(1)).first()
+    if intake is None:
+        return []
+    return [m.name for m in intake.medications] + [intake.supplements or ""]
+
+
+def remedy_warnings(patient_id: int, remedies: list[dict],
+                    plan: TreatmentPlan | None = None) -> list[interactions.RemedyWarning]:
+    """The plan's remedies against the patient's medicines and bleeding-risk flag
+    (clinical.interactions.remedy_warnings); those already confirmed on this plan are left out."""
+    from ..flags.services import BLEEDING, active_for
+    found = interactions.remedy_warnings(
+        [r["name"] for r in remedies if r.get("name")], patient_medicines(patient_id),
+        any(f.kind == BLEEDING for f in active_for(patient_id)))
+    done = {c.rule for c in plan.confirmations} if plan is not None else set()
+    return [w for w in found if w.rule not in done]
+
+
+def confirm_remedies(plan: TreatmentPlan, warnings: list[interactions.RemedyWarning],
+                     user_id: int) -> None:
+    """Store each confirmed remedy warning with who and when."""
+    done = {c.rule for c in plan.confirmations}
+    for warning in warnings:
+        if warning.rule not in done:
+            plan.confirmations.append(PlanSafetyConfirmation(
+                rule=warning.rule, detail=warning.message, confirmed_by_id=user_id))
 
 
 def copy_plan(source: TreatmentPlan, practitioner_id: int, today: date) -> TreatmentPlan:

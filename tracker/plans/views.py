@@ -109,10 +109,19 @@ def _plan_page(form: PlanForm, patient: Patient, plan: TreatmentPlan | None):
         _pad(form, extra=3)
         return render_template("plans/plan_form.html", form=form, patient=patient, plan=plan)
     if form.validate_on_submit():
+        # Remedies against the patient's medicines and flags: confirmed, then stored.
+        warnings = services.remedy_warnings(patient.id, form.plan_data().get("remedies", []),
+                                            plan)
+        pending = [w for w in warnings if w.rule not in request.form.getlist("confirm")]
+        if pending:
+            _pad(form)
+            return render_template("plans/plan_form.html", form=form, patient=patient,
+                                   plan=plan, pending=pending), 400
         if plan is None and (done := submissions.claim()) is not None:
             return done  # sent twice: the draft the first one made
         plan, changed = services.save_plan(plan, patient.id, form.practitioner_id.data,
                                            form.plan_data(), current_user.id)
+        services.confirm_remedies(plan, warnings, current_user.id)
         db.session.flush()
         if (done := submissions.commit(url_for(".plan", plan_id=plan.id))) is not None:
             return done

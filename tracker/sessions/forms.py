@@ -156,6 +156,11 @@ class SessionForm(InstrumentForm):
     reeval_notes = TextAreaField("Re-evaluation notes", filters=S,
                                  validators=[Length(max=4000)])
     confirm = MultiCheckboxField("Confirm and go ahead", choices=[], validate_choice=False)
+    # An emergency red flag (clinical.safety.EMERGENCY_FLAGS) blocks signing until one is given.
+    emergency_action = RadioField("Emergency red flag", choices=choices(
+        safety.EMERGENCY_ACTIONS.items()), validators=[Optional()])
+    emergency_note = TextAreaField("Referral made (where, when), or why treatment goes ahead",
+                                   filters=S, validators=[Length(max=2000)])
 
     points_error = ""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..clinical import acupoints, modalities
+from ..clinical import acupoints, modalities, pregnancy
 
 RETENTION_RANGE = (5, 60)   # minutes; outside this the practitioner confirms (session-note.md)
 PREGNANCY_FLAG = modalities.PREGNANCY_FLAG
@@ -24,18 +24,30 @@ class Warning:
 
 
 def safety_warnings(flags: set[str], codes: list[str], stimulation: str,
-                    retention: list[int | None], adjuncts: list[str] = ()) -> list[Warning]:
+                    retention: list[int | None], adjuncts: list[str] = (),
+                    pregnancy_weeks: int | None = None) -> list[Warning]:
     """Warnings that need a recorded confirmation; they never block.
 
     flags: the patient's active safety-flag kinds; codes: WHO codes chosen; stimulation: the
     session's and the points' stimulation kinds; retention: the minutes given anywhere;
     adjuncts: the kinds of the session's adjunct rows (their cautions are declared in
-    clinical.modalities; electrical stimulation of a needle counts as electroacupuncture)."""
+    clinical.modalities; electrical stimulation of a needle counts as electroacupuncture);
+    pregnancy_weeks: the stage on the visit day (None: unknown, taken as the first trimester),
+    for the point classes of clinical.pregnancy."""
     found: dict[str, Warning] = {}
     table = acupoints.points()
+    stage = pregnancy.trimester(pregnancy_weeks)
     for code in dict.fromkeys(c for c in codes if c):
         point = table.get(code)
         caution = (point.caution if point else "").lower()
+        avoided = pregnancy.classes_for(code, stage) if PREGNANCY_FLAG in flags else []
+        if avoided and "pregnancy" not in caution:
+            found[f"pregnancy_point:{code}"] = Warning(
+                f"pregnancy_point:{code}",
+                f"{point.label if point else code}: a {avoided[0].label} point, avoided in "
+                f"pregnancy at {pregnancy.stage_text(pregnancy_weeks)} ({pregnancy.SOURCE}). "
+                "This patient has a pregnancy flag.")
+            continue
         if not caution:
             continue
         if "pregnancy" in caution and PREGNANCY_FLAG in flags:

@@ -5,8 +5,9 @@ from datetime import time, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from .. import clock, courses, submissions
+from .. import clock, submissions
 from ..clinical import instruments as registry
+from ..clinical import safety
 from ..extensions import db
 from ..flags import services as flag_services
 from ..measurements import services as measurements
@@ -116,9 +117,33 @@ def warnings_for(record: SessionRecord, form) -> list[rules.Warning]:
     parsed = form.parsed_points()
     stimulations = [form.stimulation.data] + [row.stimulation.data for _, row in parsed]
     retention = [form.retention_minutes.data] + [row.retention_minutes.data for _, row in parsed]
-    return rules.safety_warnings(active_flag_kinds(record.patient_id),
+    flags = flag_services.active_for(record.patient_id)
+    return rules.safety_warnings({f.kind for f in flags},
                                  [p.code for p, _ in parsed], stimulations, retention,
-                                 [row["kind"] for row in form.adjunct_values()])
+                                 [row["kind"] for row in form.adjunct_values()],
+                                 flag_services.pregnancy_weeks(flags, record.visit_on))
+
+
+def emergency_acknowledgements(record: SessionRecord, form, signing: bool
+                               ) -> tuple[list[rules.Warning], bool]:
+    """Each active emergency red flag not yet acknowledged on this record needs the referral
+    or the reason to go ahead (clinical.safety.emergency_acknowledgement), stored as a
+    confirmation. Returns (confirmations to store, whether signing may go on)."""
+    done = {c.rule for c in record.confirmations}
+    open_flags = [f for f in flag_services.active_for(record.patient_id)
+                  if f.emergency and f"emergency:{f.id}" not in done]
+    if not open_flags:
+        return [], True
+    detail = safety.emergency_acknowledgement(form.emergency_action.data,
+                                              form.emergency_note.data)
+    if detail is None:
+        if signing:
+            form.emergency_action.errors = [
+                *form.emergency_action.errors, "This patient has an emergency red flag: record "
+                "the referral made, or why treatment goes ahead, before signing."]
+        return [], not signing
+    return [rules.Warning(f"emergency:{f.id}", f"{f.label}. {detail}")
+            for f in open_flags], True
 
 
 def check_version(record: SessionRecord, version: str | None) -> None:
@@ -135,21 +160,6 @@ class Saved:
     done: str = ""
     pending: list[rules.Warning] = field(default_factory=list)
     reason_missing: bool = False
-    decided: "Decided | None" = None  # a signed re-evaluation's decision, and what it did
-
-
-@dataclass(frozen=True)
-class Decided:
-    """What a signed re-evaluation's decision did to its plan: 'discharge' completed it
-    (`problem` says why not, e.g. a plan already ended), 'refer' asks for the referral letter,
-    'modify' for the plan's next version, 'continue' changes nothing."""
-
-    decision: str
-    plan_id: int
-    problem: str = ""
-    removed: int = 0
-
-
 
 
 def save_record(record: SessionRecord, form, user, *, signing: bool = False,
@@ -178,25 +188,13 @@ def save_record(record: SessionRecord, form, user, *, signing: bool = False,
     apply(record, form, user, warnings)
     if signing:
         sign(record, user)
-        return Saved("signed", decided=act_on_decision(record, user))
+        return Saved("signed")
     return Saved("saved")
 
 
-def act_on_decision(record: SessionRecord, user) -> Decided | None:
-    """A re-evaluation's decision acts on its plan once the record is signed: discharge
-    completes the plan (its future visits leave the diary, as on the plan page); refer and
-    modify are answered by the caller (the referral letter, the plan's edit page)."""
-    if not (record.is_reevaluation and record.reeval_decision and record.plan_id):
-        return None
-    decided = Decided(record.reeval_decision, record.plan_id)
-    if record.reeval_decision == "discharge":
-        reason = f"Discharged at the re-evaluation of session {record.number or '?'}" + (
-            f": {record.reeval_notes}" if record.reeval_notes else "")
-        change = courses.change_status(record.plan_id, "completed", reason[:2000], user.id)
-        decided = Decided("discharge", record.plan_id, change.problem, change.removed)
-    return decided
-
-
+    acknowledged, may_sign = emergency_acknowledgements(record, form, signing)
+    complete = complete and may_sign
+    warnings = warnings + acknowledged
 def apply(record: SessionRecord, form, user, warnings: list[rules.Warning]) -> None:
     """Write a validated form into the record, its rows and its measurements."""
     data = form.data
