@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 PORT ?= 5000
 export FLASK_APP := tracker
 
-.PHONY: run test setup lint demo bench loadtest deploytest lock clean
+.PHONY: run test setup lint demo bench loadtest deploytest faulttest lock clean
 
 # Installs come from the lock files (requirements/*.txt, pip-tools; `make lock` re-pins):
 # run.txt is what running needs, test.txt adds the test and development tools.
@@ -49,6 +49,11 @@ loadtest: $(STAMP)
 # The load test through nginx (apt-get install -y nginx) with deploy/nginx.conf and a guesser.
 deploytest: $(STAMP)
 	$(BIN)/python -m bench.loadtest --nginx $(LOADTEST_ARGS)
+
+# Faults injected (issue 14): refused writes, full disk (a tmpfs when root), locked, slow, frozen
+# and unreachable databases, old-schema databases upgraded; also part of `make test`.
+faulttest: $(TEST_STAMP)
+	$(BIN)/python -m pytest tests/fault $(PYTEST_ARGS)
 
 # Re-pin after changing install_requires or the extras in setup.cfg (LOCK_ARGS=--upgrade to
 # take newer releases); pip-tools runs from its own virtualenv inside .venv.

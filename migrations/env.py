@@ -67,6 +67,24 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def fill_placeholder_0002(connection):
+    """0002 was released empty (abb83d7 to 8ceb8cc) and filled in later (8080b80): a database
+    made then says 0002, 0003 or 0004 but has none of its tables, and the chain breaks at the
+    first migration that alters one. Run 0002's own upgrade first. (Released migrations are
+    never edited; 0016 repairs the other edit, 0003's schedule_pending.)"""
+    from sqlalchemy import inspect, text
+    tables = set(inspect(connection).get_table_names())
+    if 'alembic_version' not in tables or 'intake' in tables:
+        return
+    at = connection.execute(text('SELECT version_num FROM alembic_version')).scalars().all()
+    if not set(at) & {'0002', '0003', '0004'}:
+        return
+    from alembic.operations import Operations
+    logger.info('Filling in 0002 (released empty) on a database at %s', ', '.join(at))
+    with Operations.context(context.get_context()):
+        context.script.get_revision('0002').module.upgrade()
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -107,6 +125,7 @@ def run_migrations_online():
 
         try:
             with context.begin_transaction():
+                fill_placeholder_0002(connection)
                 context.run_migrations()
         finally:
             if sqlite:

@@ -7,6 +7,7 @@ import logging
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import make_user
 from tests.intake_helpers import link_token
 from tracker.audit.models import AuditEntry
 from tracker.extensions import db
@@ -110,3 +111,29 @@ def test_a_proxys_request_id_is_kept_only_behind_trusted_proxies(make_app):
 ])
 def test_loggable_path(path, shown):
     assert loggable_path(path) == shown
+
+
+def test_a_crash_is_logged_without_the_token_or_the_values_bound_to_sql(make_app, caplog):
+    import sqlalchemy as sa
+    from flask import Blueprint
+
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+    boom = Blueprint("boom", __name__)
+
+    @boom.route("/i/<token>/boom")
+    def crash(token):
+        db.session.execute(sa.text("SELECT * FROM no_such_table WHERE name = :name"),
+                           {"name": "Zyxwvuts"})
+
+    app.register_blueprint(boom)
+    make_user(app, "admin")  # past the first-run page
+    caplog.set_level(logging.INFO)
+    response = app.test_client().get("/i/SecretLinkToken1234567890abcdef/boom")
+    assert response.status_code == 500
+    crash_log = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert crash_log, [r.getMessage() for r in caplog.records]
+    text = "\n".join(r.getMessage() + "\n" + (caplog.handler.formatter or logging.Formatter())
+                     .formatException(r.exc_info) for r in crash_log if r.exc_info)
+    assert "/i/…/boom" in text and response.headers["X-Request-ID"] in text
+    assert "SecretLinkToken" not in caplog.text and "Zyxwvuts" not in caplog.text
+    assert "no_such_table" in text  # the SQL itself is still there to debug with

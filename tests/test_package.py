@@ -6,6 +6,7 @@ By default the new virtualenv borrows this one's installed dependencies (a `.pth
 wheel itself goes in with `--no-deps`), which needs no network and takes seconds. With
 TRACKER_WHEEL_FRESH=1 (`.ci/run`) the dependencies are installed into it from
 requirements/run.txt instead, as a server would."""
+import configparser
 import os
 import shutil
 import socket
@@ -18,6 +19,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 FRESH = os.environ.get("TRACKER_WHEEL_FRESH") == "1"
@@ -170,3 +173,34 @@ def _get(url: str, server: subprocess.Popen):
             if server.poll() is not None or time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def _pins(name: str) -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements" / name).read_text().splitlines():
+        if "==" in line and not line.lstrip().startswith("#"):
+            package, version = line.split("==")
+            pins[canonicalize_name(package.strip())] = version.split()[0]
+    return pins
+
+
+def test_the_lock_files_pin_every_requirement_in_setup_cfg():
+    """requirements/run.txt holds install_requires, test.txt the extras too, each pinned to a
+    version the specifier allows: after a change to setup.cfg, `make lock`."""
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    wanted = {"run.txt": config["options"]["install_requires"].split(),
+              "test.txt": config["options"]["install_requires"].split()
+              + config["options.extras_require"]["test"].split()
+              + config["options.extras_require"]["dev"].split()}
+    run = _pins("run.txt")
+    for lock, lines in wanted.items():
+        pins = _pins(lock)
+        for line in filter(None, lines):
+            requirement = Requirement(line)
+            name = canonicalize_name(requirement.name)
+            assert name in pins, f"{requirement.name} is not in requirements/{lock}: make lock"
+            assert requirement.specifier.contains(pins[name], prereleases=True), (
+                f"requirements/{lock} pins {name}=={pins[name]}, setup.cfg wants {line}")
+            if lock == "test.txt" and name in run:
+                assert pins[name] == run[name], f"{name}: run.txt and test.txt differ"

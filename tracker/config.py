@@ -8,7 +8,9 @@ INSECURE_KEYS = {"", "dev", "change-me", "changeme", "secret"}
 
 
 class Defaults:
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a database error's message (logged with a 500) shows its SQL, never the
+    # values bound to it, which are patients' details.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     # Database time limits, in seconds (0 turns one off; engine_options below applies them).
     # CONNECT: waiting for a new connection (PostgreSQL connect_timeout). POOL: a request waiting
     # for a free connection of the pool. STATEMENT: the longest one statement of a web request

@@ -9,7 +9,8 @@ The line is JSON on the `tracker.request` logger: method, path, status, duration
 request_id. No patient data: no query string (searches carry names), no body, no headers, and
 intake-link tokens (or any other long random path segment) replaced by "…". Flask's handler on
 the `tracker` logger writes it to stderr (gunicorn's error log); configure `logging` (or
-gunicorn's `--log-config`) to send it elsewhere. LOG_REQUESTS = False turns the lines off."""
+gunicorn's `--log-config`) to send it elsewhere. LOG_REQUESTS = False turns the lines off.
+Unhandled exceptions are logged with the same token-free path and the request id."""
 import json
 import logging
 import re
@@ -44,6 +45,14 @@ def init_app(app: Flask) -> None:
     if log.level == logging.NOTSET:
         log.setLevel(app.config.get("LOG_LEVEL") or logging.INFO)
     app.logger  # noqa: B018  (Flask gives the `tracker` logger its stderr handler if it has none)
+
+    def log_exception(exc_info) -> None:
+        # Flask's own line names request.path, which may hold a link token; this one does not,
+        # and carries the request id. (Database errors show no bound values: hide_parameters.)
+        app.logger.error("Exception on %s [%s] request_id=%s", loggable_path(request.path),
+                         request.method, g.get("request_id", ""), exc_info=exc_info)
+
+    app.log_exception = log_exception
 
     @app.before_request
     def _start():

@@ -29,7 +29,8 @@ def world(app):
         plan = factories.plan_row(patient, mei, points=[("BL23", "bilateral")])
         appointment = factories.appointment(patient, mei, plan=plan, number=4)
         db.session.commit()
-        return {"patient": patient.id, "appointment": appointment.id, "plan": plan.id}
+        return {"patient": patient.id, "appointment": appointment.id, "plan": plan.id,
+                "user": mei.id}
 
 
 def login(app, email: str, address: str = "10.0.0.1") -> Client:
@@ -86,7 +87,8 @@ def test_a_double_submitted_sign_signs_once_and_never_answers_500(app, world, tw
     for n in range(ROUNDS):
         with app.app_context():
             plan = db.session.get(TreatmentPlan, world["plan"])
-            appointment = factories.appointment(world["patient"], 1, plan=plan, number=7 + n)
+            appointment = factories.appointment(world["patient"], world["user"], plan=plan,
+                                                number=7 + n)
             db.session.commit()
             world = world | {"appointment": appointment.id}
         session_id = _open(two[0], world)

@@ -206,3 +206,35 @@ def test_a_post_without_a_key_still_works(app, world):
                      date_of_birth="1980-02-03", submission_key=None)
     assert client.post("/patients/new", data=data).status_code == 302
     assert count(app, Submission) == 0
+
+
+def test_the_same_closure_day_sent_from_two_pages_answers_with_the_form_not_a_500(app, world):
+    from tracker.schedule.models import ClosureDay
+    pages = [login(app, "boss@example.org"), login(app, "boss@example.org")]
+    with app.app_context():
+        day = clock.today().fromordinal(clock.today().toordinal() + 30).isoformat()
+    forms = [form_data(p.get("/schedule/closures").text, None, day=day, reason="Training")
+             for p in pages]
+    answers = at_once(*(lambda p=p, f=f: p.post("/schedule/closures", data=f)
+                        for p, f in zip(pages, forms, strict=True)))
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [302, 400], codes
+    refused = next(r for r in answers if r.status_code == 400)
+    assert "already marked closed" in refused.text and 'name="day"' in refused.text
+    assert count(app, ClosureDay) == 1
+
+
+def test_keys_older_than_a_day_are_pruned_when_a_new_one_is_stored(app, world):
+    from datetime import timedelta
+
+    from tracker.timeutil import utcnow
+    with app.app_context():
+        db.session.add(Submission(key="old-key-" + "x" * 20, endpoint="patients.create",
+                                  result_url="/patients/1",
+                                  created_at=utcnow() - timedelta(days=2)))
+        db.session.commit()
+    client, url, data, model, where = _prepare(app, world, "patient")
+    assert client.post(url, data=data).status_code == 302
+    with app.app_context():
+        keys = db.session.scalars(select(Submission.key)).all()
+    assert keys == [data["submission_key"]]

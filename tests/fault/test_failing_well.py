@@ -17,6 +17,7 @@ import subprocess
 import threading
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -375,3 +376,80 @@ def test_a_full_disk_keeps_the_form_and_reading(full_disk):
         assert client.get(url).status_code == 200, url
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def own_cluster():
+    """A throwaway PostgreSQL cluster of our own (never the machine's shared server), to stop."""
+    import glob
+    import signal
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if not bins or os.geteuid() != 0 or not shutil.which("runuser"):
+        pytest.skip("needs PostgreSQL's server binaries and root (to run them as postgres)")
+    pg_ctl = bins[-1]
+    import tempfile
+    home = Path(tempfile.mkdtemp(prefix="tracker-fault-pg-"))  # pytest's tmp is root's only
+    shutil.chown(home, "postgres")
+    data, port = home / "data", _free_port()
+
+    def as_postgres(*args):
+        return subprocess.run(["runuser", "-u", "postgres", "--", *args],  # noqa: S607
+                              capture_output=True, text=True, check=True)
+
+    as_postgres(str(Path(pg_ctl).with_name("initdb")), "-D", str(data), "-A", "trust",
+                "-U", "postgres", "--no-sync")
+    as_postgres(pg_ctl, "-D", str(data), "-l", str(home / "log"), "-w", "-o",
+                f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+    pids = []
+
+    def freeze():
+        main = int((data / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(["pgrep", "-P", str(main)], capture_output=True,  # noqa: S607
+                                  text=True).stdout.split()
+        pids[:] = [main, *map(int, children)]
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw():
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", freeze
+    finally:
+        thaw()
+        subprocess.run(["runuser", "-u", "postgres", "--", pg_ctl, "-D", str(data),  # noqa: S607
+                        "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_a_frozen_postgresql_answers_within_the_limits(own_cluster):
+    """The cluster is stopped dead (SIGSTOP) with a connection in the pool: the pool's ping and
+    every statement used to wait for as long as it stayed frozen."""
+    from flask_migrate import upgrade
+    url, freeze = own_cluster
+    app = create_app(_base_config(url) | {"DATABASE_STATEMENT_TIMEOUT": 1,
+                                          "DATABASE_CONNECT_TIMEOUT": 2})
+    app.test_client_class = Client
+    with app.app_context():
+        upgrade()
+    client = app.test_client()
+    Auth(app, client).login("admin")
+    assert client.get("/patients/").status_code == 200  # a pooled connection, warm
+    freeze()
+    answers_ = {}
+
+    def ask():
+        started = time.monotonic()
+        answers_["post"] = client.post("/patients/new", data=PATIENT)
+        answers_["took"] = time.monotonic() - started
+
+    asking = threading.Thread(target=ask, daemon=True)
+    asking.start()
+    asking.join(30)
+    assert not asking.is_alive(), "still waiting for a frozen database after 30 s"
+    response = answers_["post"]
+    assert response.status_code == 503 and "Zebedee" in text(response)
+    assert answers_["took"] < 12, answers_["took"]

@@ -25,7 +25,7 @@ from ..patients.models import Patient
 from ..plans.models import Assessment, TreatmentPlan
 from ..schedule.models import Appointment
 from ..sessions import stricta
-from ..sessions.models import SessionRecord
+from ..sessions.models import DECISIONS, SessionRecord
 from ..timeutil import as_utc, utcnow
 
 LOINC, SNOMED, UCUM = "http://loinc.org", "http://snomed.info/sct", "http://unitsofmeasure.org"
@@ -306,6 +306,20 @@ def _session(b: _Bundle, s: SessionRecord, subject: dict, performer: dict | None
     if needling:  # STRICTA's items, as the clinical summary tells them
         procedure["note"] = [{"text": f"STRICTA: {needling}"}]
     b.add("Procedure", s.id, procedure)
+    if s.is_reevaluation and s.reeval_decision:  # the plan's decision, in the clinic's codes
+        b.add("Observation", f"decision-{s.id}", {
+            "status": "final" if s.signed else "preliminary",
+            "code": {"coding": [{"system": system("CodeSystem/observation"),
+                                 "code": "reeval-decision",
+                                 "display": "Re-evaluation decision for the treatment plan"}],
+                     "text": "Re-evaluation decision"},
+            "subject": subject, "encounter": {"reference": url},
+            "effectiveDateTime": _day(s.visit_on),
+            "valueCodeableConcept": {"coding": [{
+                "system": system("CodeSystem/reeval-decision"), "code": s.reeval_decision,
+                "display": DECISIONS.get(s.reeval_decision, s.reeval_decision)}],
+                "text": DECISIONS.get(s.reeval_decision, s.reeval_decision)},
+            **({"note": [{"text": s.reeval_notes}]} if s.reeval_notes else {})})
     for ae in s.adverse_events:
         b.add("AdverseEvent", ae.id, {
             "actuality": "actual", "subject": subject, "encounter": {"reference": url},

@@ -56,6 +56,8 @@ COLUMNS = [
     Column("diagnosis_icd10", "ICD-10 code of the Western diagnosis in the plan's assessment."),
     Column("session_number", "The visit's number within its plan (empty for a walk-in)."),
     Column("reevaluation", "1 when the visit was a re-evaluation, else 0."),
+    Column("reeval_decision", "The re-evaluation's decision for the plan: continue, modify, "
+           "discharge or refer (empty at other visits)."),
     Column("status", "The record's status: draft or signed."),
     Column("pain_before", "Pain right now before needling, NRS 0-10."),
     Column("pain_after", "Pain after treatment, NRS 0-10 (empty when not asked)."),
@@ -175,6 +177,7 @@ def _emit(batch, pseudonymised: bool, secret: str) -> Iterator[dict]:
         change = changes.get((s.id, plan_outcomes.NOW))
         row = {"diagnosis_icd10": icd10 or "", "session_number": s.number,
                "reevaluation": int(s.is_reevaluation),
+               "reeval_decision": (s.reeval_decision or "") if s.is_reevaluation else "",
                "status": s.status, "pain_before": v.get(("nrs", "now"), s.pain_before),
                "pain_after": v.get(("nrs", "after_needling"), s.pain_after),
                "baseline_nrs_now": base.value if base else None,

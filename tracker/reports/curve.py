@@ -8,8 +8,8 @@ from markupsafe import Markup, escape
 
 from .chart import BEFORE, REEVAL
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 44
+WIDTH, HEIGHT = 480, 260
+LEFT, RIGHT, TOP, BOTTOM = 52, 16, 16, 48
 
 
 def step_chart(points: Sequence[tuple[int, float]], within: int, title: str,
@@ -29,7 +29,7 @@ def step_chart(points: Sequence[tuple[int, float]], within: int, title: str,
     out = [f'<svg class="chart step-chart" id="{chart_id}" viewBox="0 0 {WIDTH} {HEIGHT}" '
            f'width="100%" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
            f'xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, sans-serif" '
-           f'font-size="11">', f'<title id="{chart_id}-t">{escape(title)}</title>',
+           f'font-size="15">', f'<title id="{chart_id}-t">{escape(title)}</title>',
            f'<desc id="{chart_id}-d">{escape(desc)}</desc>']
     for pct in range(0, 101, 25):
         out.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(pct)}" '
@@ -38,7 +38,7 @@ def step_chart(points: Sequence[tuple[int, float]], within: int, title: str,
                    f'fill="#444">{pct} %</text>')
     step = max(1, last // 10)
     for t in range(0, last + 1, step):
-        out.append(f'<text class="axis" x="{x(t)}" y="{TOP + plot_h + 16}" '
+        out.append(f'<text class="axis" x="{x(t)}" y="{TOP + plot_h + 18}" '
                    f'text-anchor="middle" fill="#444">{t}</text>')
     out.append(f'<text class="axis-title" x="{LEFT + plot_w / 2}" y="{HEIGHT - 8}" '
                f'text-anchor="middle" fill="#444">Visit</text>')

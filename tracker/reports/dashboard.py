@@ -219,7 +219,7 @@ def evidence(where: list, within: int) -> Evidence:
         completers=Rate(f"Completers: responding at visit {within}", done_part, done_whole),
         in_progress=courses - itt_whole,
         curve=statistics.kaplan_meier((t, e, c) for t, e, c in curve),
-        measures={name: int(n) for name, n, *_ in sorted(rows, reverse=True)})
+        measures={name: int(n) for name, n, *_ in sorted(rows)})
 
 
 def km_chart(e: Evidence):

@@ -27,7 +27,7 @@ from ..plans.models import STATUSES as PLAN_STATUSES
 from ..plans.models import TreatmentPlan
 from ..schedule.models import CANCELLED, Appointment
 from ..sessions import stricta
-from ..sessions.models import AdverseEvent, SessionRecord
+from ..sessions.models import DECISIONS, AdverseEvent, SessionRecord
 from ..settings.services import get_settings
 from ..timeutil import utcnow
 
@@ -118,6 +118,24 @@ def _parse(kind, value):
     return kind.fromisoformat(value)
 
 
+@dataclass(frozen=True)
+class Decision:
+    """A re-evaluation's decision for the plan, as the summary and the exports show it."""
+    number: int | None
+    visit_on: date
+    decision: str
+    notes: str
+
+    @property
+    def label(self) -> str:
+        return DECISIONS.get(self.decision, self.decision)
+
+
+def decisions_of(records: list[SessionRecord]) -> list[Decision]:
+    return [Decision(r.number, r.visit_on, r.reeval_decision, r.reeval_notes or "")
+            for r in records if r.is_reevaluation and r.reeval_decision]
+
+
 @dataclass
 class Summary:
     patient: Patient
@@ -137,6 +155,7 @@ class Summary:
     target: float | None
     pgic: engine.Outcome | None
     plan_view: PlanView | None = None
+    decisions: list[Decision] = field(default_factory=list)
     records: list[SessionRecord] = field(default_factory=list)
     generated_at: datetime = field(default_factory=utcnow)
 
@@ -232,7 +251,41 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
         adverse_events=aes, ae_per_100=engine.per_100(len(aes), len(records)),
         baseline_now=now_outcome.baseline.value if now_outcome and now_outcome.baseline else None,
         target=view.nrs_target if view else None, plan_view=view,
+        decisions=decisions_of(records),
         pgic=next((o for o in found if o.instrument == "pgic"), None), records=records)
+
+
+@dataclass
+class Referral:
+    """A referral letter: the signed re-evaluation that decided to refer, its reason (the
+    re-evaluation notes) and scores, sent with the plan's treatment summary."""
+    record: SessionRecord
+    scores: list[tuple[registry.Instrument, float]]
+
+    @property
+    def reason(self) -> str:
+        return self.record.reeval_notes or ""
+
+    @property
+    def addressee(self) -> str:
+        return self.record.patient.referring_physician or ""
+
+    def filename(self, s: Summary) -> str:
+        return s.filename.replace("summary-", "referral-", 1)
+
+
+def referral(patient: Patient, session_id: int) -> Referral | None:
+    """The patient's signed re-evaluation `session_id` if it decided to refer, else None."""
+    record = db.session.get(SessionRecord, session_id)
+    if (record is None or record.patient_id != patient.id or not record.signed
+            or not record.is_reevaluation or record.reeval_decision != "refer"):
+        return None
+    rows = {(m.instrument, m.time_frame): m.value for m in db.session.scalars(
+        select(Measurement).where(Measurement.session_id == record.id,
+                                  Measurement.source == "reevaluation"))}
+    return Referral(record, [(i, rows[(i.code, i.time_frame)])
+                             for i in registry.REGISTRY.values()
+                             if (i.code, i.time_frame) in rows])
 
 
 def course_of(records: list[SessionRecord], readings: list[engine.Reading],

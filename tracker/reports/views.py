@@ -68,6 +68,41 @@ def summary_pdf(patient_id: int):
         "Content-Disposition": attachment(s.filename)})
 
 
+def _referral_for(patient_id: int) -> tuple[summary.Summary, summary.Referral]:
+    """The referral letter of a signed re-evaluation that decided to refer (?session=id), with
+    the treatment summary of its plan up to that visit."""
+    patient = _patient(patient_id)
+    session_id = request.args.get("session", type=int)
+    found = summary.referral(patient, session_id) if session_id and session_id <= MAX_ID \
+        else None
+    if found is None:
+        abort(404)
+    plan = found.record.plan
+    s = summary.build(patient, plan, practitioner=current_user)
+    return s, found
+
+
+@bp.route("/patients/<int:patient_id>/referral")
+@require("summary.print")
+def referral_page(patient_id: int):
+    s, letter = _referral_for(patient_id)
+    page = render_template("reports/referral.html", s=s, letter=letter, chart=_chart(s),
+                           query={"session": letter.record.id})
+    _audit("referral_print", s)
+    return page
+
+
+@bp.route("/patients/<int:patient_id>/referral.pdf")
+@require("summary.print")
+def referral_pdf(patient_id: int):
+    s, letter = _referral_for(patient_id)
+    body = pdf.render(render_template("reports/referral_pdf.html", s=s, letter=letter,
+                                      chart=_chart(s, compact=True), pdf=True))
+    _audit("referral_pdf_download", s)
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": attachment(letter.filename(s))})
+
+
 @bp.route("/patients/<int:patient_id>/scores/new", methods=["GET", "POST"])
 @require("clinical.edit")
 def new_score(patient_id: int):

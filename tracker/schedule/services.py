@@ -286,9 +286,12 @@ def progress(plan: TreatmentPlan, appointments: list[Appointment] | None = None)
                     next_reeval=reevals[0] if reevals else None, ending_soon=ending)
 
 
-def reeval_at(number: int | None, every: int | None, status: str) -> bool:
-    """A booked plan session whose number falls on the plan's re-evaluation rhythm."""
-    return bool(number and every and number % every == 0 and status in BOOKED)
+def reeval_at(number: int | None, every: int | None, status: str,
+              planned: int | None = None) -> bool:
+    """A booked plan session whose number falls on the plan's re-evaluation rhythm, or the
+    course's last planned session (the discharge visit collects the outcome set too)."""
+    return bool(number and status in BOOKED and (
+        (every and number % every == 0) or (planned and number == planned)))
 
 
 def label_for(number: int | None, planned: int | None) -> str:
@@ -300,7 +303,8 @@ def label_for(number: int | None, planned: int | None) -> str:
 
 def is_reeval(appt: Appointment, plan: TreatmentPlan | None = None) -> bool:
     plan = plan or appt.plan
-    return bool(plan) and reeval_at(appt.number, plan.reeval_every, appt.status)
+    return bool(plan) and reeval_at(appt.number, plan.reeval_every, appt.status,
+                                    plan.sessions_planned)
 
 
 def session_label(appt: Appointment) -> str:

@@ -71,7 +71,7 @@ def cards(first: date, tz: ZoneInfo, practitioner_id: int | None = None,
         in_plan = plan_id is not None
         out.append(Card(id_, prac, recurrence.local(starts_at, tz), minutes, status,
                         names.get(patient_id, ""), label_for(number, planned) if in_plan else "",
-                        in_plan and reeval_at(number, every, status), prac_name,
+                        in_plan and reeval_at(number, every, status, planned), prac_name,
                         checked_in_at is not None))
     return out
 

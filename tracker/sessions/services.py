@@ -5,7 +5,7 @@ from datetime import time, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from .. import clock, submissions
+from .. import clock, courses, submissions
 from ..clinical import instruments as registry
 from ..clinical import safety
 from ..extensions import db
@@ -160,6 +160,21 @@ class Saved:
     done: str = ""
     pending: list[rules.Warning] = field(default_factory=list)
     reason_missing: bool = False
+    decided: "Decided | None" = None  # a signed re-evaluation's decision, and what it did
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What a signed re-evaluation's decision did to its plan: 'discharge' completed it
+    (`problem` says why not, e.g. a plan already ended), 'refer' asks for the referral letter,
+    'modify' for the plan's next version, 'continue' changes nothing."""
+
+    decision: str
+    plan_id: int
+    problem: str = ""
+    removed: int = 0
+
+
 
 
 def save_record(record: SessionRecord, form, user, *, signing: bool = False,
@@ -178,6 +193,9 @@ def save_record(record: SessionRecord, form, user, *, signing: bool = False,
     signing = signing and not amending
     complete = not signing or form.validate_for_signing(
         record.is_reevaluation, measurements.positive_screens(record.patient_id))
+    acknowledged, may_sign = emergency_acknowledgements(record, form, signing)
+    complete = complete and may_sign
+    warnings = warnings + acknowledged
     if amending and not reason.strip():
         return Saved(reason_missing=True)
     if pending or not complete:
@@ -188,13 +206,25 @@ def save_record(record: SessionRecord, form, user, *, signing: bool = False,
     apply(record, form, user, warnings)
     if signing:
         sign(record, user)
-        return Saved("signed")
+        return Saved("signed", decided=act_on_decision(record, user))
     return Saved("saved")
 
 
-    acknowledged, may_sign = emergency_acknowledgements(record, form, signing)
-    complete = complete and may_sign
-    warnings = warnings + acknowledged
+def act_on_decision(record: SessionRecord, user) -> Decided | None:
+    """A re-evaluation's decision acts on its plan once the record is signed: discharge
+    completes the plan (its future visits leave the diary, as on the plan page); refer and
+    modify are answered by the caller (the referral letter, the plan's edit page)."""
+    if not (record.is_reevaluation and record.reeval_decision and record.plan_id):
+        return None
+    decided = Decided(record.reeval_decision, record.plan_id)
+    if record.reeval_decision == "discharge":
+        reason = f"Discharged at the re-evaluation of session {record.number or '?'}" + (
+            f": {record.reeval_notes}" if record.reeval_notes else "")
+        change = courses.change_status(record.plan_id, "completed", reason[:2000], user.id)
+        decided = Decided("discharge", record.plan_id, change.problem, change.removed)
+    return decided
+
+
 def apply(record: SessionRecord, form, user, warnings: list[rules.Warning]) -> None:
     """Write a validated form into the record, its rows and its measurements."""
     data = form.data

@@ -176,9 +176,31 @@ def _save(record: SessionRecord, form: SessionForm, reason: str | None = None):
         return redirect(url_for(".view", session_id=record.id))
     if saved.done == "signed":
         flash(f"Session for {record.patient.full_name} signed and locked.", "success")
+        if saved.decided is not None and (after := _decided(record, saved.decided)):
+            return redirect(after)
         return redirect(safe_next(request.args.get("next"), url_for("main.dashboard")))
     flash("Saved. Sign the record when it is complete.", "success")
     return redirect(url_for(".edit", session_id=record.id))
+
+
+def _decided(record: SessionRecord, decided: services.Decided) -> str | None:
+    """Where a signed re-evaluation's decision leads: the discharge summary of the completed
+    plan, the referral letter, or the plan's edit page for its next version."""
+    patient, plan_id = record.patient_id, decided.plan_id
+    if decided.decision == "discharge":
+        if decided.problem:
+            flash(f"The plan was not completed: {decided.problem}", "warning")
+            return url_for("plans.plan", plan_id=plan_id)
+        flash("Discharged: the plan is completed"
+              + (f" and {decided.removed} future appointments left the diary"
+                 if decided.removed else "") + ". Its discharge summary is below.", "success")
+        return url_for("reports.summary_page", patient_id=patient, plan=plan_id)
+    if decided.decision == "refer":
+        return url_for("reports.referral_page", patient_id=patient, session=record.id)
+    if decided.decision == "modify":
+        flash("Modify the plan: saving it here makes its next version.", "info")
+        return url_for("plans.edit_plan", plan_id=plan_id)
+    return None
 
 
 def _conflict(record, form, amending, reason):
