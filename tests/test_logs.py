@@ -100,6 +100,8 @@ def test_a_proxys_request_id_is_kept_only_behind_trusted_proxies(make_app):
         "X-Request-ID"] == "nginx-abc12345"
     forged = proxied.get("/healthz", headers={"X-Request-ID": "bad id <script>"})
     assert forged.headers["X-Request-ID"] != "bad id <script>"
+    too_long = proxied.get("/healthz", headers={"X-Request-ID": "a" * 41})  # > the audit column
+    assert too_long.headers["X-Request-ID"] != "a" * 41
 
 
 @pytest.mark.parametrize("path, shown", [

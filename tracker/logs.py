@@ -22,7 +22,7 @@ from flask import Flask, g, request
 log = logging.getLogger("tracker.request")
 
 HEADER = "X-Request-ID"
-_INCOMING = re.compile(r"[A-Za-z0-9._-]{8,64}")
+_INCOMING = re.compile(r"[A-Za-z0-9._-]{8,40}")  # what audit_entry.request_id holds
 _LINK = re.compile(r"^/i/[^/]+")
 _TOKENISH = re.compile(r"(?<=/)[A-Za-z0-9_-]{20,}(?=/|$)")
 
