@@ -211,6 +211,10 @@ def test_warfarin_with_no_to_bleeding_raises_an_inferred_flag_that_can_be_dismis
         flag_id = flag.id
     page = text(client.get(f"/patients/{world['patient']}"))
     assert "Bleeding risk" in page and "“Warfarin” matches warfarin" in page
+    with app.app_context():
+        from tracker.intake.models import Intake
+        intake_id = db.session.scalars(select(Intake.id)).one()
+    assert "“Apixaban” matches apixaban" in text(client.get(f"/intakes/{intake_id}"))
     assert "Dismiss the match" in page
     session_id, page = open_record(client, world)
     assert "“Apixaban” matches apixaban" in text(client.get(f"/sessions/{session_id}/edit"))
@@ -256,6 +260,8 @@ def test_dan_shen_and_ginkgo_for_that_patient_need_a_stored_confirmation(app, cl
             PlanSafetyConfirmation.plan_id == plan_id)).all()
         assert sorted(r.rule for r in rows) == ["remedy:dan-shen", "remedy:ginkgo"]
         assert {r.confirmed_by_id for r in rows} == {world["user"]}
+    page = text(client.get(f"/plans/{plan_id}"))
+    assert "Herb and supplement checks confirmed" in page and "Confirmed by" in page
     # Saved again unchanged: the confirmations stand, nothing is asked twice.
     response = client.post(f"/plans/{plan_id}/edit", data=data)
     assert response.status_code == 302, text(response)
