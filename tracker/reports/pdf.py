@@ -5,6 +5,7 @@ fontconfig (DejaVu, Debian's fonts-dejavu-core), so rendering never touches the 
 a URL ever reach the HTML (a patient's text is escaped, but still), the fetcher serves only files
 under the app's static folder and refuses every other file, host and protocol."""
 import mimetypes
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -38,10 +39,27 @@ def fetcher():
     return StaticOnly(allowed_protocols=("file",), allow_redirects=False)
 
 
+_made = threading.local()
+
+
+def _stylesheet():
+    """The PDF stylesheet and its font configuration, parsed once per thread and reused by
+    every document (as WeasyPrint reuses its own stylesheets); parsed again if the file
+    changes."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+    stamp = PDF_CSS.stat().st_mtime_ns
+    if getattr(_made, "stamp", None) != stamp:
+        fonts = FontConfiguration()
+        _made.css = CSS(filename=str(PDF_CSS), url_fetcher=fetcher(), font_config=fonts)
+        _made.fonts, _made.stamp = fonts, stamp
+    return _made.css, _made.fonts
+
+
 def render(html: str) -> bytes:
-    from weasyprint import CSS, HTML  # imported late: loading Pango costs start-up time
-    fetch = fetcher()
+    from weasyprint import HTML  # imported late: loading Pango costs start-up time
+    css, fonts = _stylesheet()
     # PDF/UA-1: a tagged PDF (structure tree, MarkInfo, the document's language and title) that
     # screen readers can follow; every printed document comes through here.
-    return HTML(string=html, url_fetcher=fetch).write_pdf(
-        stylesheets=[CSS(filename=str(PDF_CSS), url_fetcher=fetch)], pdf_variant="pdf/ua-1")
+    return HTML(string=html, url_fetcher=fetcher()).write_pdf(
+        stylesheets=[css], font_config=fonts, pdf_variant="pdf/ua-1")
