@@ -147,7 +147,8 @@ def test_plan_books_from_now_counts_closures_and_dst(ctx, clock):
     assert got[0] == "2026-10-13 Tue 09:30" and got[-1] == "2026-11-17 Tue 09:30"
     assert {g[-5:] for g in got} == {"09:30"}
     assert [a.number for a in created] == list(range(1, 11))
-    assert [sched.is_reeval(a, plan) for a in created].count(True) == 1  # session 6
+    # Session 6 (every sixth) and session 10, the course's last: the discharge visit.
+    assert [a.number for a in created if sched.is_reeval(a, plan)] == [6, 10]
     assert sched.session_label(created[3]) == "Session 4 of 10"
 
 
