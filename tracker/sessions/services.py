@@ -28,11 +28,12 @@ from .models import (
 # Defaults carried from the previous visit so a routine record is mostly prefilled.
 # Its adjunct rows (electro settings, moxa, cupping ...) are carried too, as its points are.
 CARRIED = ("style", "depth", "response_sought", "stimulation", "manual_technique",
-           "retention_minutes", "needle_type")
+           "retention_minutes", "needle_type", "setting")
 # Columns an amendment may change (everything the form writes).
 COLUMNS = ("pain_before", "pain_after", "subjective", "objective", "assessment", "plan_notes",
            *CARRIED, "extra_insertions", "response_obtained", "adjunct_notes",
-           "no_adverse_events", "needles_reconciled", "reeval_decision", "reeval_notes")
+           "no_adverse_events", "needles_reconciled", "reeval_decision", "reeval_notes",
+           "patient_told")
 
 
 class Conflict(Exception):
@@ -175,8 +176,6 @@ class Decided:
     removed: int = 0
 
 
-
-
 def save_record(record: SessionRecord, form, user, *, signing: bool = False,
                 reason: str | None = None) -> Saved:
     """Save a validated session form into the record and sign it (locked) when asked, or, with a
@@ -230,7 +229,7 @@ def apply(record: SessionRecord, form, user, warnings: list[rules.Warning]) -> N
     data = form.data
     text = ("subjective", "objective", "assessment", "plan_notes", "style", "depth",
             "response_sought", "stimulation", "manual_technique", "needle_type", "adjunct_notes",
-            "reeval_notes")
+            "reeval_notes", "setting", "patient_told")
     for name in text:
         setattr(record, name, data[name] or "")
     for name in ("pain_before", "pain_after", "retention_minutes"):

@@ -27,7 +27,7 @@ from ..schedule.models import Appointment
 from ..security import query_int, safe_next
 from . import rules, services
 from .forms import SessionForm
-from .models import DECISIONS, RESPONSES, STIMULATION, SessionRecord
+from .models import DECISIONS, RESPONSES, SETTINGS, STIMULATION, SessionRecord
 
 bp = Blueprint("sessions", __name__)
 BLANK_POINT_ROWS = 2
@@ -233,7 +233,7 @@ def view(session_id: int):
     return render_template(
         "sessions/view.html", record=record, points=acupoints.points(),
         reeval=services.reeval_scores(record), adverse_labels=dict(safety.ADVERSE_EVENTS),
-        stimulation=STIMULATION, responses=RESPONSES, decisions=DECISIONS,
+        stimulation=STIMULATION, responses=RESPONSES, decisions=DECISIONS, settings=SETTINGS,
         flags=flag_services.active_for(record.patient_id))
 
 
