@@ -55,9 +55,13 @@ class Server:
         self.made.append(name)
         return self.base.set(database=name).render_as_string(hide_password=False)
 
-    def drop(self) -> None:
-        for name in self.made:
-            self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    def drop(self, url: str | None = None) -> None:
+        """Drop one database (by its URL), or all those made."""
+        names = [sa.engine.make_url(url).database] if url else list(self.made)
+        for name in names:
+            if name in self.made:
+                self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                self.made.remove(name)
 
 
 def app_for(url: str, instance: Path):
@@ -127,14 +131,29 @@ def clinic(server, tmp_path_factory):
     return {"url": url, "backup": good, "folder": folder}
 
 
+def _copy_of(server, clinic, folder: Path):
+    url = server.new(template=clinic["url"])
+    app = app_for(url, folder / "instance")
+    return {"url": url, "app": app, "run": lambda *args: app.test_cli_runner().invoke(
+        args=["exports", *map(str, args)])}
+
+
 @pytest.fixture
 def live(server, clinic, tmp_path):
     """A copy of the clinic to restore into, its app and a CLI runner."""
-    url = server.new(template=clinic["url"])
-    app = app_for(url, tmp_path / "instance")
-    yield {"url": url, "app": app, "run": lambda *args: app.test_cli_runner().invoke(
-        args=["exports", *map(str, args)])}
-    with app.app_context():
+    made = _copy_of(server, clinic, tmp_path)
+    yield made
+    with made["app"].app_context():
+        db.engine.dispose()
+    server.drop(made["url"])
+
+
+@pytest.fixture(scope="module")
+def untouched(server, clinic, tmp_path_factory):
+    """One copy of the clinic for the refusals: each checks it is still as it was."""
+    made = _copy_of(server, clinic, tmp_path_factory.mktemp("untouched"))
+    yield made
+    with made["app"].app_context():
         db.engine.dispose()
 
 
@@ -184,8 +203,9 @@ DAMAGE = [("empty", True, "is empty"), ("cut1", True, "cut short"), ("cut10", Tr
 
 @pytest.mark.parametrize(("damage", "with_manifest", "says"), DAMAGE,
                          ids=[f"{d}-{'manifest' if m else 'bare'}" for d, m, _ in DAMAGE])
-def test_damaged_backups_are_refused_and_nothing_changes(live, clinic, server, tmp_path, damage,
-                                                         with_manifest, says):
+def test_damaged_backups_are_refused_and_nothing_changes(untouched, clinic, server, tmp_path,
+                                                         damage, with_manifest, says):
+    live = untouched
     bad = tmp_path / "bad.bak"
     good = clinic["backup"]
     if damage == "empty":
