@@ -289,14 +289,17 @@ def test_a_warning_is_confirmed_before_anything_is_written(world):
     record = visit(world)
     asked = sessions.save_record(record, session_form(record, **{"points-1-point": "LI4"}),
                                  world["user"], signing=True)
-    assert [w.rule for w in asked.pending] == ["pregnancy_point:LI4"] and not record.signed
+    # LI4, and the plan's BL23 (lumbosacral: cautioned throughout pregnancy, safety.md).
+    rules = sorted(w.rule for w in asked.pending)
+    assert rules == ["pregnancy_point:BL23", "pregnancy_point:LI4"] and not record.signed
     assert db.session.scalar(select(func.count()).select_from(SafetyConfirmation)) == 0
-    confirmed = session_form(record, **{"points-1-point": "LI4",
-                                        "confirm": "pregnancy_point:LI4"})
+    confirmed = session_form(record, **{"points-1-point": "LI4"})
+    confirmed.confirm.data = rules
     assert sessions.save_record(record, confirmed, world["user"], signing=True).done == "signed"
     db.session.commit()
-    stored = db.session.scalars(select(SafetyConfirmation)).one()
-    assert stored.rule == "pregnancy_point:LI4" and stored.confirmed_by_id == world["user"].id
+    stored = db.session.scalars(select(SafetyConfirmation)).all()
+    assert sorted(c.rule for c in stored) == rules
+    assert {c.confirmed_by_id for c in stored} == {world["user"].id}
 
 
 # --- Page panels ------------------------------------------------------------------------------

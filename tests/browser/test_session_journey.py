@@ -93,12 +93,14 @@ def test_routine_visit_from_the_day_list_and_a_pregnancy_warning(live_server, pa
     page.get_by_role("button", name="Sign and lock").click()
     expect(page.locator(".confirm-box")).to_contain_text("LI4 Hegu: pregnancy")
     expect(page.locator("#points-2-point")).to_have_value("Hegu")
-    page.locator('.confirm-box input[value="pregnancy_point:LI4"]').check()
+    # The plan's BL23 (lumbosacral) is cautioned throughout pregnancy too (safety.md).
+    for rule in ("pregnancy_point:LI4", "pregnancy_point:BL23"):
+        page.locator(f'.confirm-box input[value="{rule}"]').check()
     page.get_by_role("button", name="Sign and lock").click()
     expect(page.get_by_role("status").first).to_contain_text("signed and locked")
     with live_server.app_context():
-        assert db.session.scalars(select(SafetyConfirmation)).one().rule == (
-            "pregnancy_point:LI4")
+        assert sorted(c.rule for c in db.session.scalars(select(SafetyConfirmation))) == [
+            "pregnancy_point:BL23", "pregnancy_point:LI4"]
 
     # A third visit the same day (a walk-in from the patient page): defaults from the last one.
     page.goto(base + "/patients/?q=fatima")
