@@ -189,6 +189,14 @@ class Summary:
         return stricta.ITEMS
 
     @property
+    def needling_course(self) -> list[tuple[stricta.Item, list[tuple[str, int]]]]:
+        """The course's needling item by item: each value given and at how many sessions
+        (the PDF's compact form of the per-session table)."""
+        rows = self.needling
+        return [(item, Counter(v[item.key] for _, v in rows if v[item.key]).most_common())
+                for item in stricta.ITEMS]
+
+    @property
     def threshold_text(self) -> str:
         return outcome_rule.THRESHOLD_TEXT
 
