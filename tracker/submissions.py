@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
+from .security import safe_next
 from .timeutil import utcnow
 
 FIELD = "submission_key"
@@ -71,7 +72,8 @@ def _answer(row: Submission | None) -> object:
     # The first request rolled back after this one lost to it (rare): start again from the page.
     flash("That form was sent twice at the same moment. Check whether it was saved before "
           "sending it again.", "warning")
-    return redirect(request.full_path if request.query_string else request.path)
+    here = request.full_path if request.query_string else request.path
+    return redirect(safe_next(here, "/"))  # "//host/x" is a path too, and would leave the site
 
 
 def claim() -> object | None:
