@@ -190,3 +190,17 @@ def test_a_page_shown_blank_in_another_browser_never_erases_what_was_typed(app, 
         kept = db.session.scalars(select(Intake)).one().draft["pain"]
         assert kept["complaint"] == ["Low back pain down my left leg"]
         assert kept["nrs_now"] == ["6"]
+
+
+def test_red_flag_questions_tell_another_browser_nothing_about_the_pain_step(app, client,
+                                                                           token):
+    """Migraine, no back pain: the patient's own browser is not asked the back-pain red flags;
+    a second browser on the same reception link, which cannot see the pain step, is asked them,
+    as it would be had back pain been ticked."""
+    data = answers(pain={"conditions": ["migraine"], "regions": ["temple_l"]})
+    fill(client, token, data, upto="health")
+    red = 'name="red_'
+    assert red not in client.get("/intake/safety").text
+    other = browser(app)
+    open_link(other, token)
+    assert red in other.get("/intake/safety").text

@@ -209,8 +209,13 @@ def _shown(invitation: IntakeInvitation, by: str, code: str):
     """A step's form as this browser session may see it (services.visible_draft)."""
     form = steps.build(code, services.visible_draft(invitation, by),
                        defaults=_defaults(invitation, code))
-    if code == "safety":  # whether to ask the red-flag questions follows the whole draft
-        form.asks_red_flags = steps.asks_red_flags(invitation.intake.draft)
+    if code == "safety":
+        # Whether the red-flag questions appear follows the pain step; where that step was typed
+        # in another browser (and is not shown here) they are asked anyway, so their showing
+        # tells a link holder nothing about what was answered there.
+        draft = invitation.intake.draft or {}
+        form.asks_red_flags = steps.asks_red_flags(draft) or (
+            "pain" in draft and "pain" not in services.visible_draft(invitation, by))
     return form
 
 
