@@ -12,6 +12,7 @@ from tracker.sessions.models import AdverseEvent
 
 NAME, BORN, PHONE = "Zebulon Quixote-Marsh", date(1961, 7, 23), "+44 7700 900777"
 PLANT = f"{NAME} born {BORN:%d/%m/%Y} ({BORN.isoformat()}), call {PHONE}"
+SHORT = f"{NAME} {BORN:%d/%m/%Y} {PHONE}"  # for the 60-character fields
 
 
 def test_the_research_csv_leaks_no_planted_name_birth_date_or_phone(app, client, auth):
@@ -31,7 +32,7 @@ def test_the_research_csv_leaks_no_planted_name_birth_date_or_phone(app, client,
         visit = factories.appointment(patient, admin, plan=plan, number=1, reason=PLANT)
         record = factories.signed_session(patient, admin, visit, subjective=PLANT,
                                           objective=PLANT, assessment=PLANT, plan_notes=PLANT,
-                                          reeval_notes=PLANT, needle_type=PLANT, depth=PLANT)
+                                          reeval_notes=PLANT, needle_type=PLANT, depth=SHORT)
         record.adverse_events.append(AdverseEvent(kind="bruising", site=PLANT, action=PLANT,
                                                   outcome=PLANT))
         db.session.commit()
