@@ -76,6 +76,15 @@ def _answer(row: Submission | None) -> object:
     return redirect(safe_next(here, "/"))  # "//host/x" is a path too, and would leave the site
 
 
+def replayed() -> object | None:
+    """The first request's result when this form's key was used already, else None: for views
+    whose validation reads the database (an email already taken), checked before validating so a
+    twin that lost the race gets the first result, not a form error."""
+    key = posted_key()
+    found = _find(key) if key is not None else None
+    return _answer(found) if found is not None and found.result_url else None
+
+
 def claim() -> object | None:
     """Before writing: the first request's result if this key was used already, else None after
     storing the key in this transaction (a concurrent twin waits for it here). A post without a

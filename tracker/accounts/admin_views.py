@@ -1,5 +1,5 @@
 """Administrators add, edit and deactivate users and reset passwords."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -26,6 +26,8 @@ def index():
 @require("users.manage")
 def create():
     form = UserCreateForm()
+    if request.method == "POST" and (done := submissions.replayed()) is not None:
+        return done  # sent twice and the first made it: its address now counts as taken
     if form.validate_on_submit():
         if (done := submissions.claim()) is not None:
             return done  # sent twice: the first one made the account
