@@ -1,6 +1,7 @@
 """Import every model so Alembic and the app see the whole schema."""
 from .accounts.models import FirstRun, LoginSession, RecoveryCode, ThrottleEvent, User
 from .audit.models import AuditEntry
+from .checkins.models import Checkin, CheckinPlan
 from .flags.models import SafetyFlag
 from .intake.models import (
     Intake,
@@ -12,6 +13,7 @@ from .intake.models import (
 )
 from .measurements.models import Measurement
 from .patients.models import Patient, PatientNameToken
+from .portal.models import PatientPage, VisitRequest
 from .plans.models import Assessment, PlanGoal, PlanPoint, PlanRemedy, PlanVersion, TreatmentPlan
 from .reports.models import PlanOutcome
 from .schedule.models import Appointment, ClosureDay, WorkingHours
@@ -36,3 +38,4 @@ __all__ += ["SessionAdjunct"]
 __all__ += ["PatientNameToken", "PlanOutcome"]
 __all__ += ["FirstRun", "RecoveryCode"]
 __all__ += ["Submission"]
+__all__ += ["Checkin", "CheckinPlan", "PatientPage", "VisitRequest"]

@@ -27,6 +27,8 @@ class Measurement(db.Model):
     source: Mapped[str] = mapped_column(String(20))
     intake_id: Mapped[int | None] = mapped_column(ForeignKey("intake.id"), index=True)
     session_id: Mapped[int | None] = mapped_column(ForeignKey("session_record.id"), index=True)
+    # A between-visit check-in (checkins/): its plan is the course the value counts in.
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkin.id"), index=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     # Instrument "other": a licensed scale's total the clinic may not reproduce item by item
     # (instruments.md), named and scaled by whoever enters it.
