@@ -12,6 +12,7 @@ from .intake.models import (
     IntakeRegion,
 )
 from .measurements.models import Measurement
+from .messages.models import OutboundMessage
 from .patients.models import Patient, PatientNameToken
 from .portal.models import PatientPage, VisitRequest
 from .plans.models import Assessment, PlanGoal, PlanPoint, PlanRemedy, PlanVersion, TreatmentPlan
@@ -38,4 +39,5 @@ __all__ += ["SessionAdjunct"]
 __all__ += ["PatientNameToken", "PlanOutcome"]
 __all__ += ["FirstRun", "RecoveryCode"]
 __all__ += ["Submission"]
+__all__ += ["OutboundMessage"]
 __all__ += ["Checkin", "CheckinPlan", "PatientPage", "VisitRequest"]

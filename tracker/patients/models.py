@@ -1,6 +1,7 @@
 """Patients. Never deleted: archived_at hides them from the working list."""
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,6 +32,10 @@ class Patient(db.Model):
     referring_physician: Mapped[str] = mapped_column(String(200), default="")
     primary_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Messages between visits (tracker/messages): how the patient wants them, and no reminders.
+    preferred_channel: Mapped[str] = mapped_column(String(10), default="email",
+                                                   server_default="email")
+    reminder_opt_out: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Folded copies kept for fast accent- and case-insensitive search on any database.
     search_name: Mapped[str] = mapped_column(String(400), default="", index=True)
     phone_digits: Mapped[str] = mapped_column(String(40), default="", index=True)
