@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -98,6 +98,22 @@ class RecoveryCode(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     used_at: Mapped[datetime | None]
+
+
+class HeldSubmission(db.Model):
+    """A form posted after its sender's login had expired (accounts/held.py): kept here, never in
+    the cookie, until the same person signs in again and sends it on; deleted when handed back,
+    or by `flask maintenance` once held.HOLD has passed. Only the SHA-256 of its one-time id is
+    stored."""
+
+    __tablename__ = "held_submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(2000))  # where it was posted, with its query
+    fields: Mapped[list[list[str]]] = mapped_column(JSON)  # [name, value] pairs, in order
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class FirstRun(db.Model):
