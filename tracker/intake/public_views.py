@@ -11,12 +11,9 @@ reception sees each link it creates, so holding a link must not be enough to rea
 
 These views check the CSRF token themselves (the blueprint is exempt from the global check) so
 that an expired token re-shows the step with the patient's answers instead of an error page."""
-import secrets
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
-from itsdangerous import BadData, URLSafeTimedSerializer
-
-from .. import clock, throttle
+from .. import clock, links
 from ..audit.trail import record
 from ..clinical import instruments
 from ..extensions import csrf, db
@@ -31,6 +28,7 @@ COOKIE = "intake_link"
 # How long the cookie lasts after the patient's last page (each page renews it); the link's own
 # expiry and revocation are checked on every request whatever the cookie says.
 SESSION_HOURS = 12
+LINK = links.LinkCookie(COOKIE, "intake-link", "INTAKE_SESSION_HOURS", SESSION_HOURS)
 
 
 def _unavailable(reason: str, status: int):
@@ -48,41 +46,15 @@ def _closed(state: str):
     return None
 
 
-def _signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="intake-link")
-
-
-def _max_age() -> int:
-    return int(current_app.config.get("INTAKE_SESSION_HOURS", SESSION_HOURS) * 3600)
-
-
-def _from_cookie() -> tuple[int, str] | None:
-    try:
-        data = _signer().loads(request.cookies.get(COOKIE) or "", max_age=_max_age())
-        return int(data["i"]), str(data["k"])
-    except (BadData, KeyError, TypeError, ValueError):
-        return None
-
-
-@bp.after_request
-def _renew(response):
-    link = g.get("intake_link")
-    if link:
-        response.set_cookie(
-            COOKIE, _signer().dumps({"i": link[0], "k": link[1]}), max_age=_max_age(),
-            secure=current_app.config.get("SESSION_COOKIE_SECURE", True), httponly=True,
-            samesite="Lax", path="/")
-    return response
+bp.after_request(LINK.renew)
 
 
 def _resolve(token: str) -> IntakeInvitation | tuple:
-    key = f"intake-ip:{request.remote_addr}"
-    config = current_app.config
-    if throttle.blocked(key, config["INTAKE_THROTTLE_LIMIT"], config["INTAKE_THROTTLE_MINUTES"]):
+    if links.blocked():
         return _unavailable("throttled", 429)
     invitation = services.find(token)
     if invitation is None:
-        throttle.fail(key)
+        links.failed()
         db.session.commit()
         return _unavailable("unknown", 404)
     g.audit_actor = f"patient (intake link {invitation.id})"
@@ -108,10 +80,10 @@ def _open(token: str, rest: str | None):
     closed = _closed(invitation.state())
     if closed is not None:
         return closed
-    cookie = _from_cookie()
+    cookie = LINK.read()
     # The same browser opening its link again keeps its session (and sees what it typed).
-    key = cookie[1] if cookie and cookie[0] == invitation.id else secrets.token_urlsafe(24)
-    g.intake_link = (invitation.id, key)
+    key = cookie[1] if cookie and cookie[0] == invitation.id else links.session_key()
+    LINK.keep(invitation.id, key)
     record("open", "IntakeInvitation", invitation.id, patient_id=invitation.patient_id)
     db.session.commit()
     code = rest if rest in steps.BY_CODE else invitation.intake.current_step
@@ -121,7 +93,7 @@ def _open(token: str, rest: str | None):
 def _session() -> tuple[IntakeInvitation, str] | tuple:
     """The link this browser is on (from its cookie) and its session hash, or a page saying to
     open the link again."""
-    cookie = _from_cookie()
+    cookie = LINK.read()
     invitation = db.session.get(IntakeInvitation, cookie[0]) if cookie else None
     if invitation is None:
         return _unavailable("session", 403)
