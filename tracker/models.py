@@ -13,6 +13,7 @@ from .intake.models import (
 )
 from .measurements.models import Measurement
 from .messages.models import OutboundMessage
+from .note_templates.models import NoteTemplate
 from .patients.models import Patient, PatientNameToken
 from .portal.models import PatientPage, VisitRequest
 from .plans.models import Assessment, PlanGoal, PlanPoint, PlanRemedy, PlanVersion, TreatmentPlan
@@ -41,3 +42,4 @@ __all__ += ["FirstRun", "RecoveryCode"]
 __all__ += ["Submission"]
 __all__ += ["OutboundMessage"]
 __all__ += ["Checkin", "CheckinPlan", "PatientPage", "VisitRequest"]
+__all__ += ["NoteTemplate"]
