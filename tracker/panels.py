@@ -11,7 +11,9 @@ from typing import Any
 from . import clock, courses
 from .extensions import db
 from .flags import services as flags
+from .intake import progress as intake_progress
 from .intake import services as intake
+from .intake import triage
 from .patients.models import Patient
 from .permissions import can, own_diary_id
 from .plans import services as plans
@@ -26,8 +28,9 @@ from .sessions import services as sessions
 def intake_panel(patient: Patient, user) -> dict:
     """Links and intakes for everyone who sees the page; answers and flags only for clinicians."""
     clinical = can(user, "clinical.view")
-    return {"invitations": intake.invitations_for(patient.id),
-            "intakes": intake.intakes_for(patient.id),
+    intakes = intake.intakes_for(patient.id)  # newest first
+    return {"invitations": intake.invitations_for(patient.id), "intakes": intakes,
+            "progress": intake_progress.of(intakes[0] if intakes else None),
             "flags": flags.active_for(patient.id) if clinical else [], "clinical": clinical}
 
 
@@ -83,13 +86,13 @@ def schedule_dashboard(user) -> dict | None:
             "reevals": schedule.reevals_due(mine), "mine": mine}
 
 
-def intake_dashboard(user) -> list | None:
-    """Intakes awaiting review, oldest first, each with whether it raised an urgent flag."""
+def intake_dashboard(user) -> dict | None:
+    """Intakes awaiting review in triage order (intake/triage.py), each with its flag group."""
     if not can(user, "clinical.view"):
         return None
-    waiting = list(db.session.scalars(intake.awaiting_review().limit(8)))
-    urgent = intake.urgent_intake_ids([i.id for i in waiting])
-    return [(item, item.id in urgent) for item in waiting]
+    waiting = list(db.session.scalars(triage.awaiting_review().limit(8)))
+    groups = triage.groups_of([i.id for i in waiting])
+    return {"items": [(item, groups[item.id]) for item in waiting], "rule": triage.ORDER_RULE}
 
 
 def plans_dashboard(user) -> dict | None:

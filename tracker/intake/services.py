@@ -4,14 +4,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import contains_eager
 
 from .. import submissions
 from ..clinical import body_regions, conditions, interactions, safety
 from ..clinical import instruments as registry
 from ..extensions import db
 from ..flags import services as flags
-from ..flags.models import SafetyFlag
 from ..measurements import services as measurements
 from ..patients.models import Patient
 from ..permissions import can, role_can
@@ -146,19 +144,6 @@ def visible_draft(invitation: IntakeInvitation, by: str | None) -> dict:
     typed_by = draft.get("_by") or {}
     return {k: v for k, v in draft.items()
             if k.startswith("_") or (by and typed_by.get(k) == by)}
-
-
-def awaiting_review():
-    return (select(Intake).join(Patient).where(Intake.status == "submitted")
-            .options(contains_eager(Intake.patient)).order_by(Intake.submitted_at))
-
-
-def urgent_intake_ids(intake_ids: list[int]) -> set[int]:
-    if not intake_ids:
-        return set()
-    return set(db.session.scalars(select(SafetyFlag.intake_id).where(
-        SafetyFlag.intake_id.in_(intake_ids), SafetyFlag.active.is_(True),
-        SafetyFlag.kind.in_(safety.URGENT_FLAGS))))
 
 
 def awaiting_review_count() -> int:

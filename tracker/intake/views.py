@@ -19,11 +19,13 @@ from ..flags import services as flag_services
 from ..flags.models import SafetyFlag
 from ..forms import EmptyForm
 from ..patients.models import Patient
+from ..patients.services import practitioners
 from ..permissions import require
 from ..security import public_url, query_int, safe_next
 from ..settings.services import get_settings
-from . import body_map, services
+from . import body_map, progress, services, triage
 from .models import Intake, IntakeInvitation
+from .triage_form import TriageFilterForm
 
 bp = Blueprint("intake", __name__)
 SHOWN_LINKS = "intake_links_to_show"
@@ -34,6 +36,18 @@ def intakes_waiting_count() -> int:
     # The navigation bar's count is on every page, so the layout asks for it (one count query);
     # page panels get their data from their views (tracker/panels.py).
     return services.awaiting_review_count()
+
+
+@bp.app_template_filter("intake_progress")
+def intake_progress(code: str) -> str:
+    """A patient's intake progress code as its word ('In progress')."""
+    return progress.LABELS.get(code, "")
+
+
+@bp.app_template_filter("triage_label")
+def triage_label(group: str) -> str:
+    """An intake's triage group ('red', 'safety') as its words."""
+    return triage.GROUPS.get(group, "")
 
 
 @bp.route("/patients/<int:patient_id>/intake-links", methods=["POST"])
@@ -60,7 +74,7 @@ def share(invitation_id: int):
         url = public_url("intake_public.start", token=token)
         qr = segno.make(url, error="m").svg_inline(scale=5, border=2, title="Intake link QR code")
     return render_template("intake/share.html", invitation=invitation, url=url, qr=qr,
-                           patient=invitation.intake.patient, form=EmptyForm())
+                           patient=invitation.intake.patient, form=EmptyForm(), token=token)
 
 
 @bp.route("/intake-links/<int:invitation_id>/revoke", methods=["POST"])
@@ -89,10 +103,15 @@ def reopen(intake_id: int):
 @bp.route("/intakes/")
 @require("clinical.view")
 def index():
-    page = db.paginate(services.awaiting_review(), page=query_int("page", 1), per_page=25,
-                       max_per_page=100)
-    urgent = services.urgent_intake_ids([i.id for i in page.items])
-    return render_template("intake/index.html", page=page, urgent=urgent)
+    form = TriageFilterForm(request.args)
+    form.set_practitioners(practitioners())
+    if request.args.keys() - {"page"} and not form.validate():
+        return render_template("intake/index.html", form=form, page=None, groups={},
+                               rule=triage.ORDER_RULE), 400
+    page = db.paginate(triage.awaiting_review(form.filters()), page=query_int("page", 1),
+                       per_page=25, max_per_page=100)
+    return render_template("intake/index.html", form=form, page=page, rule=triage.ORDER_RULE,
+                           groups=triage.groups_of([i.id for i in page.items]))
 
 
 @bp.route("/intakes/<int:intake_id>")

@@ -6,6 +6,7 @@ from .. import panels, submissions
 from ..audit.trail import record
 from ..extensions import db
 from ..forms import EmptyForm
+from ..intake import progress
 from ..permissions import require
 from ..security import query_int
 from . import services
@@ -23,7 +24,9 @@ def index():
     archived = request.args.get("archived") == "1"
     page = db.paginate(services.search_query(q, sort, archived), page=query_int("page", 1),
                        per_page=current_app.config["PATIENTS_PER_PAGE"], max_per_page=100)
-    return render_template("patients/index.html", page=page, q=q, sort=sort, archived=archived)
+    # Reception sees how far each intake got, never what it says (intake/progress.py).
+    return render_template("patients/index.html", page=page, q=q, sort=sort, archived=archived,
+                           intake_progress=progress.by_patient([p.id for p in page.items]))
 
 
 def _form_page(form: PatientForm, patient: Patient | None):
