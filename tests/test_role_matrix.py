@@ -27,12 +27,15 @@ from tracker.permissions import (
 )
 from tracker.reports import dashboard
 
-PUBLIC = {"static", "auth.login", "auth.setup", "main.healthz", "main.readyz", "account.login_code"}
+PUBLIC = {"static", "auth.login", "auth.setup", "main.healthz", "main.readyz", "account.login_code",
+          "account.idle"}
 PUBLIC_PREFIXES = ("intake_public.",)
 # Logged-in pages every role may use (no permission beyond being signed in): logout and each
-# person's own account (password, two-factor login).
+# person's own account (password, two-factor login), staying signed in and getting back a form
+# held while signed out (accounts/held.py: only its own sender's).
 ANY_STAFF = {"auth.logout", "account.index", "account.password", "account.two_factor_start",
-             "account.two_factor_confirm", "account.two_factor_off", "account.recovery_codes"}
+             "account.two_factor_confirm", "account.two_factor_off", "account.recovery_codes",
+             "account.keep_alive", "auth.resume"}
 ALL_ROLES = sorted(ROLE_PERMISSIONS)
 
 

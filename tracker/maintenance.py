@@ -10,6 +10,8 @@
   are deleted through the ORM, so the audit trail records each deletion (without the draft's
   answers, which it never copies). Submitted or reopened intakes are never touched: they are
   the patient's record.
+- Forms held after a login expired (accounts/held.py) whose sender did not sign in again
+  within held.HOLD (30 minutes): they hold health data, so nothing keeps them longer.
 
 Set the retention in `instance/config.py` or as TRACKER_LOGIN_RETENTION_DAYS and
 TRACKER_DRAFT_RETENTION_DAYS; `flask maintenance --dry-run` counts without deleting."""
@@ -20,7 +22,8 @@ from flask import current_app
 from sqlalchemy import and_, delete, exists, func, or_, select
 
 from . import throttle
-from .accounts.models import LoginSession, ThrottleEvent
+from .accounts import held
+from .accounts.models import HeldSubmission, LoginSession, ThrottleEvent
 from .extensions import db
 from .intake.models import Intake, IntakeInvitation
 from .timeutil import utcnow
@@ -34,10 +37,12 @@ class Pruned:
     login_sessions: int = 0
     throttle_rows: int = 0
     drafts: int = 0
+    held_forms: int = 0
 
     def __str__(self) -> str:
+        held_forms = f", {self.held_forms} expired held forms" if self.held_forms else ""
         return (f"{self.login_sessions} login sessions, {self.throttle_rows} throttle rows, "
-                f"{self.drafts} expired intake drafts")
+                f"{self.drafts} expired intake drafts{held_forms}")
 
 
 def retention(name: str, default: int) -> int:
@@ -89,10 +94,13 @@ def run(*, login_days: int | None = None, draft_days: int | None = None,
             select(func.count()).select_from(model).where(where))
         result.login_sessions = count(LoginSession, logins)
         result.throttle_rows = count(ThrottleEvent, old_throttle)
+        result.held_forms = count(HeldSubmission, HeldSubmission.created_at
+                                  < utcnow() - held.HOLD)
         db.session.rollback()
         return result
     result.login_sessions = db.session.execute(delete(LoginSession).where(logins)).rowcount
     result.throttle_rows = throttle.prune()
+    result.held_forms = held.prune()
     for start in range(0, len(draft_ids), 200):
         batch = draft_ids[start:start + 200]
         for link in db.session.scalars(select(IntakeInvitation).where(

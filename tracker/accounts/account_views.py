@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -190,6 +191,24 @@ def recovery_codes():
             db.session.commit()
             return render_template("account/recovery_codes.html", codes=codes)
     return _index(codes_form=form, status=400)
+
+
+# --- the warning before the idle logout (keepalive.js) ------------------------------------
+
+@bp.route("/account/idle")
+def idle():
+    """Seconds before this browser's login ends for inactivity, read without counting as
+    activity (so another tab's typing is seen, and asking does not keep anyone signed in)."""
+    return jsonify(seconds_left=sessions.seconds_left(session.get("_user_id")))
+
+
+@bp.route("/account/keep-alive", methods=["POST"])
+@login_required
+def keep_alive():
+    """"Stay signed in": the idle time starts again."""
+    sessions.touch(current_user.login_token)
+    db.session.commit()
+    return jsonify(seconds_left=sessions.seconds_left(current_user.login_token))
 
 
 # --- the second step of a two-factor login ---------------------------------------------------

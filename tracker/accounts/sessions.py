@@ -48,7 +48,8 @@ def resolve(token: str) -> User | None:
         row.ended_at = now
         db.session.commit()
         return None
-    if now - as_utc(row.last_seen_at) > TOUCH_EVERY:
+    # A short limit (tests, a strict clinic) is refreshed more often than once a minute.
+    if now - as_utc(row.last_seen_at) > min(TOUCH_EVERY, idle_limit() / 4):
         row.last_seen_at = now
         try:
             db.session.commit()
@@ -59,6 +60,26 @@ def resolve(token: str) -> User | None:
             current_app.logger.warning("login session refresh not saved (database refused it)")
     row.user.login_token = token
     return row.user
+
+
+def touch(token: str) -> None:
+    """"Stay signed in": the idle time starts again now; the caller commits."""
+    db.session.execute(update(LoginSession).where(LoginSession.token_hash == token_hash(token),
+                                                  LoginSession.ended_at.is_(None))
+                       .values(last_seen_at=utcnow()))
+
+
+def seconds_left(token: str | None) -> int:
+    """Seconds until this login ends for inactivity (or its absolute lifetime), 0 if it has;
+    read without counting as activity (the page's warning asks it before showing)."""
+    row = db.session.execute(
+        select(LoginSession).where(LoginSession.token_hash == token_hash(token or ""))
+    ).scalar_one_or_none()
+    if row is None or row.ended_at is not None or not row.user.active:
+        return 0
+    absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
+    ends = min(as_utc(row.last_seen_at) + idle_limit(), as_utc(row.created_at) + absolute)
+    return max(int((ends - utcnow()).total_seconds()), 0)
 
 
 def end(token: str | None) -> None:

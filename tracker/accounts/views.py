@@ -2,7 +2,10 @@
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
+    g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -10,20 +13,58 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.utils import login_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..audit.trail import record
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..security import safe_next
-from . import services, sessions
+from . import held, services, sessions
 from .forms import LoginForm, SetupForm
 
 bp = Blueprint("auth", __name__)
 
 
+def signed_out():
+    """Flask-Login's answer to a request without a valid login. A page's fetch (autosave,
+    "stay signed in") gets 401 JSON it can tell apart from a saved draft, not the login page
+    with a 200. A form posted after the login expired is held (accounts/held.py) and sent on
+    once the same person signs in again. Anything else goes to the login page and back."""
+    if request.headers.get("X-Requested-With") == "fetch":
+        return jsonify(saved=False, signed_out=True, login=url_for("auth.login")), 401
+    if request.method == "POST" and (one_time := _hold_post()):
+        return redirect(url_for("auth.login", resume=one_time))
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, request.url))
+
+
+def _hold_post() -> str | None:
+    if request.endpoint in held.NOT_HELD or any(f.filename for f in request.files.values()):
+        return None
+    if current_app.config.get("WTF_CSRF_ENABLED", True) and not g.get("csrf_valid"):
+        return None  # only a post that passed the CSRF check is kept
+    user = held.user_of_login(session.get("_user_id"))
+    if user is None:
+        return None
+    query = request.query_string.decode("utf-8", "replace")
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+    try:
+        one_time = held.hold(user, request.path + (f"?{query}" if query else ""), fields)
+        db.session.commit()
+    except SQLAlchemyError:  # the database refused: the plain login page, as before
+        db.session.rollback()
+        current_app.logger.warning("a form posted after the login expired was not held")
+        return None
+    return one_time
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    resume = request.args.get("resume")
+    # After a held form (signed_out): where it is sent on, once this is its sender.
+    after = url_for("auth.resume", one_time=resume) if resume else None
     if current_user.is_authenticated:
-        return redirect(url_for("main.dashboard"))
+        return redirect(after or url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
         result = services.authenticate(form.email.data, form.password.data)
@@ -37,13 +78,32 @@ def login():
             form.password.errors.append("That email and password do not match an active account.")
         elif result.needs_code:  # two-factor login: the code comes next, on its own page
             from .account_views import await_code
-            return await_code(result.user, request.args.get("next"))
+            return await_code(result.user, after or request.args.get("next"))
         else:
             session.clear()  # a fresh session (and CSRF secret) at every login
             login_user(result.user)
             session.permanent = True
-            return redirect(safe_next(request.args.get("next"), url_for("main.dashboard")))
-    return render_template("auth/login.html", form=form), 200 if not form.errors else 400
+            return redirect(safe_next(after or request.args.get("next"),
+                                      url_for("main.dashboard")))
+    return render_template("auth/login.html", form=form, held=held.waiting(resume),
+                           hold_minutes=int(held.HOLD.total_seconds() // 60)
+                           ), 200 if not form.errors else 400
+
+
+@bp.route("/login/resume/<one_time>")
+@login_required
+def resume(one_time: str):
+    """Hand a held form back to its sender, once: the page posts it to where it was going, with
+    this login's CSRF token (keepalive.js sends it at once; without JavaScript, one button)."""
+    row = held.take(one_time, current_user)
+    if row is None:
+        flash("That form is no longer kept: it was sent already, or it waited more than "
+              f"{int(held.HOLD.total_seconds() // 60)} minutes. Open the page again to see "
+              "what was saved.", "warning")
+        return redirect(url_for("main.dashboard"))
+    path, fields = row.path, row.fields
+    db.session.commit()
+    return render_template("auth/resume.html", path=path, fields=fields)
 
 
 @bp.route("/logout", methods=["POST"])
