@@ -96,6 +96,8 @@ def register_extensions(app: Flask) -> None:
     from .reports import plan_outcomes  # noqa: F401  (keeps each plan's outcome row in step)
 
     login_manager.user_loader(resolve)
+    from .accounts.views import signed_out
+    login_manager.unauthorized_handler(signed_out)  # fetches get 401; late posts are held
 
 
 # Each module exposes `bp`; one line per feature.
@@ -153,7 +155,10 @@ def register_hooks(app: Flask) -> None:
     @app.context_processor
     def helpers():
         from flask_login import current_user
-        return {"can": lambda perm: can(current_user, perm)}
+
+        from .accounts.sessions import idle_limit
+        return {"can": lambda perm: can(current_user, perm),
+                "idle_seconds": lambda: int(idle_limit().total_seconds())}
 
 
 @event.listens_for(Engine, "connect")

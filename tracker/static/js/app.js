@@ -76,34 +76,62 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
-// Session record: autosave typing every 15 seconds, show adverse-event details only when they
-// apply, and keep the computed insertion count current.
+// Session record: every change is kept as a server-side draft as it is made (shortly after
+// typing stops; at once for a choice), show adverse-event details only when they apply, and
+// keep the computed insertion count current. A draft counts as kept only when the server says
+// so: after the login has expired it answers 401, and the page says plainly it was not saved.
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.querySelector("form[data-autosave]");
   if (form && form.dataset.autosave) {
     const status = form.querySelector("[data-autosave-status]");
-    let dirty = false;
-    form.addEventListener("input", () => { dirty = true; });
-    form.addEventListener("change", () => { dirty = true; });
-    form.addEventListener("submit", () => { dirty = false; });
-    setInterval(async () => {
-      if (!dirty) return;
-      dirty = false;
+    const say = (text, problem) => {
+      if (!status) return;
+      status.textContent = text;
+      status.classList.toggle("not-saved", Boolean(problem));
+    };
+    let timer = null;
+    let saving = false;
+    let again = false;
+    let sent = false;
+    const later = (delay) => {
+      if (sent) return;
+      clearTimeout(timer);
+      timer = setTimeout(save, delay);
+    };
+    async function save() {
+      timer = null;
+      if (sent) return;
+      if (saving) { again = true; return; }
+      saving = true;
       try {
         const response = await fetch(form.dataset.autosave, {
           method: "POST", body: new FormData(form), credentials: "same-origin",
-          headers: { "X-Requested-With": "fetch" },
+          redirect: "manual", headers: { "X-Requested-With": "fetch" },
         });
-        if (status) {
-          status.textContent = response.ok
-            ? `Draft kept ${new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}`
-            : "Could not keep a draft: save the record now";
+        const json = (response.headers.get("Content-Type") || "").includes("application/json");
+        const answer = json ? await response.json().catch(() => ({})) : {};
+        if (response.ok && answer.saved === true) {
+          say(`Draft kept ${new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}`);
+          document.dispatchEvent(new CustomEvent("tracker:server-contact"));
+        } else if (response.status === 401 || response.type === "opaqueredirect") {
+          say("Draft NOT saved: your login has expired. Press “Sign and lock” or “Save draft” " +
+              "and sign in again: what is on this page is kept and saved then.", true);
+          document.dispatchEvent(new CustomEvent("tracker:signed-out"));
+        } else {
+          say("Could not keep a draft: save the record now", true);
         }
       } catch {
-        dirty = true;
-        if (status) status.textContent = "Offline: not saved yet";
+        say("Offline: not saved yet", true);
+        timer = setTimeout(save, 15000);
+      } finally {
+        saving = false;
+        if (again) { again = false; later(0); }
       }
-    }, 15000);
+    }
+    form.addEventListener("input", () => later(1500));
+    form.addEventListener("change", () => later(300));
+    form.addEventListener("submit", () => { sent = true; clearTimeout(timer); });
+    window.addEventListener("pageshow", () => { sent = false; });
   }
 
   const sync = () => {
