@@ -82,8 +82,12 @@ def schedule_dashboard(user) -> dict | None:
     if not can(user, "schedule.view"):
         return None
     mine = _mine(user)
-    return {"today": week.cards(clock.today(), clock.zone(), mine, days=1),
-            "reevals": schedule.reevals_due(mine), "mine": mine}
+    today = week.cards(clock.today(), clock.zone(), mine, days=1)
+    # Clinicians record a visit straight from the list: its record's state, one query.
+    records = (sessions.states_by_appointment([c.id for c in today])
+               if can(user, "clinical.edit") else None)
+    return {"today": today, "reevals": schedule.reevals_due(mine), "mine": mine,
+            "records": records}
 
 
 def intake_dashboard(user) -> dict | None:

@@ -150,6 +150,15 @@ class SessionForm(InstrumentForm):
     adverse_events = FieldList(FormField(AdverseEventRow), "Adverse events", min_entries=1,
                                max_entries=20)
     needles_reconciled = BooleanField("All needles counted out at removal")
+    # A routine visit answers both safety questions with one tick (validate fills them in).
+    all_clear = BooleanField("No adverse events, and every needle counted out",
+                             description="Or answer each below.")
+    # A clinic note template (note_templates) per SOAP section; choices set by the view. The
+    # "Insert" button without script; with it, one click on the phrase inserts at the cursor.
+    phrase_subjective = SelectField("Phrase for Subjective", choices=[], validate_choice=False)
+    phrase_objective = SelectField("Phrase for Objective", choices=[], validate_choice=False)
+    phrase_assessment = SelectField("Phrase for Assessment", choices=[], validate_choice=False)
+    phrase_plan_notes = SelectField("Phrase for Plan", choices=[], validate_choice=False)
     # Re-evaluation visits: the outcome set, fields from the instrument registry (InstrumentForm)
     reeval_decision = RadioField("Decision", choices=choices(DECISIONS.items()),
                                  validators=[Optional()])
@@ -163,6 +172,16 @@ class SessionForm(InstrumentForm):
                                    filters=S, validators=[Length(max=2000)])
 
     points_error = ""
+
+    def validate(self, extra_validators=None) -> bool:
+        if self.all_clear.data and self.adverse.data != "some":
+            self.adverse.data, self.needles_reconciled.data = "none", True
+        ok = super().validate(extra_validators)
+        if self.all_clear.data and self.adverse.data == "some":
+            self.all_clear.errors = [*self.all_clear.errors, "You recorded an adverse event: "
+                                     "untick this, or choose “None” above."]
+            return False
+        return ok
 
     def parsed_points(self) -> list[tuple[acupoints.ParsedPoint, PointRow]]:
         rows = []

@@ -12,10 +12,11 @@ from ..extensions import db
 from ..flags import services as flag_services
 from ..measurements import services as measurements
 from ..patients.models import Patient
+from ..plans import services as plans
 from ..schedule import services as schedule
 from ..schedule.models import Appointment
 from ..timeutil import as_utc, utcnow
-from . import rules
+from . import followup, rules
 from .models import (
     AdverseEvent,
     Amendment,
@@ -25,10 +26,9 @@ from .models import (
     SessionRecord,
 )
 
-# Defaults carried from the previous visit so a routine record is mostly prefilled.
-# Its adjunct rows (electro settings, moxa, cupping ...) are carried too, as its points are.
-CARRIED = ("style", "depth", "response_sought", "stimulation", "manual_technique",
-           "retention_minutes", "needle_type", "setting")
+# Defaults carried from the last visit so a routine record is mostly prefilled (followup.py);
+# its points and adjunct rows (electro settings, moxa, cupping ...) are carried too.
+CARRIED = followup.DEFAULTS
 # Columns an amendment may change (everything the form writes).
 COLUMNS = ("pain_before", "pain_after", "subjective", "objective", "assessment", "plan_notes",
            *CARRIED, "extra_insertions", "response_obtained", "adjunct_notes",
@@ -44,32 +44,68 @@ class Conflict(Exception):
         self.current = current
 
 
-def previous(patient_id: int, before_id: int | None = None) -> SessionRecord | None:
-    stmt = select(SessionRecord).where(SessionRecord.patient_id == patient_id)
-    if before_id:
-        stmt = stmt.where(SessionRecord.id != before_id)
+def last_signed(record: SessionRecord) -> SessionRecord | None:
+    """The visit a record follows on from: the newest signed record of the same course (plan),
+    or for a visit outside a plan the patient's newest signed one, not after this visit. A new
+    course starts from its own plan, never from an earlier course's points."""
+    plan_id = record.plan.id if record.plan is not None else record.plan_id
+    stmt = select(SessionRecord).where(SessionRecord.patient_id == record.patient_id,
+                                       SessionRecord.status == "signed")
+    if plan_id:
+        stmt = stmt.where(SessionRecord.plan_id == plan_id)
+    if record.id:
+        stmt = stmt.where(SessionRecord.id != record.id)
+    if record.visit_on:
+        stmt = stmt.where(SessionRecord.visit_on <= record.visit_on)
     return db.session.scalars(stmt.order_by(SessionRecord.visit_on.desc(),
                                             SessionRecord.id.desc()).limit(1)).first()
 
 
-def _prefill(record: SessionRecord, user) -> None:
-    last = previous(record.patient_id)
+def follow_up(record: SessionRecord) -> tuple[SessionRecord | None, followup.Start]:
+    """The last signed visit of the record's course and the start merged from it and the plan
+    (followup.merge): what a new record is prefilled with, and what its form says about it."""
+    last = last_signed(record)
     plan = record.plan
-    if last:
-        for name in CARRIED:
-            setattr(record, name, getattr(last, name))
-    else:
-        record.retention_minutes = 20
-        if plan is not None:
-            record.style = plan.style
+    plan_now = [followup.Point(p.code, p.location, p.side) for p in plan.points] if plan else []
+    plan_then = None
+    visit = None
+    if last is not None:
+        visit = followup.Visit(
+            on=last.visit_on,
+            points=[followup.Point(p.code, p.location, p.side, p.depth, p.stimulation,
+                                   p.retention_minutes) for p in last.points],
+            defaults={name: getattr(last, name) for name in CARRIED},
+            adjuncts=[{"kind": a.kind, "site": a.site, "minutes": a.minutes,
+                       "settings": dict(a.settings or {})} for a in last.adjuncts])
+        then = (plans.version_at(plan, as_utc(last.signed_at or last.created_at))
+                if plan is not None and last.plan_id == plan.id else None)
+        if then is not None:
+            plan_then = [followup.Point(p.get("code"), p.get("location") or "",
+                                        p.get("side") or "bilateral")
+                         for p in then.snapshot.get("points", [])]
+    return last, followup.merge(visit, plan_then, plan_now, plan.style if plan else None)
+
+
+def _prefill(record: SessionRecord, user) -> None:
+    _, start = follow_up(record)
+    for name, value in start.defaults.items():
+        setattr(record, name, value)
     record.needle_type = record.needle_type or getattr(user, "default_needle", "") or ""
-    source = (plan.points if plan is not None and plan.points else
-              (last.points if last else []))
-    record.points = [SessionPoint(position=i, code=p.code, location=p.location, side=p.side)
-                     for i, p in enumerate(source)]
-    record.adjuncts = [SessionAdjunct(position=i, kind=a.kind, site=a.site, minutes=a.minutes,
-                                      settings=dict(a.settings or {}))
-                       for i, a in enumerate(last.adjuncts if last else [])]
+    record.points = [SessionPoint(position=i, code=p.code, location=p.location, side=p.side,
+                                  depth=p.depth, stimulation=p.stimulation,
+                                  retention_minutes=p.retention_minutes)
+                     for i, p in enumerate(start.points)]
+    record.adjuncts = [SessionAdjunct(position=i, **a) for i, a in enumerate(start.adjuncts)]
+
+
+def states_by_appointment(appointment_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """Each of these appointments' record as (id, status), for a day list; one query."""
+    if not appointment_ids:
+        return {}
+    rows = db.session.execute(select(
+        SessionRecord.appointment_id, SessionRecord.id, SessionRecord.status).where(
+        SessionRecord.appointment_id.in_(appointment_ids)))
+    return {appointment_id: (record_id, status) for appointment_id, record_id, status in rows}
 
 
 def for_appointment(appointment: Appointment) -> SessionRecord | None:

@@ -20,7 +20,9 @@ from ..audit.trail import record as audit
 from ..clinical import acupoints, safety
 from ..extensions import db
 from ..flags import services as flag_services
-from ..forms import EmptyForm
+from ..forms import EmptyForm, choices
+from ..note_templates import services as note_templates
+from ..note_templates.models import SECTIONS, NoteTemplate
 from ..patients.models import Patient
 from ..permissions import require
 from ..schedule.models import Appointment
@@ -91,10 +93,17 @@ def _render(record, form, status=200, **extra):
     count = rules.insertions([row.form.side.data for row, p in zip(form.points, parsed,
                                                                   strict=True)
                               if p.code or p.location], form.extra_insertions.data or 0)
+    phrases = note_templates.by_section()
+    for section, rows in phrases.items():
+        form[f"phrase_{section}"].choices = choices(
+            [("", "Choose…")] + [(str(t.id), t.label) for t in rows])
+    amending = extra.pop("amending", False)
+    last, start = services.follow_up(record) if not amending else (None, None)
     return render_template(
         "sessions/form.html", record=record, form=form, flags=flags,
         points=acupoints.points(), row_notes=row_notes, insertions=count,
-        amending=extra.pop("amending", False), **extra), status
+        phrases=phrases, sections=SECTIONS, last=last, start=start, amending=amending,
+        **extra), status
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
@@ -141,6 +150,19 @@ def _takeover(record: SessionRecord) -> None:
 def _save(record: SessionRecord, form: SessionForm, reason: str | None = None):
     action = request.form.get("action", "save")
     amending = reason is not None
+    if action.startswith("phrase:"):  # the "Insert" button of a note section, without script
+        section = action.removeprefix("phrase:")
+        if section not in SECTIONS:
+            abort(400)
+        chosen = request.form.get(f"phrase_{section}", "")
+        phrase = (db.session.get(NoteTemplate, int(chosen))
+                  if chosen.isdigit() and len(chosen) < 10 else None)
+        if phrase is not None and phrase.section == section:
+            form[section].data = note_templates.insert(form[section].data, phrase.text)
+        form[f"phrase_{section}"].data = ""
+        for field in form:
+            field.errors = []
+        return _render(record, form, amending=amending, reason=reason)
     if action in ("add_points", "add_adjunct"):
         if action == "add_adjunct":
             form.add_adjunct()
