@@ -139,8 +139,8 @@ def test_average_week_pain_is_used_where_collected(app, client, auth):
     assert (e.itt.part, e.itt.whole) == (2, 2)
     assert [(s.time, s.events) for s in e.curve] == [(4, 1), (6, 1)]
     page = client.get("/reports/outcomes").text
-    assert "average pain over the past 7 days (NRS), asked at intake and at re-evaluations " \
-           "(1 course)" in page
+    assert "average pain over the past 7 days (NRS), asked at intake, at re-evaluations and " \
+           "in weekly check-ins (1 course)" in page
     assert "where average pain over the past 7 days was not collected (1 course)" in page
 
 

@@ -29,7 +29,7 @@ from tracker.reports import dashboard
 
 PUBLIC = {"static", "auth.login", "auth.setup", "main.healthz", "main.readyz", "account.login_code",
           "account.idle"}
-PUBLIC_PREFIXES = ("intake_public.",)
+PUBLIC_PREFIXES = ("intake_public.", "checkin_public.", "portal_public.")
 # Logged-in pages every role may use (no permission beyond being signed in): logout and each
 # person's own account (password, two-factor login), staying signed in and getting back a form
 # held while signed out (accounts/held.py: only its own sender's).

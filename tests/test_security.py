@@ -14,7 +14,7 @@ from tracker.patients.models import Patient
 # Endpoints anyone may reach. Everything else must send an anonymous visitor to the login page.
 PUBLIC = {"static", "auth.login", "auth.setup", "main.healthz", "main.readyz",
           "account.idle"}  # how long this browser's own login has left (0 without one)
-PUBLIC_PREFIXES = ("intake_public.",)
+PUBLIC_PREFIXES = ("intake_public.", "checkin_public.", "portal_public.")
 
 
 def concrete_urls(app):

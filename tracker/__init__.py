@@ -108,6 +108,7 @@ BLUEPRINTS = (
     "tracker.main",
     "tracker.patients.views",
     "tracker.settings.views",
+    "tracker.note_templates.views",
     "tracker.audit.views",
     "tracker.plans.views",
     "tracker.schedule.views",
@@ -117,6 +118,10 @@ BLUEPRINTS = (
     "tracker.sessions.views",
     "tracker.reports.views",
     "tracker.exports.views",
+    "tracker.checkins.views",
+    "tracker.checkins.public_views",
+    "tracker.portal.views",
+    "tracker.portal.public_views",
 )
 
 

@@ -8,11 +8,11 @@ Unknown tokens count against the client's address, one budget for every kind of 
 guesser gains nothing by trying two kinds."""
 import secrets
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from . import throttle
-from .security import token_hash
+from .security import public_url, token_hash
 
 TOKEN_BYTES = 32  # 256 bits; the link carries it, the database its hash
 
@@ -21,6 +21,15 @@ def new_token() -> tuple[str, str]:
     """A fresh token and the hash to store."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     return token, token_hash(token)
+
+
+def external_url(endpoint: str, **values) -> str:
+    """A link's absolute URL for a message: PUBLIC_BASE_URL (security.public_url), also from a
+    sender run outside any request."""
+    if has_request_context():
+        return public_url(endpoint, **values)
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "http://localhost").rstrip("/")
+    return base + current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def session_key() -> str:

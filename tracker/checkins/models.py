@@ -4,6 +4,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import clock
 from ..extensions import db
 from ..patients.models import Patient
 from ..plans.models import TreatmentPlan
@@ -56,7 +57,7 @@ class Checkin(db.Model):
     def state(self, now: datetime | None = None) -> str:
         """open, answered, revoked or expired. An answered link stays readable (read-only)
         until it expires."""
-        now = now or utcnow()
+        now = now or clock.now()
         if self.revoked_at:
             return "revoked"
         if as_utc(self.expires_at) <= now:

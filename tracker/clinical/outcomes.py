@@ -25,6 +25,9 @@ FRAME_LABELS = {"now": "Pain right now", "average_week": "Average pain over the 
 # Values entered before treatment that may serve as a course's baseline: the intake, or staff
 # entering a score (a licensed scale's total) before the first session.
 BASELINE_SOURCES = ("intake", "manual")
+# A between-visit check-in the patient answered from a private link: a scored reading within
+# its plan's course, never a baseline (it is not in BASELINE_SOURCES).
+CHECKIN = "checkin"
 DEFAULT_WINDOW_DAYS = 30
 
 
@@ -210,8 +213,10 @@ def outcomes(readings: Iterable[Reading], course: Course) -> list[Outcome]:
 
 @dataclass(frozen=True)
 class VisitResponse:
+    """The response at visit `number`: that session's own value, or a check-in answered after
+    it and before the next (session_id None), which is then the latest value at that visit."""
     number: int
-    session_id: int
+    session_id: int | None
     change: Change | None  # None at the first session: it is scored before any needling
 
     @property
@@ -226,7 +231,8 @@ class CourseResponse:
     visits: list[VisitResponse]
 
     def at(self, number: int) -> VisitResponse | None:
-        return next((v for v in self.visits if v.number == number), None)
+        """The latest value at visit `number` (a later check-in before the next visit)."""
+        return next((v for v in reversed(self.visits) if v.number == number), None)
 
     @property
     def first_response(self) -> int | None:
@@ -234,23 +240,39 @@ class CourseResponse:
 
     @property
     def last(self) -> VisitResponse | None:
-        return max(self.visits, key=lambda v: v.number, default=None)
+        return max(reversed(self.visits), key=lambda v: v.number, default=None)
 
 
 def course_response(readings: Iterable[Reading], course: Course) -> CourseResponse:
-    """Pain now before needling at each numbered session against the course baseline, by the
-    same baseline and rule as the summary. The first session is a visit without a response:
-    its score is taken before any needling."""
+    """A measure at each numbered session against the course baseline, by the same baseline
+    and rule as the summary. The first session is a visit without a response: its score is
+    taken before any needling. A check-in numbered by `number_checkins` counts at the visit it
+    followed, after that visit's own value."""
     rows = sorted(readings, key=lambda r: (r.taken_at, r.session_number or 0))
     baseline = course_baseline(rows, course)
     visits = []
     for r in rows:
-        if r.session_number is None or r.session_id is None:
+        if r.session_number is None or (r.session_id is None and r.source != CHECKIN):
             continue
         counts = baseline is not None and r is not baseline and _after_treatment(r, course)
         visits.append(VisitResponse(r.session_number, r.session_id,
                                     compare(baseline, r) if counts else None))
     return CourseResponse(baseline, visits)
+
+
+def number_checkins(checkins: Iterable[Reading],
+                    visits: Iterable[tuple[datetime, int]]) -> list[Reading]:
+    """Check-in readings numbered with the visit each followed (the latest numbered session
+    scored at or before it): "responded within N visits" counts treatment received. A check-in
+    before the first session is left out: nothing was treated yet."""
+    times = sorted(visits)
+    numbered = []
+    for r in checkins:
+        before = [number for at, number in times if at <= r.taken_at]
+        if before:
+            numbered.append(Reading(r.instrument, r.time_frame, r.value, r.taken_at, r.source,
+                                    max(before), None, r.label, r.higher_is_better, r.items))
+    return numbered
 
 
 @dataclass(frozen=True)

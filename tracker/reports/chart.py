@@ -14,6 +14,7 @@ from ..clinical.outcomes import SessionPain
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 44
 BEFORE, AFTER, BASELINE, TARGET, REEVAL = "#1f5f8b", "#c0612b", "#555555", "#2e7d4f", "#8a6bb0"
+CHECKIN = "#6b4f1d"
 
 
 def _fmt(value: float) -> str:
@@ -21,8 +22,11 @@ def _fmt(value: float) -> str:
 
 
 def pain_chart(sessions: Sequence[SessionPain], baseline: float | None, target: float | None,
-               chart_id: str = "pain-chart", compact: bool = False) -> Markup:
-    """Pain (NRS 0-10) before and after each session, with baseline, goal and re-evaluations.
+               chart_id: str = "pain-chart", compact: bool = False,
+               checkins: Sequence[tuple[int, float]] = ()) -> Markup:
+    """Pain (NRS 0-10) before and after each session, with baseline, goal and re-evaluations;
+    `checkins` are weekly check-ins' average pain, each with how many sessions came before it,
+    drawn as diamonds between those sessions.
 
     `compact` (the PDF) draws the same marks as one path per kind instead of one element per
     session: WeasyPrint parses and draws each SVG node in Python, which made a 300-session
@@ -36,7 +40,7 @@ def pain_chart(sessions: Sequence[SessionPain], baseline: float | None, target: 
     def y(v: float) -> float:
         return round(TOP + plot_h * (1 - v / 10), 1)
 
-    desc = describe(sessions, baseline, target)
+    desc = describe(sessions, baseline, target, checkins)
     out = [f'<svg class="chart pain-chart" id="{chart_id}" viewBox="0 0 {WIDTH} {HEIGHT}" '
            f'width="100%" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
            f'xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, sans-serif" '
@@ -105,6 +109,18 @@ def pain_chart(sessions: Sequence[SessionPain], baseline: float | None, target: 
             out.append(f'<circle class="point-{cls}" data-session="{s.number}" '
                        f'data-value="{_fmt(value)}" cx="{x(i)}" cy="{y(value)}" r="{radius}" '
                        f'fill="{fill}" stroke="{colour}" stroke-width="1.5"/>')
+    between: dict[int, list[float]] = {}
+    for after, value in checkins:
+        between.setdefault(after, []).append(value)
+    for after, values in between.items():
+        for k, value in enumerate(values):  # spread evenly between the two sessions
+            pos = after - 1 + (k + 1) / (len(values) + 1)
+            cx = round(min(max(LEFT + (plot_w * (pos + 0.5) / n if n else plot_w / 2), LEFT),
+                           WIDTH - RIGHT), 1)
+            cy = y(value)
+            out.append(f'<path class="point-checkin" data-after-session="{after}" '
+                       f'data-value="{_fmt(value)}" d="M{cx},{cy - 5}l5,5l-5,5l-5,-5z" '
+                       f'fill="{CHECKIN}" stroke="{CHECKIN}"/>')
     if not n:
         out.append(f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" fill="#444">'
                    f'No sessions recorded yet</text>')
@@ -113,7 +129,7 @@ def pain_chart(sessions: Sequence[SessionPain], baseline: float | None, target: 
 
 
 def describe(sessions: Sequence[SessionPain], baseline: float | None,
-             target: float | None) -> str:
+             target: float | None, checkins: Sequence[tuple[int, float]] = ()) -> str:
     """The chart in one sentence, for screen readers and the PDF's text layer."""
     parts = [f"{len(sessions)} sessions."]
     if baseline is not None:
@@ -127,6 +143,9 @@ def describe(sessions: Sequence[SessionPain], baseline: float | None,
     reevals = [str(s.number) for s in sessions if s.reevaluation and s.number]
     if reevals:
         parts.append(f"Re-evaluations at sessions {', '.join(reevals)}.")
+    if checkins:
+        parts.append("Average pain at weekly check-ins: "
+                     f"{', '.join(_fmt(value) for _, value in checkins)}.")
     return " ".join(parts)
 
 
@@ -156,5 +175,44 @@ def bar_chart(bars: Sequence[tuple[str, float | None, str]], title: str,
         text = "no data" if pct is None else f"{pct:g} %"
         out.append(f'<text x="{left + plot_w + 6}" y="{top + 17}" fill="#222">'
                    f'{escape(text)}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))  # noqa: S704  (every value above is a number or escaped)
+
+
+def progress_chart(values: Sequence[tuple[str, float]], maximum: float, title: str,
+                   chart_id: str = "progress-chart") -> Markup:
+    """A patient's own measure over time for their page: one dot per answer (labelled with its
+    date), joined by a line; 0 at the bottom, `maximum` at the top. Narrow enough for a phone."""
+    width, height, left, right, top, bottom = 340, 180, 28, 10, 12, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    n = len(values)
+
+    def x(i: int) -> float:
+        return round(left + (plot_w * (i + 0.5) / n if n else plot_w / 2), 1)
+
+    def y(v: float) -> float:
+        return round(top + plot_h * (1 - v / maximum), 1) if maximum else top + plot_h
+
+    desc = "; ".join(f"{label}: {_fmt(v)} out of {_fmt(maximum)}" for label, v in values)
+    out = [f'<svg class="chart progress-chart" id="{chart_id}" viewBox="0 0 {width} {height}" '
+           f'width="100%" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
+           f'xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, sans-serif" '
+           f'font-size="11">', f'<title id="{chart_id}-t">{escape(title)}</title>',
+           f'<desc id="{chart_id}-d">{escape(desc)}</desc>']
+    for v in (0, maximum / 2, maximum):
+        out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(v)}" '
+                   f'y2="{y(v)}" stroke="#e3e7eb" stroke-width="1"/>'
+                   f'<text class="axis" x="{left - 4}" y="{y(v) + 4}" text-anchor="end" '
+                   f'fill="#444">{_fmt(round(v, 1))}</text>')
+    if n > 1:
+        path = " ".join(f"{x(i)},{y(v)}" for i, (_, v) in enumerate(values))
+        out.append(f'<polyline points="{path}" fill="none" stroke="{BEFORE}" stroke-width="2"/>')
+    step = max(1, n // 5)
+    for i, (label, v) in enumerate(values):
+        out.append(f'<circle class="point-progress" data-value="{_fmt(v)}" cx="{x(i)}" '
+                   f'cy="{y(v)}" r="4" fill="{BEFORE}"/>')
+        if i % step == 0 or i == n - 1:
+            out.append(f'<text class="axis" x="{x(i)}" y="{height - 12}" text-anchor="middle" '
+                       f'fill="#444">{escape(label)}</text>')
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704  (every value above is a number or escaped)

@@ -45,7 +45,7 @@ from .models import PlanOutcome
 ENDED = ("completed", "discontinued")
 WITHIN = 10  # the default N of "responded within N visits"
 MEASURE_LABELS = {"nrs_average_week": "average pain over the past 7 days (NRS), asked at "
-                  "intake and at re-evaluations",
+                  "intake, at re-evaluations and in weekly check-ins",
                   "nrs_now": "pain right now before needling (NRS), where average pain over "
                   "the past 7 days was not collected"}
 FILL_SECONDS = 3.0  # at most this long per page view filling rows missing after an upgrade

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..audit.trail import patient_of
+from ..checkins.models import Checkin
 from ..clinical import outcomes as engine
 from ..extensions import db
 from ..measurements.models import Measurement
@@ -80,6 +81,13 @@ def course_responses(wanted, session=None, measures=(NOW,)) -> dict:
                    _measure_in(set(measures)))):
         before[patient_id].append(engine.Reading(code, frame, value, as_utc(taken_at), source,
                                                  items=items))
+    # Check-ins answered between visits: scored readings of the plan that asked for them.
+    checkins: dict[int, list[engine.Reading]] = defaultdict(list)
+    for plan_id, _, code, frame, value, taken_at, source, items in session.execute(
+            select(Checkin.plan_id, *columns).join(Checkin, Checkin.id == Measurement.checkin_id)
+            .where(Checkin.plan_id.in_(wanted), _measure_in(set(measures)))):
+        checkins[plan_id].append(engine.Reading(code, frame, value, as_utc(taken_at), source,
+                                                items=items))
     result: dict = {}
     for plan_id, rows in visits.items():
         rows.sort()  # the summary's order: visit date, then session number, then id
@@ -89,6 +97,9 @@ def course_responses(wanted, session=None, measures=(NOW,)) -> dict:
         start = min((as_utc(row[4]) for row in scored[first_id]), default=None) or \
             datetime.combine(first_day, clock_time(0, 0), tzinfo=UTC)
         course = engine.Course(start, first_id, window)
+        visited = [(min((as_utc(row[4]) for row in scored[sid]), default=None)
+                    or datetime.combine(day, clock_time(0, 0), tzinfo=UTC), number)
+                   for day, _, _, sid, number in rows if number is not None]
         for measure in measures:
             readings = [r for r in before[patients[plan_id]]
                         if (r.instrument, r.time_frame) == measure] + [
@@ -96,7 +107,9 @@ def course_responses(wanted, session=None, measures=(NOW,)) -> dict:
                                items=items)
                 for _, _, _, sid, number in rows
                 for _, code, frame, value, taken_at, source, items in scored[sid]
-                if (code, frame) == measure]
+                if (code, frame) == measure] + engine.number_checkins(
+                (r for r in checkins[plan_id] if (r.instrument, r.time_frame) == measure),
+                visited)
             found = engine.course_response(readings, course)
             result[(plan_id, measure)] = found
     return result

@@ -14,9 +14,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock
 from ..accounts.models import User
+from ..checkins.models import Checkin
 from ..clinical import instruments as registry
 from ..clinical import outcome_rule, tcm
 from ..clinical import outcomes as engine
+from ..clinical.conditions import without_codes
 from ..clinical.safety import ADVERSE_EVENTS
 from ..extensions import db
 from ..measurements import services as measurements
@@ -29,6 +31,7 @@ from ..schedule.models import CANCELLED, Appointment
 from ..sessions import stricta
 from ..sessions.models import DECISIONS, AdverseEvent, SessionRecord
 from ..settings.services import get_settings
+from ..templating import date_text
 from ..timeutil import utcnow
 
 VERSIONS = {"clinical": "Clinical letter (physician or insurer)",
@@ -108,8 +111,9 @@ def goal_words(measure: str | None) -> dict:
     found = registry.goal_measures().get(measure or "")
     if found is None:
         return {"measure_label": "Other" if measure == "other" else (measure or ""),
-                "target_words": ""}
-    return {"measure_label": found.name, "target_words": found.target_words}
+                "plain_label": "", "target_words": ""}
+    return {"measure_label": found.name, "plain_label": found.plain_name,
+            "target_words": found.target_words}
 
 
 def _parse(kind, value):
@@ -157,7 +161,19 @@ class Summary:
     plan_view: PlanView | None = None
     decisions: list[Decision] = field(default_factory=list)
     records: list[SessionRecord] = field(default_factory=list)
+    readings: list[engine.Reading] = field(default_factory=list)
     generated_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def checkins(self) -> list[tuple[int, engine.Reading]]:
+        """Average pain from weekly check-ins, each with how many of the scope's sessions came
+        before it (the pain chart draws it between them)."""
+        starts = sorted(r.taken_at for r in self.readings
+                        if r.session_number is not None and (r.instrument, r.time_frame)
+                        == ("nrs", "now"))
+        return [(sum(1 for t in starts if t <= r.taken_at), r) for r in self.readings
+                if r.source == engine.CHECKIN
+                and (r.instrument, r.time_frame) == ("nrs", "average_week")]
 
     @property
     def headline(self) -> engine.Outcome | None:
@@ -171,7 +187,7 @@ class Summary:
     def title(self) -> str:
         if self.plan:
             return f"Treatment summary: {self.plan.conditions or 'treatment plan'}"
-        return f"Treatment summary {self.start:%d %b %Y} to {self.end:%d %b %Y}"
+        return f"Treatment summary {date_text(self.start)} to {date_text(self.end)}"
 
     @property
     def filename(self) -> str:
@@ -199,6 +215,35 @@ class Summary:
     @property
     def threshold_text(self) -> str:
         return outcome_rule.THRESHOLD_TEXT
+
+    # -- the patient's version: plain words only (names from the registry, meanings from the
+    # outcome rule, no diagnosis code) --------------------------------------------------------
+
+    @property
+    def plain_threshold_text(self) -> str:
+        return outcome_rule.PLAIN_THRESHOLD_TEXT
+
+    @property
+    def plain_conditions(self) -> str:
+        view = self.plan_view
+        if view is None:
+            return ""
+        assessment = view.plan.assessment
+        return without_codes(view.conditions, (assessment.icd10,) if assessment else ())
+
+    @staticmethod
+    def plain(o: engine.Outcome) -> registry.Instrument | None:
+        """The registered measure of an outcome (its plain name and scale), None for a total
+        staff entered under its own name."""
+        return o.registered or registry.family(o.instrument)
+
+    @staticmethod
+    def plain_label(o: engine.Outcome) -> str:
+        if o.instrument == "pgic" and o.latest:
+            return "A real improvement." if o.responder else ""
+        if o.change:
+            return outcome_rule.PLAIN_LABELS[o.category]
+        return "Not asked again yet." if o.baseline else "Not asked before treatment."
 
     def ae_label(self, kind: str) -> str:
         return AE_LABELS.get(kind, kind)
@@ -235,7 +280,8 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
             SessionRecord.visit_on >= start, SessionRecord.visit_on <= end)))
     session_ids = [r.id for r in records]
     window_end = _midnight(end + timedelta(days=1))
-    rows = _measurements(patient.id, session_ids, _midnight(start), window_end, plan is not None)
+    rows = _measurements(patient.id, session_ids, _midnight(start), window_end, plan is not None,
+                         plan.id if plan is not None else None)
     by_session = {r.id: r for r in records}
     readings = [measurements.reading(m, by_session[m.session_id].number
                                      if m.session_id in by_session else None) for m in rows]
@@ -260,7 +306,8 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
         baseline_now=now_outcome.baseline.value if now_outcome and now_outcome.baseline else None,
         target=view.nrs_target if view else None, plan_view=view,
         decisions=decisions_of(records),
-        pgic=next((o for o in found if o.instrument == "pgic"), None), records=records)
+        pgic=next((o for o in found if o.instrument == "pgic"), None), records=records,
+        readings=readings)
 
 
 @dataclass
@@ -309,15 +356,21 @@ def course_of(records: list[SessionRecord], readings: list[engine.Reading],
 
 
 def _measurements(patient_id: int, session_ids: list[int], start: datetime, end: datetime,
-                  by_plan: bool) -> list[Measurement]:
+                  by_plan: bool, plan_id: int | None = None) -> list[Measurement]:
     """Intake rows up to the end (the engine picks the baseline), the scope's session rows, and
-    re-evaluation or staff-entered rows inside the window."""
+    re-evaluation, staff-entered or check-in rows inside the window (a plan's: only its own
+    check-ins, never another course's)."""
     in_window = (Measurement.taken_at >= start) & (Measurement.taken_at < end)
     clauses = [Measurement.source.in_(engine.BASELINE_SOURCES) & (Measurement.taken_at < end)]
     if session_ids:
         clauses.append(Measurement.session_id.in_(session_ids))
-    clauses.append(Measurement.session_id.is_(None) & (Measurement.source != "intake")
-                   & in_window)
+    between = Measurement.session_id.is_(None) & (Measurement.source != "intake")
+    if plan_id is None:
+        clauses.append(between & in_window)
+    else:  # the plan's own check-ins however late (as the dashboard counts them), no other's
+        clauses.append(between & Measurement.checkin_id.is_(None) & in_window)
+        clauses.append(Measurement.checkin_id.in_(select(Checkin.id).where(
+            Checkin.plan_id == plan_id)) & (Measurement.taken_at >= start))
     if not by_plan:
         clauses.append(Measurement.session_id.is_not(None) & in_window)
     return list(db.session.scalars(

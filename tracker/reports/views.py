@@ -148,7 +148,8 @@ def new_baseline(patient_id: int):
 
 
 def _chart(s: summary.Summary, compact: bool = False):
-    return chart.pain_chart(s.sessions, s.baseline_now, s.target, compact=compact)
+    return chart.pain_chart(s.sessions, s.baseline_now, s.target, compact=compact,
+                            checkins=[(after, r.value) for after, r in s.checkins])
 
 
 @bp.route("/outcomes")

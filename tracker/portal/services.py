@@ -1,0 +1,164 @@
+"""The patient's own page (opt-in): their upcoming visits, next check-in and progress in plain
+words, and requests to cancel or move a visit that wait for reception. No request needed."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from .. import clock
+from ..clinical import instruments as registry
+from ..clinical import outcomes as engine
+from ..extensions import db
+from ..patients.models import Patient
+from ..plans.models import TreatmentPlan
+from ..reports import summary
+from ..schedule import services as schedule
+from ..schedule.models import Appointment
+from ..timeutil import utcnow
+from .models import KINDS, PatientPage, VisitRequest
+
+NOTE_MAX = 500
+
+
+def has_page(patient_id: int) -> bool:
+    return bool(db.session.scalar(select(PatientPage.enabled).where(
+        PatientPage.patient_id == patient_id)))
+
+
+def set_page(patient: Patient, enabled: bool, user) -> PatientPage:
+    page = db.session.get(PatientPage, patient.id)
+    if page is None:
+        page = PatientPage(patient_id=patient.id)
+        db.session.add(page)
+    page.enabled, page.changed_by_id = enabled, user.id if user else None
+    return page
+
+
+def upcoming(patient_id: int) -> list[schedule.CalendarEntry]:
+    """The visits the patient's calendar file holds (schedule.calendar_entries), booked ones."""
+    return [e for e in schedule.calendar_entries(patient_id) if not e.cancelled]
+
+
+def open_requests_by_appointment(patient_id: int) -> dict[int, VisitRequest]:
+    return {r.appointment_id: r for r in db.session.scalars(select(VisitRequest).where(
+        VisitRequest.patient_id == patient_id, VisitRequest.status == "open"))}
+
+
+class RequestProblem(ValueError):
+    """Said beside the form: the visit is not the patient's, has passed, or the note is long."""
+
+
+def request_change(patient_id: int, appointment_id: int, kind: str, note: str,
+                   checkin_id: int | None) -> VisitRequest:
+    """A request to cancel or move one of the patient's booked visits, for reception. A second
+    request for the same visit replaces the open one's kind and note."""
+    if kind not in KINDS:
+        raise RequestProblem("Choose whether to cancel or move the visit.")
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise RequestProblem(f"Please keep the message under {NOTE_MAX} characters.")
+    appt = db.session.get(Appointment, appointment_id)
+    if (appt is None or appt.patient_id != patient_id or appt.status != "scheduled"
+            or appt.start_utc <= clock.now()):
+        raise RequestProblem("That visit can no longer be changed here; please call the "
+                             "clinic.")
+    found = open_requests_by_appointment(patient_id).get(appointment_id)
+    if found is None:
+        found = VisitRequest(patient_id=patient_id, appointment_id=appointment_id,
+                             checkin_id=checkin_id)
+        db.session.add(found)
+    found.kind, found.note = kind, note
+    return found
+
+
+def open_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(VisitRequest).where(
+        VisitRequest.status == "open")) or 0
+
+
+def requests(status: str = "open", limit: int = 200) -> list[VisitRequest]:
+    return list(db.session.scalars(select(VisitRequest).where(VisitRequest.status == status)
+                                   .order_by(VisitRequest.created_at.desc()).limit(limit)))
+
+
+def mark_done(item: VisitRequest, user) -> None:
+    item.status, item.handled_at, item.handled_by_id = "done", utcnow(), user.id
+
+
+# --- progress in plain words -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Point:
+    when: datetime
+    value: float
+    where: str  # "before treatment", "at your visit", "your check-in"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One measure of the patient's current course, told without codes."""
+    what: str          # "Your average pain over the past week"
+    scale: str         # "0 means no pain, 10 the worst pain you can imagine"
+    maximum: float
+    points: list[Point]
+    sentence: str      # "It was 7 when you started; it is 4 now: 3 points lower."
+
+
+WHERE = {"intake": "before treatment", "manual": "before treatment",
+         engine.CHECKIN: "your check-in", "reevaluation": "at your visit",
+         "session": "at your visit"}
+PLAIN = {  # registry key -> (what, scale), the patient's words for each measure
+    "nrs_average_week": ("Your average pain over the past week",
+                         "0 means no pain, 10 the worst pain you can imagine"),
+    "nrs_now": ("Your pain when you arrived for each visit",
+                "0 means no pain, 10 the worst pain you can imagine"),
+    "peg3": ("How much pain got in the way of enjoying life and daily activities",
+             "0 means not at all, 10 completely"),
+    "sleep": ("How well you slept", "0 means terribly, 10 excellently"),
+    "med_days": ("Days you took medicine for pain in the past week", "out of 7 days"),
+}
+
+
+def _sentence(outcome: engine.Outcome, higher_is_better: bool) -> str:
+    start, now = outcome.baseline, outcome.latest
+    if start is None or now is None:
+        return "We need one more answer before we can show a change."
+    first, last = engine.number_text(start.value), engine.number_text(now.value)
+    difference = round(abs(now.value - start.value), 1)
+    if difference == 0:
+        return f"It was {first} when you started and it is {last} now: no change yet."
+    better = (now.value > start.value) == higher_is_better
+    way = "higher" if now.value > start.value else "lower"
+    points = f"{engine.number_text(difference)} point{'s' if difference != 1 else ''}"
+    return (f"It was {first} when you started and it is {last} now: {points} {way}, "
+            f"which is {'better' if better else 'worse'}.")
+
+
+def progress(patient: Patient) -> list[Progress]:
+    """The patient's active (else latest) course, measure by measure, by the same engine as
+    the treatment summary (reports/summary.build)."""
+    plan = db.session.scalars(select(TreatmentPlan).where(
+        TreatmentPlan.patient_id == patient.id, TreatmentPlan.status != "draft")
+        .order_by((TreatmentPlan.status == "active").desc(), TreatmentPlan.start_on.desc())
+        .limit(1)).first()
+    if plan is None:
+        return []
+    built = summary.build(patient, plan)
+    result = []
+    for outcome in built.outcomes:
+        found = outcome.registered
+        if found is None or found.key not in PLAIN:
+            continue
+        what, scale = PLAIN[found.key]
+        rows = [r for r in built.readings if (r.instrument, r.time_frame) ==
+                (outcome.instrument, outcome.time_frame)
+                and (r is outcome.baseline or r.taken_at >= (outcome.baseline or r).taken_at)]
+        points = [Point(r.taken_at, r.value, WHERE.get(r.source, "at your visit"))
+                  for r in rows if r.source != "intake" or r is outcome.baseline]
+        result.append(Progress(what, scale, found.maximum, points,
+                               _sentence(outcome, found.higher_is_better)))
+    return result
+
+
+def plain_measures() -> dict[str, registry.Instrument]:
+    return {key: registry.REGISTRY[key] for key in PLAIN if key in registry.REGISTRY}

@@ -1,0 +1,52 @@
+"""Staff side of the patient's own page: switching it on for a patient, and reception's list of
+requests to cancel or move a visit. Parse, call, redirect."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..forms import EmptyForm
+from ..patients.models import Patient
+from ..permissions import can, require
+from . import services
+from .models import VisitRequest
+
+bp = Blueprint("portal", __name__)
+
+
+@bp.app_template_global()
+def visit_requests_open() -> int:
+    """The nav badge: requests waiting for reception (only asked where the user may see them)."""
+    return services.open_count() if can(current_user, "schedule.view") else 0
+
+
+@bp.route("/patients/<int:patient_id>/own-page", methods=["POST"])
+@require("patients.edit")
+def toggle(patient_id: int):
+    patient = db.get_or_404(Patient, patient_id)
+    if EmptyForm().validate_on_submit():
+        enabled = request.form.get("enabled") == "1"
+        services.set_page(patient, enabled, current_user)
+        db.session.commit()
+        flash(f"{patient.full_name}'s own page is {'on' if enabled else 'off'}."
+              + (" They reach it from their check-in link." if enabled else ""), "success")
+    return redirect(url_for("patients.detail", patient_id=patient.id))
+
+
+@bp.route("/requests")
+@require("schedule.view")
+def requests():
+    return render_template("portal/requests.html", open=services.requests("open"),
+                           done=services.requests("done", limit=30), form=EmptyForm())
+
+
+@bp.route("/requests/<int:request_id>/done", methods=["POST"])
+@require("schedule.manage")
+def done(request_id: int):
+    item = db.get_or_404(VisitRequest, request_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if item.status == "open":
+        services.mark_done(item, current_user)
+        db.session.commit()
+        flash(f"Request from {item.patient.full_name} marked as dealt with.", "success")
+    return redirect(url_for(".requests"))
