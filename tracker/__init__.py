@@ -109,7 +109,6 @@ BLUEPRINTS = (
     "tracker.patients.views",
     "tracker.settings.views",
     "tracker.note_templates.views",
-    "tracker.note_templates.views",
     "tracker.audit.views",
     "tracker.plans.views",
     "tracker.schedule.views",
