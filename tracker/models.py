@@ -15,8 +15,8 @@ from .measurements.models import Measurement
 from .messages.models import OutboundMessage
 from .note_templates.models import NoteTemplate
 from .patients.models import Patient, PatientNameToken
-from .portal.models import PatientPage, VisitRequest
 from .plans.models import Assessment, PlanGoal, PlanPoint, PlanRemedy, PlanVersion, TreatmentPlan
+from .portal.models import PatientPage, VisitRequest
 from .reports.models import PlanOutcome
 from .schedule.models import Appointment, ClosureDay, WorkingHours
 from .sessions.models import (
