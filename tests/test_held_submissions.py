@@ -231,6 +231,16 @@ def test_autosave_after_the_idle_limit_answers_401_and_keeps_nothing(site):
     assert page.status_code == 302 and "/login?next=" in page.headers["Location"]
 
 
+def test_an_autosave_counts_as_activity(site):
+    client = site.test_client()
+    log_in(client, MEI)
+    data = sign_form(client, site, action=None)
+    expire_logins(site, minutes=14)  # a minute before the 15-minute limit
+    assert client.post(f"/sessions/{site.record_id}/autosave", data=data,
+                       headers={"X-Requested-With": "fetch"}).json == {"saved": True}
+    assert client.get("/account/idle").json["seconds_left"] > 14 * 60
+
+
 def test_idle_time_left_is_read_without_counting_and_stay_signed_in_resets_it(site):
     client = site.test_client()
     log_in(client, MEI)

@@ -40,6 +40,7 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     banner.querySelector("p").textContent = text;
     banner.querySelector("button").hidden = !offerStay;
+    banner.classList.toggle("ended", !offerStay);
     banner.hidden = false;
   };
   const hide = () => { if (banner) banner.hidden = true; };
@@ -50,9 +51,9 @@ document.addEventListener("DOMContentLoaded", () => {
 
   const signedOut = () => {
     clearTimeout(timer);
-    show(`You have been signed out after ${Math.round(limit / 60)} minutes without activity. ` +
-         "Nothing on this page is lost: when you save or sign it, you will be asked to sign in " +
-         "again and it is saved then.", false);
+    show("You have been signed out after a while without activity. Nothing on this page is " +
+         "lost: when you save or sign it, you will be asked to sign in again and it is saved " +
+         "then.", false);
   };
   const contact = () => {
     lastContact = Date.now();
