@@ -122,6 +122,7 @@ BLUEPRINTS = (
     "tracker.checkins.public_views",
     "tracker.portal.views",
     "tracker.portal.public_views",
+    "tracker.messages.views",
 )
 
 

@@ -9,6 +9,9 @@ from .extensions import db
 
 
 def init_app(app: Flask) -> None:
+    from .messages.cli import messages
+    app.cli.add_command(messages)
+
     @app.cli.command("create-user")
     @click.option("--email", prompt=True)
     @click.option("--name", "display_name", prompt="Full name")

@@ -86,6 +86,8 @@ def book_course(plan_id: int, user_id: int | None, choices: dict[int, str],
     created = schedule.apply_schedule(plan, proposal.slots, proposal.replace, choices)
     if plan.status != "active":
         plans.activate(plan, user_id)
+    from .messages import notify  # messages build on the schedule's calendar
+    notify.course_booked(plan, created)  # one confirmation, every visit in its calendar file
     return created
 
 

@@ -14,11 +14,11 @@ OVERSEES_CLINIC = "clinic.oversee"
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "reception": frozenset({
         "patients.view", "patients.edit", "patients.archive",
-        "intake.send", "schedule.view", "schedule.manage",
+        "intake.send", "schedule.view", "schedule.manage", "messages.view",
     }),
     "practitioner": frozenset({
         "patients.view", "patients.edit", "patients.archive",
-        "intake.send", "schedule.view", "schedule.manage", TREATS_PATIENTS,
+        "intake.send", "schedule.view", "schedule.manage", "messages.view", TREATS_PATIENTS,
         "clinical.view", "clinical.edit", "summary.print", "outcomes.view", "export.patient",
     }),
 }

@@ -12,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from ..forms import birth_date_check, choices, phone_check, strip
+from ..messages.models import CHANNELS
 from .models import SEXES
 
 S = [strip]
@@ -33,6 +34,11 @@ class PatientForm(FlaskForm):
     email = EmailField("Email", filters=S, validators=[
         Optional(), Length(max=254), Email("Enter an email address like name@example.com.")])
     address = TextAreaField("Address", filters=S, validators=[Length(max=500)])
+    preferred_channel = SelectField(
+        "Messages from the clinic by", choices=choices(CHANNELS.items()), default="email",
+        description="Confirmations and reminders; the other is used when this one has no "
+                    "address.")
+    reminder_opt_out = BooleanField("No appointment reminders")
     emergency_contact_name = StringField("Emergency contact", filters=S,
                                          validators=[Length(max=120)])
     emergency_contact_phone = StringField("Emergency contact phone", filters=S,

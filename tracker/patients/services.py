@@ -28,7 +28,8 @@ from .models import Patient, PatientNameToken
 
 FIELDS = ("given_name", "family_name", "preferred_name", "date_of_birth", "sex", "gender", "phone",
           "email", "address", "emergency_contact_name", "emergency_contact_phone",
-          "referring_physician", "primary_practitioner_id", "notes")
+          "referring_physician", "primary_practitioner_id", "notes", "preferred_channel",
+          "reminder_opt_out")
 
 
 def digits(text: str) -> str:

@@ -324,7 +324,15 @@ def book(patient_id: int, practitioner_id: int, start: datetime, minutes: int,
     db.session.flush()
     if plan:
         renumber(plan)
+    if rescheduled_from is None:
+        _tell_patient(appt, "booked")
     return appt
+
+
+def _tell_patient(appt: Appointment, kind: str) -> None:
+    """Queue the patient's confirmation in this transaction (messages/outbox.py)."""
+    from ..messages import notify  # messages build on the schedule's calendar
+    notify.appointment_changed(appt, kind)
 
 
 def active_plans(patient_id: int) -> list[TreatmentPlan]:
@@ -344,8 +352,10 @@ def reschedule(appt: Appointment, start: datetime, minutes: int, reason: str = "
     appt.status = "rescheduled"
     appt.reason = reason or appt.reason
     db.session.flush()
-    return book(appt.patient_id, appt.practitioner_id, start, minutes, appt.plan,
-                reason=reason, rescheduled_from=appt)
+    new = book(appt.patient_id, appt.practitioner_id, start, minutes, appt.plan,
+               reason=reason, rescheduled_from=appt)
+    _tell_patient(new, "moved")
+    return new
 
 
 def action_problem(appt: Appointment, action: str, reason: str) -> str:
@@ -384,6 +394,8 @@ def act(appt: Appointment, action: str, reason: str = "") -> None:
     db.session.flush()
     if appt.plan:
         renumber(appt.plan)
+    if action in CANCELLED:
+        _tell_patient(appt, "cancelled")
 
 
 # --- A day's appointments (the week grids and today's list are in week.py) ------------------
@@ -434,7 +446,7 @@ def calendar_entries(patient_id: int, limit: int = 100) -> list[CalendarEntry]:
         .where(Appointment.patient_id == patient_id))}
     moved_on = {a.rescheduled_from_id for a in every.values() if a.rescheduled_from_id}
     entries = []
-    for appt in sorted(every.values(), key=lambda a: a.starts_at):
+    for appt in sorted(every.values(), key=lambda a: as_utc(a.starts_at)):  # new rows: aware
         latest = appt.id not in moved_on  # the end of its chain of moves
         upcoming = as_utc(appt.starts_at) >= now() - timedelta(hours=1)
         if not latest or not upcoming or appt.status not in ("scheduled", *CANCELLED):

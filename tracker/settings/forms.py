@@ -2,10 +2,19 @@
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..forms import choices, phone_check, strip
+from ..messages.mail import TLS_MODES
 
 S = [strip]
 
@@ -38,3 +47,28 @@ class SettingsForm(FlaskForm):
     consent_text = TextAreaField("Consent text shown to patients", filters=S, validators=[
         DataRequired("Patients must be shown a consent text."), Length(max=20000)],
         description="Changing it starts a new version; each intake records the version it showed.")
+    # Outgoing mail and reminders (tracker/messages).
+    mail_from = EmailField("Send messages from", filters=S, validators=[
+        Optional(), Length(max=254), Email("Enter an email address like clinic@example.com.")],
+        description="The sender patients see; empty uses the clinic's email above.")
+    smtp_host = StringField("Mail server (SMTP host)", filters=S, validators=[Length(max=253)],
+                            description="Empty: messages are printed by the sender, not sent "
+                                        "(development).")
+    smtp_port = IntegerField("Mail server port", default=587, validators=[
+        Optional(), NumberRange(1, 65535, "Enter a port between 1 and 65535.")],
+        description="Empty keeps the current port (587 unless changed).")
+    smtp_tls = SelectField("Encryption", choices=choices(TLS_MODES.items()), default="starttls")
+    smtp_username = StringField("Mail server user name", filters=S,
+                                validators=[Length(max=254)])
+    smtp_password = PasswordField(
+        "Mail server password", validators=[Length(max=500)],
+        description="Stored encrypted and never shown again. Leave empty to keep the current "
+                    "one.")
+    smtp_password_clear = BooleanField("Remove the stored mail server password")
+    reminder_hours = IntegerField("Appointment reminders (hours before the visit)", default=24,
+                                  validators=[Optional(),
+                                              NumberRange(0, 336, "Choose between 0 and 336 "
+                                                                  "hours.")],
+        description="0 sends no reminders. Reminders go between 08:00 and 20:00 clinic time: one "
+                    "due at night goes the evening before.")
+

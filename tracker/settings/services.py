@@ -25,7 +25,9 @@ def _load() -> ClinicSettings:
                              consent_text=DEFAULT_CONSENT_TEXT, consent_version=1,
                              idle_timeout_minutes=current_app.config["IDLE_TIMEOUT_MINUTES"],
                              intake_link_days=current_app.config["INTAKE_LINK_DAYS"],
-                             baseline_window_days=30, require_two_factor=False)
+                             baseline_window_days=30, require_two_factor=False,
+                             mail_from="", smtp_host="", smtp_port=587, smtp_tls="starttls",
+                             smtp_username="", smtp_password_sealed="", reminder_hours=24)
     return row
 
 
@@ -37,11 +39,26 @@ def update(row: ClinicSettings, data: dict) -> None:
     window_changed = data.get("baseline_window_days") not in (None, row.baseline_window_days)
     for key in ("name", "address", "phone", "email", "time_zone", "consent_text",
                 "idle_timeout_minutes", "intake_link_days", "baseline_window_days",
-                "require_two_factor"):
-        if key in data:
+                "require_two_factor", "mail_from", "smtp_host", "smtp_port", "smtp_tls",
+                "smtp_username", "reminder_hours"):
+        if key in data and not (data[key] is None and key in ("smtp_port", "reminder_hours")):
             setattr(row, key, data[key])
+    set_smtp_password(row, data.get("smtp_password") or "",
+                      clear=bool(data.get("smtp_password_clear")))
     if window_changed:
         # Every plan's dashboard row counted from the old baseline window: count them again
         # (the dashboard refills missing rows as it is read).
         from ..reports.plan_outcomes import forget_all
         forget_all()
+
+
+def set_smtp_password(row: ClinicSettings, password: str, clear: bool = False) -> None:
+    """Store a new SMTP password encrypted (messages/sealing.py); empty keeps the current one.
+    The audit trail records that it changed, never the value (the column is skipped)."""
+    if not password and not (clear and row.smtp_password_sealed):
+        return
+    from ..audit.trail import record
+    from ..messages.sealing import seal
+    row.smtp_password_sealed = seal(password) if password else ""
+    record("update", "ClinicSettings", row.id or "",
+           changes={"smtp_password": ["", "changed" if password else "removed"]})
