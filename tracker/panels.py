@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import clock, courses
+from .checkins import services as checkins
 from .extensions import db
 from .flags import services as flags
 from .intake import progress as intake_progress
@@ -17,6 +18,7 @@ from .intake import triage
 from .patients.models import Patient
 from .permissions import can, own_diary_id
 from .plans import services as plans
+from .portal import services as portal
 from .reports import summary
 from .schedule import services as schedule
 from .schedule import week
@@ -62,9 +64,21 @@ def sessions_panel(patient: Patient, user) -> dict | None:
                                 error_out=False)}
 
 
+def portal_panel(patient: Patient, user) -> dict | None:
+    """The patient's own page (opt-in), their next check-in (clinicians) and their requests to
+    cancel or move a visit waiting for reception."""
+    if not can(user, "patients.view"):
+        return None
+    return {"enabled": portal.has_page(patient.id), "can_change": can(user, "patients.edit"),
+            "requests": list(portal.open_requests_by_appointment(patient.id).values())
+            if can(user, "schedule.view") else [],
+            "next_checkin": checkins.next_due(patient.id) if can(user, "clinical.view")
+            else None}
+
+
 PATIENT_PANELS: list[tuple[str, Callable[[Patient, Any], Any]]] = [
     ("intake", intake_panel), ("plans", plans_panel), ("reports", reports_panel),
-    ("sessions", sessions_panel)]
+    ("sessions", sessions_panel), ("portal", portal_panel)]
 
 
 def for_patient(patient: Patient, user) -> dict[str, Any]:
