@@ -110,7 +110,7 @@ def test_printing_the_page_is_audited(client, auth, app, demo):
 def test_patient_version_speaks_plainly(client, auth, demo):
     auth.login("practitioner", "mei@example.org")
     page = client.get(summary_url(demo, version="patient")).text
-    assert "Before treatment you rated your pain" in page and "57 %" in page
+    assert "Your pain on the day went from" in page and "57 %" in page
     assert "ICD-10" not in page and "IMMPACT" not in page and "Clinic reference" not in page
 
 

@@ -1,24 +1,70 @@
-"""Template filters shared by every feature: dates shown in the clinic's time zone."""
+"""Template filters shared by every feature: dates shown in the clinic's time zone, written
+the one way the clinic chose (Settings: date style) on every page, letter, PDF and message.
+
+`date_text` and `datetime_text` are the one home of a human-facing date: templates use the
+`localdate` and `localdt` filters, Python code (flash messages, labels, titles) calls them
+directly. A `fmt` given to a filter is for times ("%H:%M") and machine values (a URL's
+"%Y-%m-%d"), never for a date a person reads."""
 from datetime import date, datetime
 
 from flask import Flask
 
 from . import clock
 
+# key: (how it looks, with the year, without it). Month names are English, as the app is.
+DATE_STYLES = {
+    "d_mon_y": ("03 Dec 2026", "{dd} {mon} {year}", "{dd} {mon}"),
+    "dmy": ("03/12/2026", "{dd}/{mm}/{year}", "{dd}/{mm}"),
+    "mdy": ("12/03/2026", "{mm}/{dd}/{year}", "{mm}/{dd}"),
+    "iso": ("2026-12-03", "{year}-{mm}-{dd}", "{mm}-{dd}"),
+}
+DEFAULT_STYLE = "d_mon_y"
 
-def localdt(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
-    """A UTC timestamp as the clinic's wall-clock time."""
+
+def _style() -> str:
+    from .settings.services import get_settings  # settings -> models -> timeutil -> clock
+    style = get_settings().date_style or DEFAULT_STYLE
+    return style if style in DATE_STYLES else DEFAULT_STYLE
+
+
+def date_text(value: date, weekday: bool = False, year: bool = True,
+              style: str | None = None) -> str:
+    """A date as the clinic writes it: "03 Dec 2026", "Thu 03 Dec 2026", "03 Dec"."""
+    _, with_year, without = DATE_STYLES[style or _style()]
+    text = (with_year if year else without).format(
+        dd=f"{value.day:02d}", mm=f"{value.month:02d}", year=value.year,
+        mon=value.strftime("%b"))
+    return f"{value:%a} {text}" if weekday else text
+
+
+def datetime_text(value: datetime, weekday: bool = False, year: bool = True) -> str:
+    """A UTC instant on the clinic's wall clock: "Thu 03 Dec 2026, 10:30"."""
+    at = clock.local(value)
+    return f"{date_text(at.date(), weekday, year)}, {at:%H:%M}"
+
+
+def localdt(value: datetime | None, fmt: str | None = None, weekday: bool = False,
+            year: bool = True) -> str:
+    """A UTC timestamp as the clinic's wall-clock time (`fmt`: a time or a machine value)."""
     if value is None:
         return "—"
-    return clock.local(value).strftime(fmt)
+    if fmt is not None:
+        return clock.local(value).strftime(fmt)
+    return datetime_text(value, weekday, year)
 
 
-def localdate(value: datetime | date | None, fmt: str = "%d %b %Y") -> str:
+def localdate(value: datetime | date | None, fmt: str | None = None, weekday: bool = False,
+              year: bool = True) -> str:
+    """A date (or the clinic's date at an instant) in the clinic's date style."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return localdt(value, fmt)
-    return value.strftime(fmt)
+        if fmt is not None:
+            return localdt(value, fmt)
+        value = clock.local_date(value)
+    elif fmt is not None:
+        return value.strftime(fmt)
+    return date_text(value, weekday, year)
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,6 @@
-"""Conditions a patient can tick at intake, and which of them call for the back-pain red flags."""
+"""Conditions a patient can tick at intake, which of them call for the back-pain red flags, and
+how a diagnosis code is written (ICD-10) and taken out of text a patient reads."""
+import re
 
 CONDITIONS = {
     "fibromyalgia": "Fibromyalgia",
@@ -35,3 +37,21 @@ def duration_months(code: str) -> float:
 def needs_red_flags(conditions, regions=()) -> bool:
     """Ask the red-flag questions when the patient reports back pain or sciatica."""
     return bool(BACK_PAIN & set(conditions)) or "lower_back" in set(regions)
+
+
+# An ICD-10 code (M54.5, G43.909): the assessment form checks codes against it.
+ICD10_CODE = r"[A-TV-Z][0-9][0-9AB](?:\.[0-9A-TV-Z]{1,4})?"
+# In free text: a code in brackets, after "ICD-10", or with its dot; "T12" alone may be a
+# vertebra, so a bare code without a dot is left as written unless it is one of `codes`.
+_CODE_IN_TEXT = re.compile(
+    rf"\s*\((?:ICD-?10:?\s*)?{ICD10_CODE}\)|\s*\bICD-?10:?\s*{ICD10_CODE}\b"
+    rf"|\s*\b[A-TV-Z][0-9][0-9AB]\.[0-9A-TV-Z]{{1,4}}\b", re.IGNORECASE)
+
+
+def without_codes(text: str, codes: tuple[str, ...] = ()) -> str:
+    """Text for a patient without diagnosis codes: "Chronic low back pain (M54.5)" reads
+    "Chronic low back pain". `codes` (the assessment's own) go wherever they stand."""
+    text = _CODE_IN_TEXT.sub("", text or "")
+    for code in filter(None, codes):
+        text = re.sub(rf"\s*\(?\b{re.escape(code)}\b\)?", "", text, flags=re.IGNORECASE)
+    return re.sub(r"\s+([,.;:])", r"\1", text).strip(" ,;:")

@@ -97,6 +97,15 @@ class Instrument:
     screen_positive_at: int | None = None
     screen_advice: str = ""
     choice_labels: tuple[tuple[int, str], ...] = field(default=())  # a value's label (PGIC)
+    # For the patient, in plain words (no abbreviation): what is measured, to read in a
+    # sentence ("Your {plain} went from 7 to 4 out of 10"), and what its numbers mean.
+    plain: str = ""
+    plain_scale: str = ""
+
+    @property
+    def plain_name(self) -> str:
+        """The measure as a patient reads it; its staff name where none is declared."""
+        return self.plain or self.name
 
     @property
     def target_words(self) -> str:
@@ -217,56 +226,75 @@ _SHIPPED = (
                0, 10, recall="right now", loinc="72514-3",
                loinc_display="Pain severity - 0-10 verbal numeric rating [Score] - Reported",
                asked=frozenset({INTAKE}), intake_step="pain", intake_group=STRENGTH,
-               thresholds=True, point_floor=2),
+               thresholds=True, point_floor=2, plain="pain on the day",
+               plain_scale="0 is no pain, 10 the worst pain you can imagine"),
     Instrument("nrs_average_week", "nrs", "average_week", "Average pain, past 7 days (NRS 0-10)",
                "Average pain", (PAIN_AVERAGE,), 0, 10, recall="past 7 days",
                asked=frozenset({INTAKE, REEVALUATION, CHECKIN}), intake_step="pain",
                intake_group=STRENGTH, reevaluation=ALWAYS, goal="nrs_average", thresholds=True,
-               point_floor=2),
+               point_floor=2, plain="average pain over the past week",
+               plain_scale="0 is no pain, 10 the worst pain you can imagine"),
     Instrument("nrs_worst_week", "nrs", "worst_week", "Worst pain, past 7 days (NRS 0-10)",
                "Worst pain", (PAIN_WORST,), 0, 10, recall="past 7 days",
                asked=frozenset({INTAKE, REEVALUATION}), intake_step="pain", intake_group=STRENGTH,
-               reevaluation=ALWAYS, goal="nrs_worst", thresholds=True, point_floor=2),
+               reevaluation=ALWAYS, goal="nrs_worst", thresholds=True, point_floor=2,
+               plain="worst pain over the past week",
+               plain_scale="0 is no pain, 10 the worst pain you can imagine"),
     Instrument("nrs_least_week", "nrs", "least_week", "Least pain, past 7 days (NRS 0-10)",
                "Least pain", (PAIN_LEAST,), 0, 10, recall="past 7 days",
                asked=frozenset({INTAKE}), intake_step="pain", intake_group=STRENGTH,
-               thresholds=True, point_floor=2),
+               thresholds=True, point_floor=2, plain="least pain over the past week",
+               plain_scale="0 is no pain, 10 the worst pain you can imagine"),
     Instrument("peg3", "peg3", "", "PEG-3 pain, enjoyment and activity (0-10)", "PEG-3",
                (PAIN_AVERAGE, PEG_ENJOYMENT, PEG_ACTIVITY), 0, 10, exact=_mean, places=1,
                recall="past week", loinc="91147-9", loinc_display="PEG mean score",
                panel_loinc="91148-7", asked=frozenset({INTAKE, REEVALUATION, CHECKIN}),
                intake_step="pain", intake_group=AFFECTS, reevaluation=ALWAYS, goal="peg",
-               thresholds=True),
+               thresholds=True,
+               plain="pain and how much it gets in the way of enjoying life and daily activity",
+               plain_scale="the average of three questions, each 0 (not at all) to 10 (as bad "
+                           "as can be)"),
     Instrument("med_days", "med_days", "week", "Days with pain medicine, past 7 (0-7)",
                "Medicine days", (MED_DAYS,), 0, 7, recall="past 7 days", validated=False,
                unit="d", unit_text="days",
                note="not a validated scale", asked=frozenset({INTAKE, REEVALUATION, CHECKIN}),
-               intake_step="pain", intake_group=MEDICINE),
+               intake_step="pain", intake_group=MEDICINE,
+               plain="days you took medicine for pain in the past week",
+               plain_scale="the number of days, 0 to 7"),
     Instrument("sleep", "sleep", "week", "Sleep quality, past 7 days (0-10)", "Sleep",
                (SLEEP,), 0, 10, higher_is_better=True, recall="past 7 days", validated=False,
                note="not a validated scale; higher is better",
                asked=frozenset({INTAKE, REEVALUATION, CHECKIN}), intake_step="sleep",
-               reevaluation=ALWAYS, goal="sleep"),
+               reevaluation=ALWAYS, goal="sleep", plain="sleep over the past week",
+               plain_scale="0 is terrible, 10 excellent: higher is better"),
     Instrument("phq2", "phq2", "", "PHQ-2 depression screen (0-6)", "PHQ-2", PHQ2, 0, 6,
                exact=_total, recall="last 2 weeks", stem=TWO_WEEKS_STEM, loinc="55758-7",
                loinc_display="Patient Health Questionnaire 2 item (PHQ-2) total score "
                              "[Reported]",
                asked=frozenset({INTAKE, REEVALUATION}), intake_step="sleep", intake_group=MOOD,
                reevaluation=IF_POSITIVE, screen_positive_at=SCREEN_POSITIVE_AT,
-               screen_advice="Consider the full PHQ-9 or referral. A screen is not a diagnosis."),
+               screen_advice="Consider the full PHQ-9 or referral. A screen is not a diagnosis.",
+               plain="low mood and loss of interest over the past two weeks",
+               plain_scale="two questions, 0 to 6 in all: lower is better"),
     Instrument("gad2", "gad2", "", "GAD-2 anxiety screen (0-6)", "GAD-2", GAD2, 0, 6,
                exact=_total, recall="last 2 weeks", stem=TWO_WEEKS_STEM, loinc="70272-0",
                loinc_display="Generalized anxiety disorder 2 item (GAD-2) total score",
                asked=frozenset({INTAKE, REEVALUATION}), intake_step="sleep", intake_group=MOOD,
                reevaluation=IF_POSITIVE, screen_positive_at=SCREEN_POSITIVE_AT,
-               screen_advice="Consider the full GAD-7 or referral. A screen is not a diagnosis."),
+               screen_advice="Consider the full GAD-7 or referral. A screen is not a diagnosis.",
+               plain="feeling nervous and worrying over the past two weeks",
+               plain_scale="two questions, 0 to 6 in all: lower is better"),
     Instrument("pgic", "pgic", "", "Patient Global Impression of Change (1-7)", "PGIC", (PGIC,),
                1, 7, recall="since treatment began", asked=frozenset({REEVALUATION}),
-               reevaluation=ALWAYS, goal="pgic", choice_labels=PGIC_CHOICES),
+               reevaluation=ALWAYS, goal="pgic", choice_labels=PGIC_CHOICES,
+               plain="how you feel your condition has changed since treatment began"),
     # Computed, not asked: the WPI from the body map, the SSS only with fibromyalgia.
     Instrument("wpi", "wpi", "", "Widespread Pain Index, from the body map (0-19)", "WPI", (),
-               0, 19),
-    Instrument("sss", "sss", "", "Symptom Severity Scale (0-12)", "SSS", (), 0, 12),
+               0, 19, plain="how many areas of your body hurt, from the body map",
+               plain_scale="0 to 19 areas"),
+    Instrument("sss", "sss", "", "Symptom Severity Scale (0-12)", "SSS", (), 0, 12,
+               plain="tiredness, waking unrefreshed, trouble thinking and other symptoms",
+               plain_scale="0 to 12: lower is better"),
 )
 
 REGISTRY: dict[str, Instrument] = {}

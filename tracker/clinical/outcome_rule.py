@@ -32,6 +32,21 @@ CATEGORY_LABELS = {
 }
 THRESHOLD_TEXT = ("Responder: 30 % or more (NRS also 2 points or more); substantial: 50 % or "
                   "more (IMMPACT, Dworkin 2008).")
+# The same categories for the patient's own summary: what the change means, in plain words.
+PLAIN_LABELS = {
+    "substantial": "A big improvement: down by half or more.",
+    "responder": "A real improvement: a drop of 30 % or more is usually felt as one.",
+    "minimal": "A small improvement, less than the 30 % drop usually felt as a real one.",
+    "not_responder_small": "A small change of less than 2 points.",
+    "no_change": "About the same as before.",
+    "worse": "Worse than before treatment: please talk to us about it.",
+    "no_baseline": "You had none of it when treatment began.",
+    "improved": "Better than before treatment.",
+    "same": "The same as before treatment.",
+}
+PLAIN_THRESHOLD_TEXT = (f"A drop of {RESPONDER_PERCENT} % or more (and at least 2 points on a "
+                        f"0 to 10 pain scale) is usually felt as a real improvement, and a drop "
+                        f"of {SUBSTANTIAL_PERCENT} % or more as a big one.")
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,13 @@ from wtforms.validators import (
 
 from .. import clock
 from ..clinical import acupoints, tcm
+from ..clinical.conditions import ICD10_CODE
 from ..forms import MultiCheckboxField, choices, strip
+from ..templating import date_text
 from .models import MEASURES, WEEKDAYS
 
 S = [strip]
-ICD10_RE = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
+ICD10_RE = re.compile(rf"^{ICD10_CODE}$")
 NOT_RECORDED = [("", "Not recorded")]
 
 
@@ -184,7 +186,7 @@ class PlanForm(FlaskForm):
     def set_choices(self, practitioners, assessments) -> None:
         self.practitioner_id.choices = choices((u.id, u.signature_name) for u in practitioners)
         self.assessment_id.choices = choices([(0, "None")] + [
-            (a.id, f"{a.assessed_on:%d %b %Y}: {(a.western_diagnosis or '')[:60]}")
+            (a.id, f"{date_text(a.assessed_on)}: {(a.western_diagnosis or '')[:60]}")
             for a in assessments])
 
     def validate(self, extra_validators=None) -> bool:

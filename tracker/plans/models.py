@@ -10,6 +10,7 @@ from ..accounts.models import User
 from ..clinical import instruments as registry
 from ..extensions import db
 from ..patients.models import Patient
+from ..templating import date_text
 from ..timeutil import utcnow
 
 STATUSES = {"draft": "Draft", "active": "Active", "on_hold": "On hold",
@@ -132,7 +133,7 @@ class TreatmentPlan(db.Model):
         days = ", ".join(d[:3] for d in self.weekday_names) or "no days chosen"
         every = "weekly" if self.interval_weeks == 1 else f"every {self.interval_weeks} weeks"
         length = (f"{self.sessions_planned} sessions" if self.sessions_planned
-                  else f"until {self.end_on:%d %b %Y}" if self.end_on else "open-ended")
+                  else f"until {date_text(self.end_on)}" if self.end_on else "open-ended")
         return (f"{len(self.weekdays or [])} × {every} ({days}) at {self.start_time:%H:%M}, "
                 f"{self.minutes} min; {length}")
 

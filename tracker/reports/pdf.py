@@ -3,7 +3,10 @@
 The document references no URL: the stylesheet is read from the package and fonts come from
 fontconfig (DejaVu, Debian's fonts-dejavu-core), so rendering never touches the network. Should
 a URL ever reach the HTML (a patient's text is escaped, but still), the fetcher serves only files
-under the app's static folder and refuses every other file, host and protocol."""
+under the app's static folder (and the clinic's logo, embedded as a data: URI) and refuses every
+other file, host and protocol."""
+import base64
+import binascii
 import mimetypes
 import threading
 from pathlib import Path
@@ -25,12 +28,27 @@ def static_file(url: str) -> Path:
     return path
 
 
+def logo_image(url: str) -> tuple[str, bytes] | None:
+    """The clinic's logo as the letterhead embeds it (a base64 data: URI of a PNG or JPEG that
+    settings/logo.py re-encoded); None for any other URL."""
+    for kind in ("image/png", "image/jpeg"):
+        prefix = f"data:{kind};base64,"
+        if url.startswith(prefix):
+            try:
+                return kind, base64.b64decode(url[len(prefix):], validate=True)
+            except binascii.Error:
+                raise ValueError("refused: a malformed data: URI") from None
+    return None
+
+
 def fetcher():
     """A WeasyPrint URL fetcher that serves only the app's own static files."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class StaticOnly(URLFetcher):
         def fetch(self, url, headers=None):
+            if (image := logo_image(url)) is not None:
+                return URLFetcherResponse(url[:40], image[1], {"Content-Type": image[0]})
             path = static_file(url)
             kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(path.as_uri(), path.read_bytes(),

@@ -15,9 +15,11 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from .. import clock
 from ..forms import choices, strip
+from ..templating import date_text
 from .services import ACTIONS
 
 S = [strip]
+DEFAULT_MINUTES = 45  # an appointment's length unless chosen (the day view's free slots too)
 
 
 def within_two_years(form, field) -> None:
@@ -28,7 +30,7 @@ def within_two_years(form, field) -> None:
 class SlotFields:
     day = DateField("Date", validators=[InputRequired("Enter the date."), within_two_years])
     start = TimeField("Time", validators=[InputRequired("Enter a time, e.g. 09:30.")])
-    minutes = IntegerField("Minutes", default=45, validators=[
+    minutes = IntegerField("Minutes", default=DEFAULT_MINUTES, validators=[
         InputRequired("Enter the length in minutes."),
         NumberRange(10, 240, "Choose between 10 and 240 minutes.")])
     reason = StringField("Reason or note", filters=S, validators=[Length(max=300)])
@@ -42,7 +44,7 @@ class AppointmentForm(SlotFields, FlaskForm):
     def set_choices(self, practitioners, plans) -> None:
         self.practitioner_id.choices = choices((u.id, u.signature_name) for u in practitioners)
         self.plan_id.choices = choices([(0, "None (one-off)")] + [
-            (p.id, f"Plan from {p.start_on:%d %b %Y}") for p in plans])
+            (p.id, f"Plan from {date_text(p.start_on)}") for p in plans])
 
 
 class RescheduleForm(SlotFields, FlaskForm):

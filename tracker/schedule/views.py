@@ -24,6 +24,7 @@ from ..permissions import can, own_diary_id, own_practitioner_id, require, treat
 from ..plans.models import WEEKDAYS
 from ..security import attachment, public_host, query_int
 from ..settings.services import get_settings
+from ..templating import date_text, datetime_text
 from . import calendar, recurrence, services
 from . import week as weeks
 from .forms import (
@@ -39,8 +40,12 @@ bp = Blueprint("schedule", __name__, url_prefix="/schedule")
 
 
 @bp.app_template_filter("local_dt")
-def local_dt(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    return clock.local(value).strftime(fmt) if value else ""
+def local_dt(value: datetime | None, fmt: str | None = None) -> str:
+    """An appointment's time with its weekday in the clinic's date style (`fmt`: a time or a
+    machine value)."""
+    if not value:
+        return ""
+    return clock.local(value).strftime(fmt) if fmt else datetime_text(value, weekday=True)
 
 
 @bp.app_template_filter("weekday_name")
@@ -255,7 +260,7 @@ def closures():
             db.session.rollback()
             form.day.errors = ["That day is already marked closed."]
         else:
-            flash(f"Closed on {form.day.data:%a %d %b %Y}. New plans skip this day."
+            flash(f"Closed on {date_text(form.day.data, weekday=True)}. New plans skip this day."
                   + (f" {len(booked)} appointments are already booked that day: move or "
                      f"cancel them." if booked else ""), "warning" if booked else "success")
             return redirect(url_for(".closures"))

@@ -2,6 +2,7 @@
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
@@ -14,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..forms import choices, phone_check, strip
+from ..templating import DATE_STYLES, DEFAULT_STYLE
 from ..messages.mail import TLS_MODES
 
 S = [strip]
@@ -29,6 +31,10 @@ class SettingsForm(FlaskForm):
         Optional(), Length(max=254), Email("Enter an email address like name@example.com.")])
     time_zone = SelectField("Time zone",
                             choices=choices((z, z) for z in sorted(available_timezones())))
+    date_style = SelectField("Dates are written", choices=choices(
+        (key, example) for key, (example, *_) in DATE_STYLES.items()),
+        filters=[lambda value: value or DEFAULT_STYLE],  # rows saved before it existed
+        description="The same way on every page, letter, PDF and message.")
     idle_timeout_minutes = IntegerField("Log out after inactivity (minutes)", validators=[
         InputRequired("Enter a number of minutes."),
         NumberRange(2, 240, "Choose between 2 and 240 minutes.")])
@@ -72,3 +78,9 @@ class SettingsForm(FlaskForm):
         description="0 sends no reminders. Reminders go between 08:00 and 20:00 clinic time: one "
                     "due at night goes the evening before.")
 
+
+class LogoForm(FlaskForm):
+    logo = FileField("Logo for letters and summaries", validators=[
+        FileRequired("Choose an image file.")],
+        description="A PNG or JPEG of at most 2 MB. It is shown at most 600 × 200 pixels at the "
+                    "top of summaries and referral letters.")

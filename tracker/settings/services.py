@@ -37,7 +37,7 @@ def update(row: ClinicSettings, data: dict) -> None:
     if data.get("consent_text") is not None and data["consent_text"] != row.consent_text:
         row.consent_version = (row.consent_version or 0) + 1
     window_changed = data.get("baseline_window_days") not in (None, row.baseline_window_days)
-    for key in ("name", "address", "phone", "email", "time_zone", "consent_text",
+    for key in ("name", "address", "phone", "email", "time_zone", "date_style", "consent_text",
                 "idle_timeout_minutes", "intake_link_days", "baseline_window_days",
                 "require_two_factor", "mail_from", "smtp_host", "smtp_port", "smtp_tls",
                 "smtp_username", "reminder_hours"):
