@@ -19,7 +19,6 @@ from ..clinical import instruments as registry
 from ..clinical import outcome_rule, tcm
 from ..clinical import outcomes as engine
 from ..clinical.conditions import without_codes
-from ..clinical.conditions import without_codes
 from ..clinical.safety import ADVERSE_EVENTS
 from ..extensions import db
 from ..measurements import services as measurements
@@ -32,7 +31,6 @@ from ..schedule.models import CANCELLED, Appointment
 from ..sessions import stricta
 from ..sessions.models import DECISIONS, AdverseEvent, SessionRecord
 from ..settings.services import get_settings
-from ..templating import date_text
 from ..templating import date_text
 from ..timeutil import utcnow
 
@@ -217,35 +215,6 @@ class Summary:
     @property
     def threshold_text(self) -> str:
         return outcome_rule.THRESHOLD_TEXT
-
-    # -- the patient's version: plain words only (names from the registry, meanings from the
-    # outcome rule, no diagnosis code) --------------------------------------------------------
-
-    @property
-    def plain_threshold_text(self) -> str:
-        return outcome_rule.PLAIN_THRESHOLD_TEXT
-
-    @property
-    def plain_conditions(self) -> str:
-        view = self.plan_view
-        if view is None:
-            return ""
-        assessment = view.plan.assessment
-        return without_codes(view.conditions, (assessment.icd10,) if assessment else ())
-
-    @staticmethod
-    def plain(o: engine.Outcome) -> registry.Instrument | None:
-        """The registered measure of an outcome (its plain name and scale), None for a total
-        staff entered under its own name."""
-        return o.registered or registry.family(o.instrument)
-
-    @staticmethod
-    def plain_label(o: engine.Outcome) -> str:
-        if o.instrument == "pgic" and o.latest:
-            return "A real improvement." if o.responder else ""
-        if o.change:
-            return outcome_rule.PLAIN_LABELS[o.category]
-        return "Not asked again yet." if o.baseline else "Not asked before treatment."
 
     # -- the patient's version: plain words only (names from the registry, meanings from the
     # outcome rule, no diagnosis code) --------------------------------------------------------
