@@ -52,12 +52,17 @@ def open_link(client, token: str):
     return response
 
 
-def fill(client, token: str, data: dict | None = None, upto: str = "consent"):
-    """Open the link, then post each step in order; returns the last response."""
+def fill(client, token: str, data: dict | None = None, upto: str = "send"):
+    """Open the link, then post each step in order; returns the last response. upto="send"
+    (the default) posts every step and then "Send" on the review page; upto="consent" stops at
+    the review page, before sending."""
     data = data or answers()
     open_link(client, token)
     response = None
-    for step in ORDER[: ORDER.index(upto) + 1]:
+    for step in ORDER[: ORDER.index(upto) + 1 if upto in ORDER else None]:
         response = client.post(f"/intake/{step}", data=data[step])
         assert response.status_code == 302, (step, response.text[:3000])
+    if upto == "send":
+        response = client.post("/intake/review")
+        assert response.status_code == 302, response.text[:3000]
     return response

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from tests.conftest import make_user
 from tests.intake_helpers import answers, fill, link_token, open_link
 from tests.test_fuzz import HOSTILE
+from tracker.clinical import safety
 from tracker.extensions import db
 from tracker.flags.models import SafetyFlag
 from tracker.intake.models import Intake, IntakeInvitation
@@ -269,9 +270,9 @@ def test_submit_stores_structured_answers_baseline_and_flags_once(app, client, t
 
 
 def test_direct_double_submit_stores_one_intake(app, token, client):
-    fill(client, token, upto="goals")
+    fill(client, token, upto="consent")
     for _ in range(2):
-        client.post("/intake/consent", data=answers()["consent"])
+        client.post("/intake/review")
     assert count(app, Measurement) == 10 and count(app, SafetyFlag) == 1
 
 
@@ -434,3 +435,209 @@ def test_patient_corrections_can_be_applied_to_the_register(app, client, auth, t
         patient = db.session.get(Patient, patient_id)
         assert patient.phone == "+44 7700 900999" and patient.phone_digits == "447700900999"
     assert "differs from the register" not in client.get(f"/intakes/{intake_id}").text
+
+
+# -- review before sending (issue 16) -------------------------------------------------------------
+
+def draft_of(app) -> dict:
+    with app.app_context():
+        return db.session.scalars(select(Intake)).one().draft
+
+
+def test_the_last_step_leads_to_a_review_page_and_only_send_submits(app, client, token):
+    response = fill(client, token, upto="consent")
+    assert response.headers["Location"].endswith("/intake/review")
+    assert count(app, Measurement) == 0 and draft_of(app)["_reached"] == 7
+    page = client.get("/intake/review").text
+    assert "Nothing has been sent yet" in page
+    for text in ("Low back pain down my left leg", "Warfarin, 5 mg, daily", "Walk the dog",
+                 "Amélie Dubois", "Sciatica"):
+        assert text in page, text
+    changes = re.findall(r'href="/intake/(\w+)"[^>]*data-change', page)
+    assert changes == ["about", "pain", "sleep", "health", "safety", "goals", "consent"]
+    assert 'action="/intake/review"' in page and "Send my answers" in page
+    response = client.post("/intake/review")
+    assert response.headers["Location"].endswith("/intake/done")
+    with app.app_context():
+        assert db.session.scalars(select(Intake)).one().status == "submitted"
+    assert count(app, Measurement) == 10
+
+
+def test_no_review_and_no_sending_before_every_step_is_answered(app, client, token):
+    fill(client, token, upto="goals")
+    for method in ("GET", "POST"):
+        response = client.open("/intake/review", method=method)
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith("/intake/consent"), method
+    with app.app_context():
+        assert db.session.scalars(select(Intake)).one().status == "draft"
+    assert count(app, Measurement) == 0 and count(app, SafetyFlag) == 0
+
+
+def test_change_link_opens_the_step_with_its_answers_and_returns_to_the_review(app, client,
+                                                                               token):
+    fill(client, token, upto="consent")
+    page = client.get("/intake/pain").text
+    assert "Low back pain down my left leg" in page
+    assert "Save and check your answers" in page  # every step answered: back to the review
+    data = answers(pain={"complaint": "Mostly the left hip now"})["pain"]
+    response = client.post("/intake/pain", data=data)
+    assert response.headers["Location"].endswith("/intake/review")
+    review = client.get("/intake/review").text
+    assert "Mostly the left hip now" in review and "Low back pain" not in review
+    assert count(app, Measurement) == 0
+
+
+def test_a_change_that_makes_a_step_incomplete_is_shown_before_anything_is_sent(
+        app, client, token):
+    # No back pain at first, so no red-flag questions were asked ...
+    fill(client, token, answers(pain={"conditions": ["migraine"], "regions": ["temple_l"]},
+                                safety={f"red_{f.code}": "" for f in safety.RED_FLAGS}),
+         upto="consent")
+    # ... then the patient changes the pain step to back pain from the review page.
+    client.post("/intake/pain", data=answers()["pain"])
+    review = client.get("/intake/review").text
+    assert "still need your attention" in review
+    response = client.post("/intake/review")
+    assert response.status_code == 400
+    assert "About your back pain" in response.text and 'aria-invalid="true"' in response.text
+    with app.app_context():
+        assert db.session.scalars(select(Intake)).one().status == "draft"
+
+
+def test_review_send_checks_its_csrf_token(make_app, patient_id):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    make_user(app)
+    client, token = _csrf_client(app, patient_id)
+    https = {"base_url": "https://localhost", "headers": {"Referer": "https://localhost/"}}
+    for code in ["about", "pain", "sleep", "health", "safety", "goals", "consent"]:
+        fresh = _token_on(client.get(f"/intake/{code}", base_url="https://localhost").text)
+        response = client.post(f"/intake/{code}", data=answers()[code] | {"csrf_token": fresh},
+                               **https)
+        assert response.status_code == 302, code
+    response = client.post("/intake/review", data={"csrf_token": "stale"}, **https)
+    assert response.status_code == 400 and "press <strong>Send my answers</strong> again" in (
+        response.text)
+    with app.app_context():
+        assert db.session.scalars(select(Intake)).one().status == "draft"
+    fresh = _token_on(response.text)
+    response = client.post("/intake/review", data={"csrf_token": fresh}, **https)
+    assert response.headers["Location"].endswith("/intake/done")
+
+
+# -- questions that follow an answer (issue 16) ---------------------------------------------------
+
+def test_follow_up_fields_are_in_the_page_without_javascript(client, token):
+    fill(client, token, upto="health")
+    page = client.get("/intake/safety").text
+    assert 'data-show-when="safety_bleeding=yes"' in page
+    follow_up = page.split('data-show-when="safety_bleeding=yes"')[1].split("</div>")[0]
+    assert "hidden" not in follow_up and 'name="safety_bleeding_detail"' in page
+
+
+def test_a_no_clears_its_follow_up_instead_of_failing(app, client, token):
+    fill(client, token, upto="health")
+    data = answers(safety={"safety_pregnancy": "no", "safety_pregnancy_detail": "x" * 600,
+                           "safety_bleeding": "unsure",
+                           "safety_bleeding_detail": "typed under yes, then changed"})["safety"]
+    response = client.post("/intake/safety", data=data)
+    assert response.status_code == 302  # 600 characters would fail the 500 limit if kept
+    kept = draft_of(app)["safety"]
+    assert "safety_pregnancy_detail" not in kept and "safety_bleeding_detail" not in kept
+    assert "typed under yes" not in client.get("/intake/safety").text
+    # A "Yes" keeps its detail, which is checked as before.
+    data = answers(safety={"safety_pregnancy": "yes", "safety_pregnancy_detail": "x" * 600}
+                   )["safety"]
+    response = client.post("/intake/safety", data=data)
+    assert response.status_code == 400 and "safety_pregnancy_detail-error" in response.text
+
+
+def test_pain_follow_ups_apply_only_to_their_condition(app, client, token):
+    fill(client, token, answers(pain={"condition_other": "not ticked", "sss_fatigue": "9",
+                                      "sss_headaches": "y"}))
+    with app.app_context():
+        intake = db.session.scalars(select(Intake)).one()
+        assert intake.status == "submitted" and intake.condition_other == ""
+        assert not db.session.scalars(select(Measurement).where(
+            Measurement.instrument == "sss")).first()
+
+
+def test_a_no_stores_no_detail_with_the_answer(app, client, token):
+    from tracker.intake.models import IntakeAnswer
+    fill(client, token, answers(safety={"safety_device": "no",
+                                        "safety_device_detail": "old typing"}))
+    with app.app_context():
+        row = db.session.scalars(select(IntakeAnswer).where(
+            IntakeAnswer.code == "device")).one()
+        assert row.answer == "no" and row.detail == ""
+        bleeding = db.session.scalars(select(IntakeAnswer).where(
+            IntakeAnswer.code == "bleeding")).one()
+        assert bleeding.detail == "warfarin"
+
+
+# -- answers saved as the patient types (issue 16) ------------------------------------------------
+
+def test_typing_is_saved_on_the_server_without_moving_on(app, client, token):
+    fill(client, token, upto="about")
+    response = client.post("/intake/pain/save", data={"complaint": "half a sentence",
+                                                      "action": "next"})
+    assert response.status_code == 200 and response.json == {"saved": True}
+    draft = draft_of(app)
+    assert draft["pain"]["complaint"] == ["half a sentence"] and "action" not in draft["pain"]
+    assert draft["_reached"] == 1  # still on the pain step: nothing checked, nothing skipped
+    assert "half a sentence" in client.get("/intake/pain").text
+    assert client.get("/intake/sleep").headers["Location"].endswith("/intake/pain")
+
+
+def test_saving_as_typed_stays_within_the_link(app, make_app, client, token):
+    fill(client, token, upto="about")
+    stranger = make_app().test_client()  # no cookie: holding the URL is not enough
+    response = stranger.post("/intake/pain/save", data={"complaint": "from elsewhere"})
+    assert response.status_code == 403 and "complaint" not in response.text
+    assert client.post("/intake/goals/save", data={"goals": "ahead"}).status_code == 409
+    assert client.post("/intake/nowhere/save", data={}).status_code == 404
+    assert "pain" not in draft_of(app) and "goals" not in draft_of(app)
+    fill(client, token)
+    response = client.post("/intake/pain/save", data={"complaint": "after sending"})
+    assert response.status_code == 410 and response.json["saved"] is False
+    with app.app_context():
+        assert db.session.scalars(select(Intake)).one().complaint != "after sending"
+
+
+def test_saving_as_typed_on_a_revoked_link_writes_nothing(app, client, token):
+    fill(client, token, upto="about")
+    with app.app_context():
+        db.session.scalars(select(IntakeInvitation)).one().revoked_at = utcnow()
+        db.session.commit()
+    response = client.post("/intake/pain/save", data={"complaint": "too late"})
+    assert response.status_code == 410 and "pain" not in draft_of(app)
+
+
+def test_saving_as_typed_needs_the_pages_csrf_token(make_app, patient_id):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    make_user(app)
+    client, _ = _csrf_client(app, patient_id)
+    https = {"base_url": "https://localhost", "headers": {"Referer": "https://localhost/"}}
+    page = client.get("/intake/about", base_url="https://localhost").text
+    response = client.post("/intake/about/save", data={"family_doctor": "Dr Forged"}, **https)
+    assert response.status_code == 400 and response.json["reason"] == "csrf"
+    assert "about" not in draft_of(app)
+    response = client.post("/intake/about/save", data={
+        "family_doctor": "Dr Typed", "csrf_token": _token_on(page)}, **https)
+    assert response.status_code == 200
+    assert draft_of(app)["about"]["family_doctor"] == ["Dr Typed"]
+
+
+def _csrf_client(app, patient_id):
+    from tracker.intake import services
+    from tracker.patients.models import Patient
+    with app.app_context():
+        _, token = services.create_invitation(db.session.get(Patient, patient_id), None, 14)
+        db.session.commit()
+    client = app.test_client()
+    client.get(f"/i/{token}", base_url="https://localhost")
+    return client, token
+
+
+def _token_on(page: str) -> str:
+    return page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]

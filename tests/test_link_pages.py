@@ -132,7 +132,8 @@ def test_closed_links_answer_the_same_everywhere_and_accept_no_writes(app, clien
                 ("GET", f"/i/{token}/nowhere"), ("POST", f"/i/{token}/about"),
                 ("POST", f"/i/{token}/consent"), ("POST", f"/i/{token}/pain")]
     by_cookie = [("GET", "/intake/about"), ("GET", "/intake/pain"), ("GET", "/intake/done"),
-                 ("GET", "/intake/consent")]
+                 ("GET", "/intake/consent"), ("GET", "/intake/review"),
+                 ("POST", "/intake/review")]
     if state != "expired":  # the patient's own page typed while live is kept (below)
         by_cookie += [("POST", "/intake/about"), ("POST", "/intake/consent")]
     answered = set()

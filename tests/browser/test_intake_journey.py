@@ -73,11 +73,13 @@ def test_patient_fills_intake_on_a_phone_and_practitioner_reviews(live_server, p
     phone.get_by_label("What brings you here?").fill("Pain in my lower back and left leg.")
     phone.get_by_label("Sciatica").check()
     phone.get_by_label("1 to 5 years").check()
-    # The body map is tappable and ticks the matching box.
-    phone.locator('svg[data-bodymap] [data-region="lower_back"]').first.click()
-    phone.locator('svg[data-bodymap] [data-region="upper_leg_l"]').first.click()
+    # The body map is tappable (an area, then the region drawn large) and ticks the box.
+    phone.locator('[data-zone="B-upper"]').click()
+    phone.locator('[data-zoom="B-upper"] [data-region="lower_back"]').click()
+    phone.locator('[data-zone="F-legs"]').click()
+    phone.locator('[data-zoom="F-legs"] [data-region="upper_leg_l"]').click()
     expect(phone.locator('input[name="regions"][value="lower_back"]')).to_be_checked()
-    expect(phone.locator('svg[data-bodymap] [data-region="lower_back"]').first).to_have_class(
+    expect(phone.locator('.overview [data-region="lower_back"]')).to_have_class(
         re.compile(r"\bon\b"))
     for name, value in [("nrs_now", 6), ("nrs_average_week", 6), ("nrs_worst_week", 8),
                         ("nrs_least_week", 9), ("peg_enjoyment", 7), ("peg_activity", 5),
@@ -127,9 +129,11 @@ def test_patient_fills_intake_on_a_phone_and_practitioner_reviews(live_server, p
 
     expect(phone.get_by_role("heading", name="About acupuncture: please read")).to_be_visible()
     phone.get_by_label("Type your full name as your signature").fill("Chloé Brennan")
-    phone.get_by_role("button", name="Send my answers").click()
+    phone.get_by_role("button", name="Save and check your answers").click()
     expect(phone.locator("#agree-error")).to_contain_text("tick the box")
     phone.get_by_label("I have read and understood").check()
+    phone.get_by_role("button", name="Save and check your answers").click()
+    expect(phone.get_by_role("heading", name="Check your answers")).to_be_visible()
     phone.get_by_role("button", name="Send my answers").click()
     expect(phone.get_by_role("heading", name="Thank you")).to_be_visible()
     phone.goto(link)

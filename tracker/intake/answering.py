@@ -1,7 +1,7 @@
 """A patient answering the intake: each posted step is kept as a draft whatever state it is in,
-then the patient moves on, goes back, or at the consent step submits the whole intake. The view
-checks the link and the step's form and commits; this decides what is saved and what comes
-next. Nothing here needs a request."""
+then the patient moves on or goes back; after the last step a review page shows every answer,
+and only its "Send" submits the whole intake. The view checks the link and the step's form and
+commits; this decides what is saved and what comes next. Nothing here needs a request."""
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -17,8 +17,9 @@ class Posted:
 
     'expired': kept, but this link can no longer continue; 'stay': the same step again (a
     medicine row was added); 'invalid': the same step with its errors; 'next' or 'back': go to
-    `code`; 'incomplete': an earlier step is no longer valid (red-flag questions now apply, say)
-    and `form` carries its errors; 'submitted', or 'already' when another tab submitted first."""
+    `code` (steps.REVIEW after the last step); 'incomplete': a step is no longer valid (red-flag
+    questions now apply, say) and `form` carries its errors; 'submitted', or 'already' when
+    another tab submitted first."""
 
     outcome: str
     code: str
@@ -46,17 +47,25 @@ def post_step(intake: Intake, code: str, answers: dict[str, list[str]], *,
     if not valid:
         save_draft(intake, code, answers, reached)
         return Posted("invalid", code)
-    if code != "consent":
-        following = steps.CODES[position + 1]
-        save_draft(intake, code, answers, max(reached, position + 1))
-        intake.current_step = following
-        return Posted("next", following)
+    # The last step leads to the review page; once every step was answered, so does any step
+    # (the patient came to change it from there).
+    last = code == steps.CODES[-1] or reached >= len(steps.CODES)
+    following = steps.REVIEW if last else steps.CODES[position + 1]
+    save_draft(intake, code, answers, max(reached, position + 1))
+    intake.current_step = following
+    return Posted("next", following)
 
-    save_draft(intake, code, answers, reached)
+
+def send(intake: Intake) -> Posted:
+    """The review page's "Send": every step checked again from the draft, then stored once.
+    Only after every step was answered (the review page was shown)."""
+    reached = int((intake.draft or {}).get("_reached", 0))
+    if reached < len(steps.CODES):
+        return Posted("next", steps.CODES[reached])
     data, bad = steps.validate_all(intake.draft)
     if bad is not None:
         intake.current_step = bad.meta_code
         return Posted("incomplete", bad.meta_code, bad)
     settings = get_settings()
     submitted = services.submit(intake, data, settings.consent_text, settings.consent_version)
-    return Posted("submitted" if submitted else "already", code)
+    return Posted("submitted" if submitted else "already", steps.REVIEW)

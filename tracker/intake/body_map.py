@@ -1,7 +1,9 @@
-"""The body map drawn as SVG from region codes: tappable on the intake, filled in on review.
+"""The body map drawn as SVG from region codes: a picker on the intake, filled in on review.
 
 Front view shows the patient's right on the viewer's left; the back view the other way round.
 Shapes are kept simple on purpose: they locate a region, they are not anatomy."""
+from dataclasses import dataclass
+
 from markupsafe import Markup, escape
 
 from ..clinical.body_regions import regions
@@ -42,8 +44,29 @@ def _shape(kind, x, y, a, b, cls, code, label):
     return f'<ellipse {attrs} cx="{x}" cy="{y}" rx="{a}" ry="{b}">{title}</ellipse>'
 
 
-def render(selected=(), interactive: bool = False, caption: str = "Body map") -> Markup:
-    table, selected = regions(), set(selected)
+def _view(view: str, selected: set, bases=None) -> list[str]:
+    """One view's region shapes around its midline (only `bases`, when given)."""
+    table, parts = regions(), []
+    for base, views, kind, x, y, a, b in SHAPES:
+        if view not in views or (bases is not None and base not in bases):
+            continue
+        sided = [(base, 0)] if base in table else [(f"{base}_l", 1), (f"{base}_r", -1)]
+        for code, sign in sided:
+            if code not in table:
+                continue
+            mirror = sign * (1 if view == "F" else -1)
+            if kind == "rect":
+                sx = x if sign == 0 else (x if mirror > 0 else -x - a)
+            else:
+                sx = x if sign == 0 else x * mirror
+            cls = "region on" if code in selected else "region"
+            parts.append(_shape(kind, sx, y, a, b, cls, code, table[code].label))
+    return parts
+
+
+def render(selected=(), caption: str = "Body map") -> Markup:
+    """Both views with the selected regions filled in, as a labelled image (review pages)."""
+    selected = set(selected)
     parts = []
     for view, name, centre in VIEWS:
         parts.append(f'<g transform="translate({centre},14)"><text class="view" x="0" y="402" '
@@ -52,23 +75,60 @@ def render(selected=(), interactive: bool = False, caption: str = "Body map") ->
         left_x = 62 if view == "F" else -62
         parts.append(f'<text class="side" x="{left_x}" y="20" text-anchor="middle">L</text>'
                      f'<text class="side" x="{-left_x}" y="20" text-anchor="middle">R</text>')
-        for base, views, kind, x, y, a, b in SHAPES:
-            if view not in views:
-                continue
-            sided = [(base, 0)] if base in table else [(f"{base}_l", 1), (f"{base}_r", -1)]
-            for code, sign in sided:
-                if code not in table:
-                    continue
-                mirror = sign * (1 if view == "F" else -1)
-                if kind == "rect":
-                    sx = x if sign == 0 else (x if mirror > 0 else -x - a)
-                else:
-                    sx = x if sign == 0 else x * mirror
-                cls = "region on" if code in selected else "region"
-                parts.append(_shape(kind, sx, y, a, b, cls, code, table[code].label))
+        parts.extend(_view(view, selected))
         parts.append("</g>")
-    role = ('aria-hidden="true" hidden data-bodymap' if interactive
-            else f'role="img" aria-label="{escape(caption)}"')
+    role = f'role="img" aria-label="{escape(caption)}"'
     # Every piece of text in the drawing went through escape() above.
     svg = f'<svg class="bodymap" viewBox="0 0 440 425" {role}>{"".join(parts)}</svg>'
     return Markup(svg)  # noqa: S704
+
+
+# The picker on the intake: most regions are too small to tap on a phone's whole-body drawing
+# (temples 9 px at 360 px wide), so the patient taps an area of a view first, then the regions in
+# that area drawn large (each at least 24 px at 360 px wide; the browser test measures them).
+# (key, name, region bases, tap-target outline as an SVG path, detail viewBox), midline at 0.
+ZONES = (
+    ("head", "head and neck", {"head_front", "head_back", "temple", "jaw", "neck"},
+     "M-30 2H30V74H-30Z", "-34 0 68 78"),
+    ("upper", "shoulders, back, chest and arms",
+     {"shoulder_girdle", "chest", "abdomen", "upper_back", "lower_back", "upper_arm", "elbow",
+      "lower_arm", "hand_wrist"},
+     "M-64 74H64V248H34V178H-34V248H-64Z", "-62 72 124 176"),
+    ("legs", "hips and legs", {"hip", "upper_leg", "knee", "lower_leg", "foot_ankle"},
+     "M-33 178H33V392H-33Z", "-34 174 68 216"),
+)
+PICKER_CENTRES = {"F": 105, "B": 255}  # the overview's two views, cropped close (360 wide)
+
+
+@dataclass(frozen=True)
+class Zone:
+    key: str      # "F-head": the view and the area
+    title: str    # "Front: head and neck"
+    svg: Markup   # the area's regions drawn large
+
+
+def picker(selected=()) -> tuple[Markup, list[Zone]]:
+    """The overview (both views, an outline to tap on each area) and each area's detail."""
+    selected = set(selected)
+    parts, zones = [], []
+    for view, name, _ in VIEWS:
+        centre = PICKER_CENTRES[view]
+        parts.append(f'<g transform="translate({centre},14)"><text class="view" x="0" y="402" '
+                     f'text-anchor="middle">{name}</text>')
+        left_x = 62 if view == "F" else -62
+        parts.append(f'<text class="side" x="{left_x}" y="20" text-anchor="middle">L</text>'
+                     f'<text class="side" x="{-left_x}" y="20" text-anchor="middle">R</text>')
+        parts.extend(_view(view, selected))
+        for key, area, bases, outline, box in ZONES:
+            zone = Zone(f"{view}-{key}", f"{name}: {area}", Markup(  # noqa: S704
+                f'<svg class="bodymap zoomed" viewBox="{box}" aria-hidden="true">'
+                f'{"".join(_view(view, selected, bases))}</svg>'))
+            zones.append(zone)
+            parts.append(f'<path class="zone" d="{outline}" data-zone="{zone.key}">'
+                         f'<title>{escape(zone.title)}</title></path>')
+        parts.append("</g>")
+    # Every piece of text in the drawing went through escape().
+    overview = Markup(  # noqa: S704
+        f'<svg class="bodymap overview" viewBox="30 0 300 425" aria-hidden="true">'
+        f'{"".join(parts)}</svg>')
+    return overview, zones

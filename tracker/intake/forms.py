@@ -221,5 +221,10 @@ class ConsentForm(FlaskForm):
                                           "have questions, ask us before you sign.")])
 
 
+class SendForm(FlaskForm):
+    """A post on the link that carries only its CSRF token: the review page's "Send", and the
+    open step's answers saved as the patient types (the answers are kept as a raw draft)."""
+
+
 for _form in (PainForm, SleepMoodForm):
     sync(_form)  # at import, so requests never race to build the fields

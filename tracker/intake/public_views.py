@@ -19,7 +19,7 @@ from ..clinical import instruments
 from ..extensions import csrf, db
 from ..security import token_hash
 from ..settings.services import get_settings
-from . import answering, body_map, forms, services, steps
+from . import answering, body_map, conditional, forms, readback, services, steps
 from .models import IntakeInvitation
 
 bp = Blueprint("intake_public", __name__)
@@ -162,9 +162,37 @@ def step(code: str):
         return _page(invitation, code, form, focus=form.medications[-1].form.name.id)
     if posted.outcome == "invalid":
         return _page(invitation, code, form), 400
+    return redirect(url_for(".step", code=posted.code))
+
+
+@bp.route("/intake/review", methods=["GET", "POST"])
+def review():
+    """Every answer, step by step, with a "Change" link to each; the only page that sends."""
+    found = _session()
+    if not isinstance(found[0], IntakeInvitation):
+        return found
+    invitation, by = found
+    intake, state = invitation.intake, invitation.state()
+    if state in ("revoked", "submitted", "expired"):
+        return _closed(state)
+    reached = int((intake.draft or {}).get("_reached", 0))
+    if reached < len(steps.CODES):  # not every step answered yet: no review, no sending
+        return redirect(url_for(".step", code=steps.CODES[reached]))
+    form = forms.SendForm()
+    if request.method == "GET":
+        page = _review_page(invitation, by, form)
+        record("view", "Intake", intake.id, patient_id=intake.patient_id,
+               changes={"step": steps.REVIEW})
+        db.session.commit()
+        return page
+    if not form.validate():  # an expired token: the answers are all saved, ask again
+        return _review_page(invitation, by, forms.SendForm(formdata=None),
+                            csrf_expired=True), 400
+    posted = answering.send(intake)
+    db.session.commit()
     if posted.outcome == "incomplete":
-        # A step that was skipped or became invalid (e.g. red flags now apply): show it, with
-        # its answers only if this session may see them.
+        # A step that became invalid (e.g. red flags now apply): show it, with its answers
+        # only if this session may see them.
         shown = posted.form
         if posted.code not in services.visible_draft(invitation, by):
             shown = _shown(invitation, by, posted.code)
@@ -175,6 +203,56 @@ def step(code: str):
     if posted.outcome in ("submitted", "already"):
         return redirect(url_for(".done"))
     return redirect(url_for(".step", code=posted.code))
+
+
+def _review_page(invitation: IntakeInvitation, by: str, form, **extra):
+    draft = invitation.intake.draft or {}
+    visible = services.visible_draft(invitation, by)
+    sections = []
+    for step_ in steps.STEPS:
+        checked = steps.checked(step_.code, draft)
+        shown = _shown(invitation, by, step_.code) if step_.code in visible else None
+        sections.append({"step": step_, "needs_attention": not checked.valid,
+                         "rows": readback.rows(step_.code, shown) if shown else None,
+                         "regions": shown.regions.data if step_.code == "pain" and shown
+                         else None})
+    return render_template(
+        "intake/public/check.html", form=form, sections=sections, steps=steps.STEPS,
+        reached=len(steps.CODES), clinic=get_settings(), body_map=body_map.render, **extra)
+
+
+@bp.route("/intake/<code>/save", methods=["POST"])
+def save(code: str):
+    """The open step's answers as the patient types (intake.js): kept as the step's draft on
+    the server, never on the device, without moving the intake on. JSON, for a script."""
+    found = _session()
+    if not isinstance(found[0], IntakeInvitation):
+        return {"saved": False, "reason": "session"}, 403
+    invitation, by = found
+    intake, state = invitation.intake, invitation.state()
+    if state in ("revoked", "submitted"):
+        return {"saved": False, "reason": state}, 410
+    if code not in steps.BY_CODE:
+        return {"saved": False, "reason": "step"}, 404
+    reached = int((intake.draft or {}).get("_reached", 0))
+    if steps.index(code) > reached:  # only steps the patient may open
+        return {"saved": False, "reason": "step"}, 409
+    if not forms.SendForm(formdata=request.form).validate():
+        return {"saved": False, "reason": "csrf"}, 400
+    if g.get("db_unavailable"):  # the database refused this request (failures.py)
+        return {"saved": False, "reason": "database"}, 503
+    answers = request.form.to_dict(flat=False)
+    answers.pop("action", None)
+    try:
+        services.save_draft(intake, code, answers, reached, by=by)
+    except services.DraftTooLarge:
+        db.session.rollback()
+        return {"saved": False, "reason": "too_large"}, 413
+    db.session.commit()
+    if state == "expired":  # kept for the clinic, but this link goes no further
+        g.intake_link = None
+        return {"saved": True, "reason": "expired"}, 410
+    return {"saved": True}
 
 
 def _shown(invitation: IntakeInvitation, by: str, code: str):
@@ -211,5 +289,6 @@ def _page(invitation, code, form, **extra):
         "intake/public/step.html", form=form, step=steps.BY_CODE[code], steps=steps.STEPS,
         position=position, reached=int(draft.get("_reached", 0)),
         clinic=get_settings(), patient=invitation.intake.patient, instruments=instruments,
-        body_map=body_map.render, safety_fields=forms.safety_fields,
+        body_map=body_map.render, body_picker=body_map.picker,
+        show_when=conditional.show_when, safety_fields=forms.safety_fields,
         red_flag_fields=forms.red_flag_fields, **extra)

@@ -15,6 +15,7 @@ from ..patients.models import Patient
 from ..permissions import can, role_can
 from ..security import token_hash
 from ..timeutil import utcnow
+from . import conditional
 from .models import (
     Intake,
     IntakeAnswer,
@@ -101,7 +102,8 @@ def save_draft(intake: Intake, step: str, formdata: dict[str, list[str]], reache
                by: str | None = None) -> None:
     """Keep the patient's raw answers for a step, whatever state they are in. `by` names the
     browser session that typed them (a hash; see `visible_draft`)."""
-    answers = {k: v for k, v in formdata.items() if k != "csrf_token"}
+    answers = conditional.prune_answers(step, {k: v for k, v in formdata.items()
+                                               if k != "csrf_token"})
     if (len(answers) > DRAFT_FIELDS_MAX
             or any(len(v) > DRAFT_VALUES_MAX for v in answers.values())
             or any(len(x) > DRAFT_VALUE_MAX for v in answers.values() for x in v)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from werkzeug.datastructures import MultiDict
 
 from ..clinical.conditions import needs_red_flags
-from . import forms
+from . import conditional, forms
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ STEPS = (
 )
 BY_CODE = {step.code: step for step in STEPS}
 CODES = [step.code for step in STEPS]
+REVIEW = "review"  # the page after the last step: every answer, and the only "Send"
 
 
 def index(code: str) -> int:
@@ -42,17 +43,16 @@ def asks_red_flags(draft: dict) -> bool:
 
 
 def build(code: str, draft: dict, formdata=None, defaults: dict | None = None, meta=None):
-    """The form for one step: posted data if any, else the saved draft, else defaults."""
+    """The form for one step: posted data if any, else the saved draft, else defaults. A
+    follow-up whose answer was not given is left out (conditional.py)."""
     step = BY_CODE[code]
     kwargs = {"meta": meta} if meta else {}
     if formdata is None:
         formdata = draft_formdata(draft, code)
-        if formdata is None:
-            form = step.form_class(formdata=None, data=defaults or {}, **kwargs)
-        else:
-            form = step.form_class(formdata=formdata, **kwargs)
+    if formdata is None:
+        form = step.form_class(formdata=None, data=defaults or {}, **kwargs)
     else:
-        form = step.form_class(formdata=formdata, **kwargs)
+        form = step.form_class(formdata=conditional.prune(code, formdata), **kwargs)
     if code == "safety":
         form.asks_red_flags = asks_red_flags(draft)
     return form
@@ -63,10 +63,17 @@ def validate_all(draft: dict):
     valid, else (None, the first invalid form, with its errors and `meta_code`)."""
     data = {}
     for code in CODES:
-        form = build(code, draft, formdata=draft_formdata(draft, code), meta={"csrf": False})
-        form.meta_code = code
-        if not form.validate():
+        form = checked(code, draft)
+        if not form.valid:
             return None, form
         data[code] = form.data
     data["safety"]["_asks_red_flags"] = asks_red_flags(draft)
     return data, None
+
+
+def checked(code: str, draft: dict):
+    """One step's form from the saved draft, validated: `valid`, and `errors` to fix."""
+    form = build(code, draft, formdata=draft_formdata(draft, code), meta={"csrf": False})
+    form.meta_code = code
+    form.valid = form.validate()
+    return form

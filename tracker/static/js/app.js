@@ -27,43 +27,9 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
-// Intake: the tappable body map mirrors the region checkboxes (which work on their own).
+// Forms marked data-once (the intake's steps and its "Send"): a second tap on a submit button
+// while the first is on its way does nothing. The rest of the intake's script is intake.js.
 document.addEventListener("DOMContentLoaded", () => {
-  document.querySelectorAll("svg[data-bodymap]").forEach((map) => {
-    const boxes = new Map();
-    document.querySelectorAll('input[name="regions"]').forEach((box) => boxes.set(box.value, box));
-    const paint = () => {
-      map.querySelectorAll(".region").forEach((shape) => {
-        const box = boxes.get(shape.dataset.region);
-        shape.classList.toggle("on", Boolean(box && box.checked));
-      });
-    };
-    map.addEventListener("click", (event) => {
-      const shape = event.target.closest(".region");
-      const box = shape && boxes.get(shape.dataset.region);
-      if (!box) return;
-      box.checked = !box.checked;
-      box.dispatchEvent(new Event("change", { bubbles: true }));
-    });
-    boxes.forEach((box) => box.addEventListener("change", paint));
-    map.hidden = false;
-    paint();
-  });
-
-  // Questions only for some answers (fibromyalgia symptoms, "other" condition) hide until needed.
-  const conditions = document.querySelectorAll('input[name="conditions"]');
-  const toggle = () => {
-    const ticked = new Set([...conditions].filter((b) => b.checked).map((b) => b.value));
-    document.querySelectorAll("[data-show-with]").forEach((el) => {
-      el.hidden = !ticked.has(el.dataset.showWith);
-    });
-  };
-  if (conditions.length) {
-    conditions.forEach((box) => box.addEventListener("change", toggle));
-    toggle();
-  }
-
-  // A second tap on a submit button while the first is on its way does nothing.
   document.querySelectorAll("form[data-once]").forEach((form) => {
     form.addEventListener("submit", (event) => {
       if (form.dataset.sent) { event.preventDefault(); return; }
@@ -162,96 +128,5 @@ document.addEventListener("DOMContentLoaded", () => {
     document.addEventListener("input", sync);
     document.addEventListener("change", sync);
     sync();
-  }
-});
-
-// Intake: answers stay on this device until the server has them. Every change to a step is
-// kept in localStorage under the step's address. A step is forgotten once the server has it
-// (the page that comes back is another step) and all of them once the intake is sent. Offline,
-// "Save and continue" waits and posts by itself when the connection returns; after the
-// server's "not saved" page (its database refused the write) it posts again every 30 seconds,
-// at most 10 times. A page opened again (a closed tab, a browser error page) gets the typing
-// back.
-document.addEventListener("DOMContentLoaded", () => {
-  const PREFIX = "intake-answers:";
-  const SENT = `${PREFIX}sent`;
-  let store;
-  try {
-    store = window.localStorage;
-    store.getItem(SENT);
-  } catch {
-    return; // storage refused (private mode): the form still works, as before
-  }
-  const read = (key) => {
-    try { return JSON.parse(store.getItem(key) || "null"); } catch { return null; }
-  };
-  if (document.querySelector("[data-intake-done]")) {
-    Object.keys(store).filter((k) => k.startsWith(PREFIX)).forEach((k) => store.removeItem(k));
-    return;
-  }
-  const form = document.querySelector("form[data-keep-local]");
-  if (!form) return;
-  const key = PREFIX + form.getAttribute("action");
-  const status = form.querySelector("[data-local-status]");
-  const say = (message) => {
-    if (status) { status.textContent = message; status.hidden = false; }
-  };
-  const sent = read(SENT);
-  if (sent && sent.key !== key) { // the server moved on from that step: it has it
-    store.removeItem(sent.key);
-    store.removeItem(SENT);
-  }
-
-  const skip = (el) => !el.name || el.name === "csrf_token" || ["submit", "button", "hidden", "file"].includes(el.type);
-  const save = () => {
-    const values = [...new FormData(form)].filter(([name]) => name !== "csrf_token");
-    const names = [...new Set([...form.elements].filter((el) => !skip(el)).map((el) => el.name))];
-    try {
-      store.setItem(key, JSON.stringify({ values, names, at: Date.now() }));
-    } catch { /* storage full: the server copy is the one that counts */ }
-  };
-  const restore = (kept) => {
-    const byName = new Map();
-    kept.values.forEach(([name, value]) => byName.set(name, [...(byName.get(name) || []), value]));
-    [...form.elements].forEach((el) => {
-      if (skip(el) || !kept.names.includes(el.name)) return;
-      const values = byName.get(el.name) || [];
-      if (el.type === "checkbox" || el.type === "radio") el.checked = values.includes(el.value);
-      else if (el.multiple) [...el.options].forEach((o) => { o.selected = values.includes(o.value); });
-      else if (values.length) el.value = values[0];
-      else el.value = "";
-      el.dispatchEvent(new Event("change", { bubbles: true }));
-    });
-  };
-
-  const kept = read(key);
-  if (kept && Array.isArray(kept.values) && Array.isArray(kept.names)) restore(kept);
-  form.addEventListener("input", save);
-  form.addEventListener("change", save);
-
-  const primary = form.querySelector('button[type="submit"][value="next"]');
-  const sendWhenOnline = (submitter) => {
-    say("You are offline. Your answers are kept on this device and will be sent as soon as the connection returns.");
-    window.addEventListener("online", () => {
-      delete form.dataset.sent;
-      form.requestSubmit(submitter || primary);
-    }, { once: true });
-  };
-  form.addEventListener("submit", (event) => {
-    save();
-    const attempts = sent && sent.key === key ? sent.attempts || 0 : 0;
-    store.setItem(SENT, JSON.stringify({ key, attempts: attempts + 1 }));
-    if (navigator.onLine === false) {
-      event.preventDefault();
-      delete form.dataset.sent;
-      sendWhenOnline(event.submitter);
-    }
-  });
-
-  if (document.querySelector("[data-not-saved]") && sent && sent.key === key) {
-    if ((sent.attempts || 0) < 10) {
-      say("Not saved yet: your answers are kept on this device and will be sent again in 30 seconds.");
-      setTimeout(() => { delete form.dataset.sent; form.requestSubmit(primary); }, 30000);
-    }
   }
 });
