@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import joinedload
 
-from ..clock import local_date, now, today, zone  # the clinic clock (tracker/clock.py)
+from ..clock import day_bounds, local_date, now, today, zone  # the clinic clock (tracker/clock.py)
 from ..extensions import db
 from ..plans.models import TreatmentPlan
 from ..timeutil import as_utc
@@ -145,6 +145,31 @@ def check(practitioner_id: int, patient_id: int | None, starts: list[datetime], 
                        + timedelta(minutes=minutes)) if slot.problems else span)
         slots.append(slot)
     return slots
+
+
+SLOT_STEP = 30  # minutes between the starts a day view offers (the week grid's rows)
+
+
+def free_starts(practitioner_id: int, day: date, minutes: int, step: int = SLOT_STEP,
+                after: datetime | None = None) -> list[datetime]:
+    """The starts (UTC) on a clinic day, from `after` on, where a `minutes` appointment fits
+    the practitioner's working hours, off closure days and clear of their booked appointments:
+    the next-free-slot search a clashing booking is offered (recurrence.next_free) walked along
+    the day, so a start shown free is one `check` accepts for the practitioner."""
+    tz = zone()
+    begin, end = day_bounds(day, tz)
+    hours = working_hours(practitioner_id)
+    taken = [(a.start_utc, a.end_utc) for a in busy(practitioner_id, None, begin, end)]
+    closed = closures(day, day)
+    found: list[datetime] = []
+    cursor = max(begin, after) if after else begin
+    while cursor < end:
+        start = recurrence.next_free(cursor, minutes, tz, hours, taken, closed, step=step, days=0)
+        if start is None or local_date(start, tz) != day:
+            break
+        found.append(start)
+        cursor = start + timedelta(minutes=step)
+    return found
 
 
 # --- Plans and their appointments ---------------------------------------------------------

@@ -1,5 +1,6 @@
 """Week views, appointment pages and actions, closure days, working hours, card and .ics."""
-from datetime import date, datetime, timedelta
+from contextlib import suppress
+from datetime import date, datetime, time, timedelta
 
 from flask import (
     Blueprint,
@@ -57,11 +58,11 @@ def weekday_name(value: int) -> str:
 def schedule_helpers():
     # Helpers only: the dashboard's panels get their data from the view (tracker/panels.py).
     return {"session_label": services.session_label, "is_reeval": services.is_reeval,
-            "one_week": timedelta(days=7)}
+            "one_week": timedelta(days=7), "one_day": timedelta(days=1)}
 
 
-def _monday(arg: str | None) -> date:
-    """The Monday of the week asked for; today's week for anything unreadable or absurd."""
+def parse_day(arg: str | None) -> date:
+    """The day asked for in a link; today for anything unreadable or absurd."""
     today = clock.today()
     try:
         day = date.fromisoformat((arg or "")[:10])
@@ -69,7 +70,22 @@ def _monday(arg: str | None) -> date:
         day = today
     if abs(day.year - today.year) > 50:  # keeps week arithmetic far from date.min / date.max
         day = today
-    return weeks.week_start(day)
+    return day
+
+
+def parse_time(arg: str | None) -> time | None:
+    """A wall-clock 'HH:MM' from a link; None for anything else."""
+    if not arg or len(arg) != 5:
+        return None
+    try:
+        return time.fromisoformat(arg)
+    except ValueError:
+        return None
+
+
+def _monday(arg: str | None) -> date:
+    """The Monday of the week asked for; today's week for anything unreadable or absurd."""
+    return weeks.week_start(parse_day(arg))
 
 
 @bp.route("/")
@@ -212,6 +228,7 @@ def new_appointment(patient_id: int):
         form.practitioner_id.data = (patient.primary_practitioner_id
                                      or own_practitioner_id(current_user))
         form.day.data = clock.today() + timedelta(days=1)
+        _prefill(form)
     elif form.validate_on_submit():
         start, slot = _slot_problem(form, form.practitioner_id.data, patient.id, set())
         if slot is None and (done := submissions.claim()) is not None:
@@ -229,6 +246,18 @@ def new_appointment(patient_id: int):
     return render_template("schedule/slot_form.html", form=form, a=None, patient=patient,
                            slot=slot, title="Book an appointment"
                            ), 400 if form.errors or slot else 200
+
+
+def _prefill(form: AppointmentForm) -> None:
+    """A free slot's link (day view) fills in the practitioner, date, time and length; a value
+    that does not read is left as the form's default, and the booking is checked as ever."""
+    wanted = query_int("practitioner")
+    if any(choice.value == wanted for choice in form.practitioner_id.choices):
+        form.practitioner_id.data = wanted
+    with suppress(ValueError):  # unreadable: the form's own default stays
+        form.day.data = date.fromisoformat(request.args.get("day", ""))
+    form.start.data = parse_time(request.args.get("start")) or form.start.data
+    form.minutes.data = query_int("minutes", form.minutes.data, minimum=10, maximum=240)
 
 
 @bp.route("/patients/<int:patient_id>/card")
@@ -302,3 +331,6 @@ def hours(user_id: int):
         return redirect(url_for(".week", practitioner=user.id))
     return render_template("schedule/hours.html", form=form, user=user,
                            weekdays=WEEKDAYS), 400 if form.errors else 200
+
+
+from . import day_views  # noqa: E402,F401  (the day view and agenda register on this blueprint)
