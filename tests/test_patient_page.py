@@ -65,8 +65,9 @@ def test_visits_calendar_next_checkin_and_progress_in_plain_words(app, client, a
     assert f'data-visit="{ids["theirs"]}"' not in page  # never another patient's visit
     assert "Add to my calendar" in page and "data-next-checkin" in page
     assert "Your average pain over the past week" in page
-    assert "0 means no pain, 10 the worst pain you can imagine" in page
-    assert "It was 8 when you started and it is 4 now: 4 points lower, which is better." in page
+    assert "0 is no pain, 10 the worst pain you can imagine" in page
+    assert ("It was 8 when you started and it is 4 now: 4 points lower. A big improvement: "
+            "down by half or more.") in page
     assert not CODES.search(re.sub(r"<[^>]+>", " ", page)), CODES.search(page)
     assert "style=" not in page and not re.search(r"<script(?![^>]*\bsrc=)", page)
     ics = phone.get("/me/appointments.ics")

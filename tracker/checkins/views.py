@@ -33,7 +33,9 @@ def page(plan_id: int):
                         {"weekday": clock.today().weekday(),
                          "measures": services.default_measures(), "active": True})
     response = _page(plan, form)
-    record("view", "CheckinPlan", plan.id, patient_id=plan.patient_id)  # answers are read
+    # The page shows the patient's answers: the read is in the audit trail.
+    record("view", "TreatmentPlan", plan.id, patient_id=plan.patient_id,
+           changes={"page": "checkin"})
     db.session.commit()
     return response
 

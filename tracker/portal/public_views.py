@@ -16,6 +16,7 @@ from ..schedule import calendar
 from ..schedule import services as schedule
 from ..security import attachment, public_host
 from ..settings.services import get_settings
+from ..templating import date_text, datetime_text
 from . import services
 from .forms import RequestForm
 
@@ -39,7 +40,7 @@ def _page(checkin: Checkin, form: RequestForm):
                                        for e in upcoming)
     progress = services.progress(patient)
     charts = [chart.progress_chart(
-        [(clock.local_date(p.when).strftime("%d %b"), p.value) for p in item.points],
+        [(date_text(clock.local_date(p.when), year=False), p.value) for p in item.points],
         item.maximum, item.what, chart_id=f"progress-{i}") for i, item in enumerate(progress)]
     return render_template("portal/me.html", patient=patient, clinic=get_settings(),
                            upcoming=upcoming, requested=services.open_requests_by_appointment(
@@ -49,7 +50,7 @@ def _page(checkin: Checkin, form: RequestForm):
 
 
 def _visit_label(appt) -> str:
-    return clock.local(appt.start_utc).strftime("%A %d %B, %H:%M")
+    return datetime_text(appt.start_utc, weekday=True)
 
 
 @bp.route("")

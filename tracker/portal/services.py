@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from .. import clock
-from ..clinical import instruments as registry
+from ..clinical import outcome_rule
 from ..clinical import outcomes as engine
 from ..extensions import db
 from ..patients.models import Patient
@@ -98,45 +98,37 @@ class Point:
 class Progress:
     """One measure of the patient's current course, told without codes."""
     what: str          # "Your average pain over the past week"
-    scale: str         # "0 means no pain, 10 the worst pain you can imagine"
+    scale: str         # "0 is no pain, 10 the worst pain you can imagine"
     maximum: float
     points: list[Point]
-    sentence: str      # "It was 7 when you started; it is 4 now: 3 points lower."
+    sentence: str      # "It was 8 when you started and it is 4 now: 4 points lower. A big ..."
 
 
 WHERE = {"intake": "before treatment", "manual": "before treatment",
          engine.CHECKIN: "your check-in", "reevaluation": "at your visit",
          "session": "at your visit"}
-PLAIN = {  # registry key -> (what, scale), the patient's words for each measure
-    "nrs_average_week": ("Your average pain over the past week",
-                         "0 means no pain, 10 the worst pain you can imagine"),
-    "nrs_now": ("Your pain when you arrived for each visit",
-                "0 means no pain, 10 the worst pain you can imagine"),
-    "peg3": ("How much pain got in the way of enjoying life and daily activities",
-             "0 means not at all, 10 completely"),
-    "sleep": ("How well you slept", "0 means terribly, 10 excellently"),
-    "med_days": ("Days you took medicine for pain in the past week", "out of 7 days"),
-}
 
 
-def _sentence(outcome: engine.Outcome, higher_is_better: bool) -> str:
+def _sentence(outcome: engine.Outcome) -> str:
+    """The numbers, then what the change means (outcome_rule.PLAIN_LABELS: the same category
+    as the clinician's letter, in the patient's words)."""
     start, now = outcome.baseline, outcome.latest
     if start is None or now is None:
         return "We need one more answer before we can show a change."
     first, last = engine.number_text(start.value), engine.number_text(now.value)
     difference = round(abs(now.value - start.value), 1)
-    if difference == 0:
-        return f"It was {first} when you started and it is {last} now: no change yet."
-    better = (now.value > start.value) == higher_is_better
-    way = "higher" if now.value > start.value else "lower"
-    points = f"{engine.number_text(difference)} point{'s' if difference != 1 else ''}"
-    return (f"It was {first} when you started and it is {last} now: {points} {way}, "
-            f"which is {'better' if better else 'worse'}.")
+    told = f"It was {first} when you started and it is {last} now"
+    if difference:
+        way = "higher" if now.value > start.value else "lower"
+        told += f": {engine.number_text(difference)} point{'s' if difference != 1 else ''} {way}"
+    meaning = outcome_rule.PLAIN_LABELS.get(outcome.category, "")
+    return f"{told}. {meaning}".strip()
 
 
 def progress(patient: Patient) -> list[Progress]:
     """The patient's active (else latest) course, measure by measure, by the same engine as
-    the treatment summary (reports/summary.build)."""
+    the treatment summary (reports/summary.build), named and scaled as the registry tells a
+    patient (Instrument.plain_name, plain_scale): no codes or abbreviations."""
     plan = db.session.scalars(select(TreatmentPlan).where(
         TreatmentPlan.patient_id == patient.id, TreatmentPlan.status != "draft")
         .order_by((TreatmentPlan.status == "active").desc(), TreatmentPlan.start_on.desc())
@@ -147,18 +139,13 @@ def progress(patient: Patient) -> list[Progress]:
     result = []
     for outcome in built.outcomes:
         found = outcome.registered
-        if found is None or found.key not in PLAIN:
+        if found is None or not found.plain or not found.plain_scale:
             continue
-        what, scale = PLAIN[found.key]
         rows = [r for r in built.readings if (r.instrument, r.time_frame) ==
                 (outcome.instrument, outcome.time_frame)
                 and (r is outcome.baseline or r.taken_at >= (outcome.baseline or r).taken_at)]
         points = [Point(r.taken_at, r.value, WHERE.get(r.source, "at your visit"))
                   for r in rows if r.source != "intake" or r is outcome.baseline]
-        result.append(Progress(what, scale, found.maximum, points,
-                               _sentence(outcome, found.higher_is_better)))
+        result.append(Progress(f"Your {found.plain}", found.plain_scale, found.maximum, points,
+                               _sentence(outcome)))
     return result
-
-
-def plain_measures() -> dict[str, registry.Instrument]:
-    return {key: registry.REGISTRY[key] for key in PLAIN if key in registry.REGISTRY}
