@@ -35,7 +35,8 @@ def signed_out():
     if request.method == "POST" and (one_time := _hold_post()):
         return redirect(url_for("auth.login", resume=one_time))
     flash(login_manager.login_message, login_manager.login_message_category)
-    return redirect(login_url(login_manager.login_view, request.url))
+    return redirect(safe_next(login_url(login_manager.login_view, request.url),
+                              url_for("auth.login")))
 
 
 def _hold_post() -> str | None:
