@@ -9,6 +9,7 @@ from .accounts import services as accounts
 from .accounts.models import User
 from .extensions import db
 from .intake import demo as intake_demo
+from .note_templates import demo as note_templates_demo
 from .patients import services as patient_services
 from .permissions import TREATS_PATIENTS, role_can, treats_patients
 from .reports import demo as reports_demo
@@ -75,6 +76,7 @@ def seed(patients: int = 30, password: str = DEMO_PASSWORD, rng_seed: int = 7) -
     intake_demo.seed_demo(rng, registered, clinicians, settings)
     plans_demo.seed_demo(rng, None, clinicians)
     sessions_demo.seed_demo(rng)
+    note_templates_demo.seed_demo()
     reports_demo.seed_demo(clinicians[1])  # after sessions: its visits are already filled
     db.session.commit()
     return (f"Seeded {len(staff)} staff and {patients} patients. Log in as {STAFF[0][0]} "
