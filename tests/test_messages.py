@@ -3,6 +3,7 @@ process): the intake link by email, booking confirmations with their calendar ev
 at clinic times across daylight-saving changes, a mail server that is down for a sending run,
 two senders at once, opt-outs, cancelled visits, and the SMTP password kept out of the database
 and the logs."""
+import asyncio
 import email
 import logging
 import re
@@ -39,8 +40,11 @@ class Inbox:
         self.received: list[email.message.EmailMessage] = []
         self.logins: list[tuple[bytes, bytes]] = []
         self.lock = threading.Lock()
+        self.delay = 0.0  # seconds a message takes to accept (a slow server)
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             self.received.append(email.message_from_bytes(envelope.content,
                                                           policy=policy.default))
@@ -447,6 +451,7 @@ def test_a_message_fails_finally_after_the_last_attempt(app, smtp):
 
 
 def test_two_senders_at_once_send_each_message_once(app, smtp):
+    smtp.inbox.delay = 0.03  # each sender is still sending while the other claims
     with app.app_context():
         use_smtp(smtp)
         queue_messages(30)
@@ -469,6 +474,7 @@ def test_two_senders_at_once_send_each_message_once(app, smtp):
         t.join(60)
     assert not errors, errors
     assert sum(r.sent for r in runs) == 30
+    assert all(r.sent for r in runs)  # both really sent, side by side
     ids = smtp.inbox.message_ids()
     assert len(ids) == 30 and len(set(ids)) == 30
     with app.app_context():
@@ -576,3 +582,38 @@ def test_the_message_log_shows_who_and_when_never_the_body_and_is_audited(app, c
 
 def test_the_message_log_needs_a_login(client):
     assert client.get("/messages/").status_code == 302
+
+
+def test_flask_messages_send_runs_once_from_cron(app, smtp):
+    with app.app_context():
+        use_smtp(smtp)
+        queue_messages(2)
+    result = app.test_cli_runner().invoke(args=["messages", "send"])
+    assert result.exit_code == 0, result.output
+    assert "2 sent, 0 to retry, 0 failed" in result.output
+    assert len(smtp.inbox.received) == 2
+    again = app.test_cli_runner().invoke(args=["messages", "send"])
+    assert "0 sent" in again.output and len(smtp.inbox.received) == 2
+
+
+def test_reception_records_the_patients_channel_and_opt_out(app, client, auth):
+    auth.login("reception")
+    data = {"given_name": "Ana", "family_name": "Silva", "date_of_birth": "1970-05-06",
+            "sex": "female", "phone": "+44 7700 900123", "email": "ana@example.net",
+            "primary_practitioner_id": "0"}
+    location = client.post("/patients/new", data=data).headers["Location"]
+    patient_id = int(location.rsplit("/", 1)[1])
+    form = client.get(location + "/edit").data.decode()
+    assert "Messages from the clinic by" in form and "No appointment reminders" in form
+    saved = client.post(location + "/edit", data=data | {"preferred_channel": "sms",
+                                                          "reminder_opt_out": "y"})
+    assert saved.status_code == 302
+    bad = client.post(location + "/edit", data=data | {"preferred_channel": "pigeon"})
+    assert bad.status_code == 400
+    with app.app_context():
+        patient = db.session.get(factories.Patient, patient_id)
+        assert (patient.preferred_channel, patient.reminder_opt_out) == ("sms", True)
+        [entry] = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.entity == "Patient", AuditEntry.action == "update")).all()
+        assert entry.changes["reminder_opt_out"] == [False, True]
+        assert notify.contact(patient) == notify.Contact("sms", "+44 7700 900123")

@@ -76,9 +76,14 @@ def claim(worker: str, limit: int = BATCH) -> list[int]:
             db.session.execute(update(OutboundMessage).where(OutboundMessage.id.in_(ids))
                                .values(**claimed), execution_options=UNSYNCED)
     else:
-        ids = [i for i in db.session.scalars(stmt) if db.session.execute(
-            update(OutboundMessage).where(OutboundMessage.id == i, _due(now))
-            .values(**claimed), execution_options=UNSYNCED).rowcount == 1]
+        ids = []
+        while not ids:  # every candidate taken by another sender meanwhile: look again
+            candidates = list(db.session.scalars(stmt))
+            if not candidates:
+                break
+            ids = [i for i in candidates if db.session.execute(
+                update(OutboundMessage).where(OutboundMessage.id == i, _due(now))
+                .values(**claimed), execution_options=UNSYNCED).rowcount == 1]
     db.session.commit()
     return ids
 
