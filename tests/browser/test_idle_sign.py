@@ -128,3 +128,17 @@ def test_the_warning_comes_before_the_limit_and_stay_signed_in_keeps_the_login(
     page.goto(base + "/patients/")  # past the first limit: still signed in
     expect(page).to_have_url(re.compile(r"/patients/$"))
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def test_typing_on_a_page_keeps_the_login_without_asking(clinic, page_factory):
+    base, page = clinic.live_url, page_factory()
+    page.goto(base + "/login")
+    log_in(page)
+    loaded = time.monotonic()
+    page.goto(base + "/patients/new")
+    page.get_by_label("Given name").fill("Kari")  # typed, not sent: someone is at work here
+    time.sleep(max(LIMIT + 2 - (time.monotonic() - loaded), 0))
+    expect(page.locator("[data-idle-banner]:visible")).to_have_count(0)
+    page.goto(base + "/patients/")
+    expect(page).to_have_url(re.compile(r"/patients/$"))
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
