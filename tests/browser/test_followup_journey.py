@@ -159,3 +159,14 @@ def test_on_a_phone_the_last_visit_folds_and_a_phrase_goes_in_at_the_cursor(
     expect(page.locator(".phrase-fallback").first).to_be_hidden()
     page.get_by_role("button", name="Better", exact=True).click()
     expect(note).to_have_value("Slept well. Pain eased for two days. Less stiff.")
+
+    # The routine tick answers both safety questions; unticking it takes back what it set.
+    tick = page.get_by_label("No adverse events, and every needle counted out")
+    none = page.get_by_label("None", exact=True)
+    counted = page.get_by_label("All needles counted out at removal")
+    tick.check()
+    expect(none).to_be_checked()
+    expect(counted).to_be_checked()
+    tick.uncheck()
+    expect(none).not_to_be_checked()
+    expect(counted).not_to_be_checked()

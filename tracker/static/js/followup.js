@@ -37,22 +37,28 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 
-  // One tick for a routine visit: "None" for adverse events and every needle counted out.
+  // One tick for a routine visit: "None" for adverse events and every needle counted out;
+  // unticking it undoes what it set (and nothing the practitioner set by hand).
   const allClear = document.querySelector('input[name="all_clear"]');
   if (allClear) {
+    let set = [];
+    const flip = (box, on) => {
+      box.checked = on;
+      box.dispatchEvent(new Event("change", { bubbles: true }));
+    };
     allClear.addEventListener("change", () => {
-      if (!allClear.checked) return;
+      if (!allClear.checked) {
+        set.forEach((box) => flip(box, false));
+        set = [];
+        return;
+      }
       // An adverse event already recorded stays: the server then asks which answer is right.
       const some = document.querySelector('input[name="adverse"][value="some"]');
       const none = some && some.checked ? null
         : document.querySelector('input[name="adverse"][value="none"]');
       const counted = document.querySelector('input[name="needles_reconciled"]');
-      [none, counted].forEach((box) => {
-        if (box && !box.checked) {
-          box.checked = true;
-          box.dispatchEvent(new Event("change", { bubbles: true }));
-        }
-      });
+      set = [none, counted].filter((box) => box && !box.checked);
+      set.forEach((box) => flip(box, true));
     });
   }
 });
