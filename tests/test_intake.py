@@ -587,6 +587,9 @@ def test_typing_is_saved_on_the_server_without_moving_on(app, client, token):
     assert draft["_reached"] == 1  # still on the pain step: nothing checked, nothing skipped
     assert "half a sentence" in client.get("/intake/pain").text
     assert client.get("/intake/sleep").headers["Location"].endswith("/intake/pain")
+    # A save landing late from the step before does not move where the link resumes.
+    client.post("/intake/about/save", data=answers()["about"])
+    assert open_link(client, token).headers["Location"].endswith("/intake/pain")
 
 
 def test_saving_as_typed_stays_within_the_link(app, make_app, client, token):

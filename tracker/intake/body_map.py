@@ -86,15 +86,17 @@ def render(selected=(), caption: str = "Body map") -> Markup:
 # The picker on the intake: most regions are too small to tap on a phone's whole-body drawing
 # (temples 9 px at 360 px wide), so the patient taps an area of a view first, then the regions in
 # that area drawn large (each at least 24 px at 360 px wide; the browser test measures them).
-# (key, name, region bases, tap-target outline as an SVG path, detail viewBox), midline at 0.
+# (key, name in each view, region bases, tap-target outline as an SVG path, detail viewBox);
+# x is measured from the midline as in SHAPES.
 ZONES = (
-    ("head", "head and neck", {"head_front", "head_back", "temple", "jaw", "neck"},
-     "M-30 2H30V74H-30Z", "-34 0 68 78"),
-    ("upper", "shoulders, back, chest and arms",
+    ("head", {"F": "face and neck", "B": "head and neck"},
+     {"head_front", "head_back", "temple", "jaw", "neck"}, "M-30 2H30V74H-30Z", "-34 0 68 78"),
+    ("upper", {"F": "shoulders, chest, belly and arms", "B": "shoulders, back and arms"},
      {"shoulder_girdle", "chest", "abdomen", "upper_back", "lower_back", "upper_arm", "elbow",
       "lower_arm", "hand_wrist"},
      "M-64 74H64V248H34V178H-34V248H-64Z", "-62 72 124 176"),
-    ("legs", "hips and legs", {"hip", "upper_leg", "knee", "lower_leg", "foot_ankle"},
+    ("legs", {"F": "hips and legs", "B": "hips and legs"},
+     {"hip", "upper_leg", "knee", "lower_leg", "foot_ankle"},
      "M-33 178H33V392H-33Z", "-34 174 68 216"),
 )
 PICKER_CENTRES = {"F": 105, "B": 255}  # the overview's two views, cropped close (360 wide)
@@ -120,7 +122,7 @@ def picker(selected=()) -> tuple[Markup, list[Zone]]:
                      f'<text class="side" x="{-left_x}" y="20" text-anchor="middle">R</text>')
         parts.extend(_view(view, selected))
         for key, area, bases, outline, box in ZONES:
-            zone = Zone(f"{view}-{key}", f"{name}: {area}", Markup(  # noqa: S704
+            zone = Zone(f"{view}-{key}", f"{name}: {area[view]}", Markup(  # noqa: S704
                 f'<svg class="bodymap zoomed" viewBox="{box}" aria-hidden="true">'
                 f'{"".join(_view(view, selected, bases))}</svg>'))
             zones.append(zone)

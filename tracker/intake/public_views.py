@@ -243,8 +243,10 @@ def save(code: str):
         return {"saved": False, "reason": "database"}, 503
     answers = request.form.to_dict(flat=False)
     answers.pop("action", None)
+    resume_at = intake.current_step  # a save landing after "Save and continue" moves nothing
     try:
         services.save_draft(intake, code, answers, reached, by=by)
+        intake.current_step = resume_at
     except services.DraftTooLarge:
         db.session.rollback()
         return {"saved": False, "reason": "too_large"}, 413
