@@ -223,17 +223,32 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--no-save", action="store_true")
+    parser.add_argument("--ratio-only", action="store_true",
+                        help="only each page's throughput ÷ /healthz's at the demo clinic's size "
+                             "(bench/ratio.py; --db sqlite by default, --seconds per page)")
+    parser.add_argument("--note", default="", help="a word on the run, in the results header")
     args = parser.parse_args()
+    if args.ratio_only and args.db == "both" and "--db" not in sys.argv:
+        args.db = "sqlite"
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    header = (f"## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node() or 'unknown'}: "
+    header = (f"## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node() or 'unknown'}"
+              f"{f' ({args.note})' if args.note else ''}: "
               f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    report = "\n\n".join([header] + [run(kind, args) for kind in kinds])
+    if args.ratio_only:
+        from bench import ratio
+        runs = [ratio.run(kind, args.seconds, min(args.requests, 20)) for kind in kinds]
+        report = "\n\n".join([header] + [text for text, _ in runs])
+        met = all(ok for _, ok in runs)
+    else:
+        report = "\n\n".join([header] + [run(kind, args) for kind in kinds])
+        met = True
     print(report)
     if not args.no_save:
         results = ROOT / "bench" / "RESULTS.md"
         previous = results.read_text() if results.exists() else "# Benchmark results\n"
         title, _, rest = previous.partition("\n")
         results.write_text(f"{title}\n\n{report}\n{rest}")
+    sys.exit(0 if met else 1)
 
 
 if __name__ == "__main__":

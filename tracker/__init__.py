@@ -163,7 +163,13 @@ def register_hooks(app: Flask) -> None:
         from flask_login import current_user
 
         from .accounts.sessions import idle_limit
-        return {"can": lambda perm: can(current_user, perm),
+        user = []  # looked up once per page (a layout asks can() a dozen times), when first asked
+
+        def can_here(perm: str) -> bool:
+            if not user:
+                user.append(current_user._get_current_object())
+            return can(user[0], perm)
+        return {"can": can_here,
                 "idle_seconds": lambda: int(idle_limit().total_seconds())}
 
 

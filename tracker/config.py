@@ -32,6 +32,9 @@ class Defaults:
     IDLE_TIMEOUT_MINUTES = 15
     SESSION_ABSOLUTE_HOURS = 12
     PERMANENT_SESSION_LIFETIME = 12 * 3600
+    # The cookie is given the login's whole lifetime when it is set; re-signing and re-sending it
+    # on every response would move only the cookie's expiry, never the server's limits.
+    SESSION_REFRESH_EACH_REQUEST = False
     # Tokens are bound to the session, which the server already limits; an hourly expiry would
     # only throw away a slow typist's form.
     WTF_CSRF_TIME_LIMIT = None

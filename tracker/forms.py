@@ -9,7 +9,7 @@ from markupsafe import Markup
 from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
 from . import clock
 from .accounts.passwords import MIN_LENGTH, weakness
@@ -22,10 +22,42 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+class LongSelect(Select):
+    """A select whose hundreds of options never change while the app runs (the ~600 time zones):
+    the options' HTML is made once per selected value and reused, instead of ~600 options built
+    and escaped on every page. The same HTML as WTForms' Select (tests/test_forms_render.py)."""
+
+    def __init__(self, multiple=False):
+        super().__init__(multiple)
+        self._options: dict = {}
+
+    def __call__(self, field, **kwargs):
+        key = field.data
+        if self.multiple or field.has_groups() or not isinstance(key, str | None):
+            return super().__call__(field, **kwargs)
+        options = self._options.get(key)
+        if options is None:
+            html = super().__call__(field, **kwargs)
+            if len(self._options) < 2000:  # posted junk cannot grow it for ever
+                self._options[key] = html[html.index(">") + 1:]  # Markup stays Markup
+            return html
+        # The <select> tag as Select.__call__ writes it (WTForms 3.3).
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for k in dir(flags):
+            if k in self.validation_attrs and k not in kwargs:
+                kwargs[k] = getattr(flags, k)
+        params = html_params(name=field.name, **kwargs)  # each value escaped, as in WTForms
+        return Markup(f"<select {params}>") + options  # noqa: S704
+
+
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f]")  # control characters but tab and newline
+
+
 def strip(value):
     """WTForms filter: trim surrounding whitespace and drop NUL and control characters."""
     if isinstance(value, str):
-        value = "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 32).strip()
+        value = CONTROL_RE.sub("", value).strip()
     return value
 
 

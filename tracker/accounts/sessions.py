@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask import current_app, request
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..failures import UNAVAILABLE, is_unavailable, rollback
@@ -37,8 +38,10 @@ def idle_limit() -> timedelta:
 
 def resolve(token: str) -> User | None:
     """The user behind a session token, or None if it is ended, idle too long or too old."""
+    # Every page asks this first: the session and its user in one statement.
     row = db.session.execute(
-        select(LoginSession).where(LoginSession.token_hash == token_hash(token))
+        select(LoginSession).options(joinedload(LoginSession.user))
+        .where(LoginSession.token_hash == token_hash(token))
     ).scalar_one_or_none()
     if row is None or row.ended_at is not None or not row.user.active:
         return None
