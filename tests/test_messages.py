@@ -347,6 +347,24 @@ def test_reminders_go_at_clinic_times_across_daylight_saving(app, smtp, visit_ut
     assert f"{wall:%H:%M}" in body(msg)
 
 
+def test_a_reminder_due_in_the_night_waits_for_the_morning(app):
+    with app.app_context():
+        use_smtp(MailServer())
+        mei = factories.practitioner()
+        # Booked at 22:00 on Monday 1 June (BST) for Tuesday: at noon (due Monday 12:00, long
+        # past) and at 07:30 (due Monday 20:00, just past).
+        noon = visit(datetime(2026, 6, 2, 11, 0, tzinfo=UTC), patient_with("Ana"), mei)
+        early = visit(datetime(2026, 6, 2, 6, 30, tzinfo=UTC),
+                      patient_with("Bo", "bo@example.net"), mei)
+        db.session.commit()
+        assert queued_at(datetime(2026, 6, 1, 20, 59, tzinfo=UTC)) == 0  # 21:59 BST
+        assert queued_at(datetime(2026, 6, 1, 21, 0, tzinfo=UTC)) == 0  # 22:00
+        assert queued_at(datetime(2026, 6, 2, 6, 59, tzinfo=UTC)) == 0  # 07:59
+        assert queued_at(datetime(2026, 6, 2, 7, 0, tzinfo=UTC)) == 1  # 08:00
+        assert [r.appointment_id for r in rows(kind="reminder")] == [noon.id]
+        assert early.id not in [r.appointment_id for r in rows()]  # its visit had begun
+
+
 def test_reminders_honour_the_opt_out_and_skip_cancelled_visits(app, smtp):
     monday = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
     with app.app_context():

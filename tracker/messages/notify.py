@@ -28,6 +28,10 @@ from .outbox import Attachment, Content, enqueue, host
 # patient always has at least the clinic's notice.
 REMINDER_EARLIEST = time(8, 0)
 REMINDER_LATEST = time(20, 0)
+# A reminder that fell due while nothing ran (a visit booked late in the evening for the next
+# day, the sender stopped) is not queued in the night: it waits for the morning, if the visit is
+# still ahead then. The hour after REMINDER_LATEST lets a late sending run catch up.
+QUIET_FROM = time(21, 0)
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,8 @@ def queue_due_reminders() -> int:
     if not hours:
         return 0
     now = clock.now()
+    if not REMINDER_EARLIEST <= clock.local(now).time() < QUIET_FROM:
+        return 0
     # Wall-clock hours plus the evening-before shift: at most `hours` + 13 hours ahead.
     horizon = now + timedelta(hours=hours + 14)
     visits = list(db.session.scalars(
