@@ -277,3 +277,19 @@ def test_checkins_due_opens_each_week_once_and_queues_its_message(app, auth):
         body = outbox.open_content(sent[0]).text
         assert f"/c/{made[0].token}" in body and "pain" not in body.lower()
         assert checkins.find(made[0].token) is not None
+
+
+def test_the_queue_command_opens_the_weeks_checkins(app, auth, runner):
+    pytest.importorskip("tracker.messages.outbox")
+    user_id = auth.login("practitioner")
+    with app.app_context():
+        patient = factories.patient(email="ana@example.org")
+        plan = course(patient, user_id, [6], days_ago=3)
+        today = clock.today()
+        checkins.set_schedule(plan, today.weekday(), ["nrs_average_week"], True,
+                              db.session.get(factories.User, user_id))
+        db.session.commit()
+        ten = clock.to_utc(today, checkins.SEND_HOUR) + timedelta(hours=1)
+    with clock.freeze(ten):
+        assert runner.invoke(args=["checkins", "queue"]).output == "1 check-in queued.\n"
+        assert runner.invoke(args=["checkins", "queue"]).output == "0 check-ins queued.\n"

@@ -1,7 +1,8 @@
 """Issue 18 items 3 and 4 in a real browser: the practitioner makes this week's check-in link,
 the patient answers it on a 360 px phone (no sideways scroll, no CSP errors, well under a
 minute of taps), and the practitioner sees it on the course's pain chart and outcome; the
-patient's own page (switched on) shows their visits and progress in plain words."""
+patient's own page (switched on) shows their visits and progress in plain words, and their
+request to move a visit reaches reception's list (CSRF on, as served)."""
 import re
 import time
 from datetime import timedelta
@@ -93,4 +94,11 @@ def test_a_checkin_answered_on_a_phone_reaches_the_practitioners_chart(live_serv
     expect(phone.get_by_text("It was 8 when you started and it is 4 now")).to_be_visible()
     expect(phone.get_by_role("link", name="Add to my calendar")).to_be_visible()
     assert no_sideways_scroll(phone)
+    phone.get_by_label("Move to another time").check()
+    phone.get_by_label("Anything reception should know (optional)").fill("Mornings suit me")
+    phone.get_by_role("button", name="Send request").click()
+    expect(phone.get_by_text("reception has your request")).to_be_visible()
+    expect(phone.get_by_text("Change of time requested")).to_be_visible()
+    desk.goto(f"{base}/requests")
+    expect(desk.locator("tr[data-request]")).to_contain_text("Mornings suit me")
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
