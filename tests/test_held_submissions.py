@@ -187,6 +187,16 @@ def test_a_held_form_expires_after_hold(site):
     assert held_rows(site) == []
 
 
+@pytest.mark.parametrize("junk", ["../../patients/", "x" * 500, "%2F%2Fevil.example", ""])
+def test_a_made_up_resume_id_leads_nowhere_but_the_dashboard(site, junk):
+    client = site.test_client()
+    assert "Sign in again" not in client.get("/login", query_string={"resume": junk}).text
+    token = csrf_token(client.get("/login").text)
+    response = client.post("/login", query_string={"resume": junk}, data={
+        "email": MEI, "password": PASSWORD, "csrf_token": token})
+    assert response.headers["Location"] in ("/", "https://localhost/")
+
+
 def test_a_post_failing_the_csrf_check_is_not_held(site):
     client = site.test_client()
     log_in(client, MEI)

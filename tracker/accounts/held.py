@@ -13,6 +13,7 @@ Held only when the post passed the CSRF check and came with a login cookie the s
 (so a stranger cannot fill someone's queue); never a file upload or a logout. Health data: in
 the database, not the cookie; the row is deleted when handed back, and `flask maintenance`
 deletes any left after HOLD."""
+import re
 import secrets
 from datetime import timedelta
 
@@ -25,6 +26,7 @@ from ..timeutil import utcnow
 from .models import HeldSubmission, LoginSession, User
 
 HOLD = timedelta(minutes=30)
+ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what secrets.token_urlsafe gives
 NOT_HELD = frozenset({"auth.logout", "auth.login"})
 
 
@@ -60,7 +62,7 @@ def _live(one_time: str):
 
 def waiting(one_time: str | None) -> bool:
     """Whether a held form with this id is still kept (the login page says so)."""
-    if not one_time or len(one_time) > 100:
+    if not one_time or not ID.fullmatch(one_time):
         return False
     return db.session.execute(_live(one_time).with_only_columns(
         HeldSubmission.id)).first() is not None
@@ -69,7 +71,7 @@ def waiting(one_time: str | None) -> bool:
 def take(one_time: str | None, user) -> HeldSubmission | None:
     """The held form with this id if it belongs to `user` and has not expired, deleted from the
     store (once only); None otherwise, and someone else's stays for them. The caller commits."""
-    if not one_time or len(one_time) > 100:
+    if not one_time or not ID.fullmatch(one_time):
         return None
     row = db.session.execute(_live(one_time).where(
         HeldSubmission.user_id == user.id)).scalar_one_or_none()

@@ -61,9 +61,9 @@ def _hold_post() -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    resume = request.args.get("resume")
+    resume = request.args.get("resume", "")
     # After a held form (signed_out): where it is sent on, once this is its sender.
-    after = url_for("auth.resume", one_time=resume) if resume else None
+    after = url_for("auth.resume", one_time=resume) if held.ID.fullmatch(resume) else None
     if current_user.is_authenticated:
         return redirect(after or url_for("main.dashboard"))
     form = LoginForm()
