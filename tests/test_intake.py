@@ -631,6 +631,20 @@ def test_saving_as_typed_needs_the_pages_csrf_token(make_app, patient_id):
     assert draft_of(app)["about"]["family_doctor"] == ["Dr Typed"]
 
 
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_hostile_input_saved_as_typed_never_breaks(app, client, token, data):
+    if draft_of(app).get("_reached", 0) < 4:  # once: every step up to safety may be saved
+        fill(client, token, upto="health")
+    code = data.draw(st.sampled_from(["about", "pain", "safety"]))
+    fields = list(answers()[code]) + ["action", "conditions", "csrf_token"]
+    payload = {name: data.draw(HOSTILE) for name in fields if data.draw(st.booleans())}
+    response = client.post(f"/intake/{code}/save", data=payload)
+    assert response.status_code < 500 and response.is_json, payload
+    assert count(app, Measurement) == 0
+
+
 def _csrf_client(app, patient_id):
     from tracker.intake import services
     from tracker.patients.models import Patient
