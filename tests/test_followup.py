@@ -224,3 +224,18 @@ def test_without_the_tick_each_answer_is_still_required(app, client, world):
     assert "Count the needles out before signing." in response.text
     with app.app_context():
         assert db.session.scalars(select(SessionRecord)).one().status == "draft"
+
+
+# --- recorded from today's list -------------------------------------------------------------------
+
+def test_the_day_list_records_a_visit_in_one_step_for_clinicians_only(app, client, auth, world):
+    action = f'action="/appointments/{world["appointment"]}/session"'
+    assert action in client.get("/").text
+    session_id, _ = _open(client, world)
+    today = client.get("/").text
+    assert action not in today and f'href="/sessions/{session_id}/edit"' in today
+    auth.logout()
+    auth.login("reception")
+    desk = client.get("/").text
+    assert "Eriksen" in desk  # the visit is on reception's list, without its record
+    assert action not in desk and "/sessions/" not in desk
