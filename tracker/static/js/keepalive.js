@@ -98,5 +98,8 @@ document.addEventListener("DOMContentLoaded", () => {
   document.addEventListener("input", () => { typed = true; }, true);
   document.addEventListener("tracker:server-contact", contact);
   document.addEventListener("tracker:signed-out", signedOut);
+  // Browsers slow the timers of hidden tabs: look again when the page is seen.
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) check(); });
+  window.addEventListener("pageshow", (event) => { if (event.persisted) check(); });
   later(limit - warnBefore, check);
 });
