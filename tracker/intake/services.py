@@ -1,11 +1,10 @@
 """Intake rules: links, drafts, submission (once), reopening and review. No request needed."""
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from .. import submissions
+from .. import links, submissions
 from ..clinical import body_regions, conditions, interactions, safety
 from ..clinical import instruments as registry
 from ..extensions import db
@@ -24,8 +23,6 @@ from .models import (
     IntakeMedication,
     IntakeRegion,
 )
-
-TOKEN_BYTES = 32  # 256 bits from the OS generator; the link carries it, the database its hash
 
 # What one step's draft may hold. Drafts keep answers whatever state they are in (too long
 # included, so the patient sees the error beside their own words), but not without bound: no
@@ -67,9 +64,8 @@ def create_invitation(patient: Patient, user, days: int, *,
     intake = open_draft(patient)
     if intake is None or (not continue_draft and has_answers(intake)):
         intake = Intake(patient=patient, draft={})
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    invitation = IntakeInvitation(patient_id=patient.id, intake=intake,
-                                  token_hash=token_hash(token),
+    token, hashed = links.new_token()  # 256 bits; the link carries it, the database its hash
+    invitation = IntakeInvitation(patient_id=patient.id, intake=intake, token_hash=hashed,
                                   created_by_id=user.id if user else None,
                                   expires_at=utcnow() + timedelta(days=days))
     db.session.add(invitation)
