@@ -212,3 +212,21 @@ def test_the_week_grid_gives_way_to_day_and_agenda_on_a_phone(app, client, auth,
         assert "/schedule/day?" in page and "/schedule/agenda?" in page
         assert "css/schedule.css" in page
     # What a phone then shows is measured in tests/browser/test_schedule_phone.py.
+
+
+def test_agenda_opens_on_a_practitioners_own_diary_and_on_the_clinic_for_others(
+        app, client, auth, diary):
+    with app.test_request_context():
+        other = factories.practitioner("p2@example.org", display_name="Sam Roy")
+        factories.appointment(diary["ben"], other, clinic_clock.to_utc(TUESDAY, time(15)))
+        db.session.commit()
+    client.post("/login", data={"email": "p1@example.org", "password": factories.PASSWORD})
+    mine = client.get("/schedule/agenda").text
+    assert "Mei Lin: agenda" in mine and "Ana Silva" in mine and "Ben Okoro" not in mine
+    assert "Ben Okoro" in client.get("/schedule/agenda?practitioner=0").text  # everyone
+    client.post("/logout")
+    for role in ("admin", "reception"):
+        auth.login(role)
+        page = client.get("/schedule/agenda").text
+        assert "Whole clinic: agenda" in page and "Ana Silva" in page and "Ben Okoro" in page
+        auth.logout()
