@@ -546,6 +546,22 @@ def test_flask_messages_send_runs_once_from_cron(app, smtp):
     assert "0 sent" in again.output and len(smtp.inbox.received) == 2
 
 
+def test_the_worker_loop_keeps_sending_until_told_to_stop(app, smtp):
+    with app.app_context():
+        use_smtp(smtp)
+        queue_messages(1)
+        checks = []
+
+        def stop():
+            checks.append(1)
+            if len(checks) == 3:  # after the first run, queue another for the next one
+                queue_messages(1)
+            return len(smtp.inbox.received) >= 2
+
+        sender.loop(0.05, stop=stop)
+    assert len(smtp.inbox.received) == 2
+
+
 def test_reception_records_the_patients_channel_and_opt_out(app, client, auth):
     auth.login("reception")
     data = {"given_name": "Ana", "family_name": "Silva", "date_of_birth": "1970-05-06",

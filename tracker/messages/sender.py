@@ -205,4 +205,6 @@ def loop(interval: float, stop=lambda: False) -> None:
             db.session.rollback()
         finally:
             db.session.remove()
-        time.sleep(interval)
+        wake = time.monotonic() + interval
+        while not stop() and time.monotonic() < wake:  # a stop is heard within half a second
+            time.sleep(min(0.5, max(0.0, wake - time.monotonic())))
