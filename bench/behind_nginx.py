@@ -1,12 +1,17 @@
-"""The load test behind a real nginx (`make deploytest`): the shipped deploy/nginx.conf with TLS,
-gunicorn started with TRACKER_TRUSTED_PROXY_HOPS=1, every simulated person on their own
+"""The load test behind a real nginx (`make deploytest`): the shipped deploy/nginx.conf with TLS
+in front of two gunicorn instances, each started with deploy/tracker.service's own command line
+and TRACKER_TRUSTED_PROXY_HOPS=1, one of them killed with SIGKILL mid-load and restarted 2 s
+later (the unit's RestartSec); every simulated person on their own
 loopback address (127.0.0.x staff, 127.0.1.x patients), and a guesser on 127.0.2.66 hammering
 wrong passwords and wrong intake links while claiming other addresses in X-Forwarded-For.
 
 Afterwards: the guesser was refused, nobody else was (staff log out and in again during the
 attack, patients' links never pause, a new device and the right password get in), every audit
 row carries the address of the person who acted (never nginx's, never a forged one), and the
-guesser's refused attempts left at most one audit row per throttle key and window.
+guesser's refused attempts left at most one audit row per throttle key and window. From nginx's
+access log (its upstream fields): both instances served before the kill and the other one
+answered while the killed one was down; `systemd-analyze verify` finds nothing to say about the
+unit.
 
 nginx runs from a temporary directory (`nginx -e -p -c`, non-root ports, pid, logs and temp
 files inside it, `daemon off`); no system service is touched."""
@@ -14,9 +19,11 @@ import http.client
 import os
 import random
 import re
+import shlex
 import shutil
 import ssl
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -30,9 +37,39 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "deploy" / "nginx.conf"
+UNIT = ROOT / "deploy" / "tracker.service"
 GUESSER = "127.0.2.66"
 NEW_DEVICE = "127.0.3.1"
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def unit_command(port: int, workers: int) -> list[str]:
+    """deploy/tracker.service's own gunicorn command line, with this checkout's Python, the test's
+    port and worker count (each instance runs exactly what the unit runs)."""
+    text = UNIT.read_text().replace("\\\n", " ")
+    line = re.search(r"^ExecStart=(.*)$", text, re.M)
+    assert line, "deploy/tracker.service has no ExecStart"
+    argv = shlex.split(line.group(1))
+    assert argv[0].endswith("/gunicorn"), argv[0]
+    for flag, value in (("--bind", f"127.0.0.1:{port}"), ("--workers", str(workers))):
+        assert flag in argv, f"deploy/tracker.service's gunicorn has no {flag}"
+        argv[argv.index(flag) + 1] = value
+    return [sys.executable, "-m", "gunicorn", *argv[1:]]
+
+
+def check_unit() -> list[str]:
+    """`systemd-analyze verify` on the unit (its gunicorn path pointed at this checkout's), when
+    systemd's tools are installed; any complaint is a problem."""
+    tool = shutil.which("systemd-analyze")
+    if not tool:
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        unit = Path(tmp) / "tracker.service"
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        unit.write_text(UNIT.read_text().replace("/srv/tracker/venv/bin/gunicorn", str(gunicorn)))
+        done = subprocess.run([tool, "verify", str(unit)], capture_output=True, text=True)
+    said = (done.stdout + done.stderr).strip()
+    return [f"systemd-analyze verify deploy/tracker.service: {said}"] if said else []
 
 
 def address(n: int) -> str:
@@ -136,9 +173,12 @@ class Guesser(threading.Thread):
 
 class Edge:
     """nginx from deploy/nginx.conf in a temporary directory, TLS with a throwaway certificate,
-    proxying to gunicorn on `app_port`."""
+    proxying to the gunicorn instances on `app_ports` (its upstream's servers replaced)."""
 
-    def __init__(self, app_port: int):
+    def __init__(self, app_ports: list[int]):
+        app_port = app_ports[0]
+        self.marks: dict[str, int] = {}
+        self.traffic = ""
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         if not Path(nginx).exists():
             raise SystemExit("nginx is not installed (Debian: apt-get install -y nginx)")
@@ -150,7 +190,7 @@ class Edge:
                         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                         "-keyout", str(key), "-out", str(cert)], check=True,
                        capture_output=True)
-        (self.dir / "conf").write_text(self.config(app_port, cert, key))
+        (self.dir / "conf").write_text(self.config(app_ports, cert, key))
         self.proc = subprocess.Popen(
             [nginx, "-e", str(self.dir / "error.log"), "-p", str(self.dir),
              "-c", str(self.dir / "conf")], start_new_session=True,
@@ -169,14 +209,20 @@ class Edge:
                 time.sleep(0.05)
         raise RuntimeError("nginx did not answer")
 
-    def config(self, app_port: int, cert: Path, key: Path) -> str:
+    def config(self, app_ports: list[int], cert: Path, key: Path) -> str:
         """The shipped site file with only its addresses, certificate and log path replaced."""
+        app_port = app_ports[0]
         site = SITE.read_text()
+        upstream = re.search(r"upstream tracker_app \{(.*?)\}", site, re.S)
+        assert upstream, "deploy/nginx.conf no longer has its tracker_app upstream"
+        shipped = re.findall(r"server 127\.0\.0\.1:\d+", upstream.group(1))
+        assert len(shipped) == len(app_ports), f"deploy/nginx.conf's upstream has {shipped}"
+        for old, port in zip(shipped, app_ports, strict=True):
+            site = site.replace(old + " ", f"server 127.0.0.1:{port} ", 1)
         for pattern, replacement in [
                 (r"\n *listen \[::\]:\d+[^;]*;", ""),  # no IPv6 in the test
                 (r"listen 80;", f"listen 127.0.0.1:{app_port + 300};"),
                 (r"listen 443 ssl", f"listen 127.0.0.1:{self.port} ssl"),
-                (r"server 127\.0\.0\.1:8000;", f"server 127.0.0.1:{app_port};"),
                 (r"ssl_certificate +\S+;", f"ssl_certificate {cert};"),
                 (r"ssl_certificate_key +\S+;", f"ssl_certificate_key {key};"),
                 (r"/var/log/nginx/tracker\.access\.log", str(self.dir / "access.log"))]:
@@ -250,6 +296,51 @@ class Edge:
         summary = (f"audit rows by address {by_ip}, {throttled} throttled-login rows for "
                    f"{len(guesser.targets)} targeted accounts")
         return problems, summary
+
+    def mark(self, name: str) -> None:
+        """Remember where the access log is (nginx writes each line as the request ends)."""
+        self.marks[name] = len(self.access_lines())
+
+    def access_lines(self) -> list[str]:
+        path = self.dir / "access.log"
+        return path.read_text().splitlines() if path.exists() else []
+
+    def failover(self, ports: list[int], killed: bool) -> list[str]:
+        """From the access log: both instances served before the kill; while the killed one was
+        down, the other answered; nginx's own 502s (posts the dead instance had taken) are the
+        clients' retries. Sets `traffic`, a summary of who answered what."""
+        lines = self.access_lines()
+        cut = [0, self.marks.get("killed", len(lines)), self.marks.get("restarted", len(lines)),
+               len(lines)]
+        names = {f"127.0.0.1:{p}": f"instance {i + 1}" for i, p in enumerate(ports)}
+        spans = []
+        for start, end in zip(cut, cut[1:], strict=False):
+            answered = dict.fromkeys(names.values(), 0) | {"nginx 502": 0, "moved": 0}
+            for line in lines[start:end]:
+                # ... "GET /path" STATUS BYTES TIME REQUEST_ID UPSTREAM[, UPSTREAM] STATUS[, ..]
+                found = re.search(r'" (\d{3}) \S+ \S+ \S+ (.*)$', line)
+                if not found:
+                    continue
+                status = found.group(1)
+                upstreams = [a for a in re.findall(r"127\.0\.0\.1:\d+", found.group(2))
+                             if a in names]
+                if status == "502":
+                    answered["nginx 502"] += 1
+                elif upstreams:
+                    answered[names[upstreams[-1]]] += 1
+                if len(upstreams) > 1:
+                    answered["moved"] += 1
+            spans.append(answered)
+        labels = ["before the kill", "instance 1 down", "after its restart"] if killed else [
+            "whole run"]
+        self.traffic = "; ".join(f"{label}: {span}" for label, span in zip(
+            labels, spans if killed else spans[:1], strict=False))
+        problems = []
+        if any(not spans[0][n] for n in names.values()):
+            problems.append(f"both instances did not serve before the kill: {spans[0]}")
+        if killed and not spans[1]["instance 2"]:
+            problems.append(f"nobody answered while instance 1 was down: {spans[1]}")
+        return problems
 
     def stop(self):
         if self.proc.poll() is None:

@@ -3,7 +3,10 @@
 Clients mix searches and page views with creates and edits. Afterwards: zero 5xx, every
 acknowledged write present exactly once with its last acknowledged value. A second phase kills
 the server with SIGKILL mid-load, restarts it, lets clients retry, and checks the same plus the
-database's own integrity check."""
+database's own integrity check. With --nginx (`make deploytest`): two gunicorn instances behind
+one nginx (bench/behind_nginx.py); one is killed with SIGKILL mid-load and nginx sends its
+share to the other while systemd would restart it (here: 2 s later, as deploy/tracker.service's
+RestartSec)."""
 import argparse
 import http.client
 import os
@@ -33,9 +36,12 @@ TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 class Server:
-    def __init__(self, url: str, port: int, workers: int, env: dict | None = None):
+    def __init__(self, url: str, port: int, workers: int, env: dict | None = None,
+                 argv: list[str] | None = None):
         self.url, self.port, self.workers = url, port, workers
         self.env = env or {}
+        self.argv = argv or [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b",
+                             f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"]
         self.base = f"http://127.0.0.1:{port}"
         self.proc = None
 
@@ -43,8 +49,7 @@ class Server:
         env = os.environ | {"TRACKER_DATABASE_URL": self.url, "TRACKER_SECRET_KEY": SECRET,
                             "TRACKER_SESSION_COOKIE_SECURE": "false"} | self.env
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b",
-             f"127.0.0.1:{self.port}", "--timeout", "60", "wsgi:app"], cwd=ROOT, env=env,
+            self.argv, cwd=ROOT, env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         for _ in range(200):
             try:
@@ -90,7 +95,16 @@ class Client(threading.Thread):
                     with self.opener.open(req, timeout=30) as resp:
                         return resp.status, resp.headers, resp.read().decode()
                 except urllib.error.HTTPError as err:
-                    return err.code, err.headers, err.read().decode(errors="replace")
+                    page = err.read().decode(errors="replace")
+                    if self.route and err.code == 502 and "nginx" in page:
+                        raise Gateway from err
+                    return err.code, err.headers, page
+            except Gateway:
+                # nginx's 502: the instance holding this request was killed before answering
+                # (nginx passes a post to the other instance only if the first never got it).
+                with self.lock:
+                    self.stats["retried after nginx 502"] += 1
+                time.sleep(0.25)
             except (OSError, http.client.HTTPException):
                 # Connection refused or cut mid-response while the server was killed.
                 with self.lock:
@@ -141,9 +155,12 @@ class Client(threading.Thread):
                 status, _, _ = self.request(f"/patients/{self.rng.choice(self.created)}")
             elif roll < 0.8 or not self.created:
                 marker = f"C{self.n}-{i}"
+                # The form's one-time key, as a browser sends it: a retry of this post (the
+                # server killed before answering) is answered with the first one's result.
                 data = {"csrf_token": self.token, "given_name": "Load", "family_name": marker,
                         "date_of_birth": "1970-01-01", "sex": "unknown",
-                        "primary_practitioner_id": "0", "phone": "020 7946 0000"}
+                        "primary_practitioner_id": "0", "phone": "020 7946 0000",
+                        "submission_key": f"load-{self.n}-{i}-{self.rng.getrandbits(64):x}"}
                 status, headers, _ = self.request("/patients/new", data)
                 if status == 302:
                     patient_id = int(headers["Location"].rstrip("/").rsplit("/", 1)[1])
@@ -192,6 +209,11 @@ class Patient(Client):
                 if headers["Location"].endswith("/done"):
                     with self.lock:
                         self.submitted.add(token)
+
+
+class Gateway(Exception):
+    """nginx answered 502 Bad Gateway itself: what a person sees when the app server holding
+    their request dies; like a cut connection, the same request is sent again."""
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -267,16 +289,23 @@ def phase(kind: str, args, kill: bool) -> bool:
         # Behind nginx: TLS, so Secure cookies stay on, and one trusted proxy hop.
         env = {"TRACKER_SESSION_COOKIE_SECURE": "true",
                "TRACKER_TRUSTED_PROXY_HOPS": str(args.hops)} if args.nginx else {}
-        server = Server(url, 5900 + os.getpid() % 90, args.workers, env)
+        port = 5900 + os.getpid() % 45 * 2
+        # Behind nginx, two instances (deploy/tracker.service twice), each with half the workers.
+        # Each started with deploy/tracker.service's gunicorn command line.
+        servers = [Server(url, port + i, max(1, args.workers // 2), env, argv=behind_nginx
+                          .unit_command(port + i, max(1, args.workers // 2)))
+                   for i in range(2)] if args.nginx else [Server(url, port, args.workers, env)]
+        server = servers[0]  # the one killed
         edge = guesser = None
         try:
             patients = max(1, args.clients // 10)
             tokens = prepare(url, args.clients - patients, patients)
-            server.start()
+            for s in servers:
+                s.start()
             stats, lock, writes, submitted = Counter(), threading.Lock(), {}, set()
             base, route = server.base, None
             if args.nginx:
-                edge = behind_nginx.Edge(server.port)
+                edge = behind_nginx.Edge([s.port for s in servers])
                 base, route = edge.route.base, edge.route
             stop_at = time.monotonic() + args.seconds
             clients = [Client(n, base, stop_at, stats, lock, writes, route=route)
@@ -298,28 +327,40 @@ def phase(kind: str, args, kill: bool) -> bool:
                 c.start()
             if kill:
                 time.sleep(args.seconds / 2)
+                if edge:
+                    edge.mark("killed")
                 server.kill()
-                time.sleep(1)
+                # Restarted as systemd would (Restart=on-failure, RestartSec=2); behind nginx
+                # the other instance serves everyone meanwhile.
+                time.sleep(2 if edge else 1)
                 server.start()
+                if edge:
+                    edge.mark("restarted")
             for c in clients:
                 c.join()
             edge_problems, edge_summary = [], ""
             if edge:
                 guesser.join()
                 edge_problems = edge.after(stats)
-            server.stop()
+                edge_problems += edge.failover([s.port for s in servers], kill)
+            for s in servers:
+                s.stop()
             problems = verify(url, writes, submitted)
             if edge:
                 more, edge_summary = behind_nginx.Edge.verify(url, guesser)
-                problems += edge_problems + more
+                problems += edge_problems + more + behind_nginx.check_unit()
+                edge_summary += "; " + edge.traffic
         finally:
-            server.stop()
+            for s in servers:
+                s.stop()
             if edge:
                 edge.stop()
             drop_database(url)
     label = f"{kind}, {args.workers} workers, {args.clients} clients, {args.seconds:.0f} s" + (
-        ", SIGKILL mid-load" if kill else "") + (
-        f", behind nginx (TLS, {args.hops} trusted hop{'s' if args.hops != 1 else ''}, "
+        (", SIGKILL of one instance mid-load" if args.nginx else ", SIGKILL mid-load")
+        if kill else "") + (
+        f", behind nginx (two gunicorn instances of {max(1, args.workers // 2)} workers, TLS, "
+        f"{args.hops} trusted hop{'s' if args.hops != 1 else ''}, "
         "a guesser on its own address)" if args.nginx else "")
     total = sum(v for k, v in stats.items() if k.endswith("xx"))
     print(f"{label}: {total} requests ({total / args.seconds:.0f}/s), "
@@ -344,9 +385,12 @@ def main() -> None:
                              "address, plus a password and link guesser (bench/behind_nginx.py)")
     parser.add_argument("--hops", type=int, default=1,
                         help="TRACKER_TRUSTED_PROXY_HOPS behind nginx (0 shows the old lockout)")
+    parser.add_argument("--no-kill", action="store_true",
+                        help="behind nginx: leave both instances running")
     args = parser.parse_args()
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    kills = (False,) if args.nginx else (False, True)  # behind nginx: no SIGKILL phase
+    # Behind nginx one run, with one of the two instances killed mid-load (unless --no-kill).
+    kills = ((not args.no_kill),) if args.nginx else (False, True)
     results = [phase(kind, args, kill) for kind in kinds for kill in kills]
     sys.exit(0 if all(results) else 1)  # every phase runs, even after a failure
 
