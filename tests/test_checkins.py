@@ -40,6 +40,9 @@ def course(patient, user, pains, *, days_ago, average=None):
 def make_link(client, plan_id: int) -> str:
     page = client.post(f"/plans/{plan_id}/checkin/link")
     assert page.status_code == 200, page.text[:300]
+    # The settings form beside the link shows what is saved (or the defaults), not the post.
+    assert re.search(r'<input[^>]*checked[^>]*value="nrs_average_week"|'
+                     r'<input[^>]*value="nrs_average_week"[^>]*checked', page.text)
     return re.search(r'value="https://localhost/c/([A-Za-z0-9_-]+)"', page.text).group(1)
 
 

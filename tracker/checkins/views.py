@@ -23,16 +23,21 @@ def _page(plan: TreatmentPlan, form: ScheduleForm, link: str | None = None):
                            weekdays=services.WEEKDAYS)
 
 
+def _saved_form(plan: TreatmentPlan) -> ScheduleForm:
+    """The settings as saved (else the defaults: today's weekday, every measure), never the
+    posted data of another form on the page."""
+    schedule = services.schedule_of(plan.id)
+    return ScheduleForm(formdata=None, data={
+        "weekday": schedule.weekday, "measures": schedule.measures, "active": schedule.active}
+        if schedule else {"weekday": clock.today().weekday(),
+                          "measures": services.default_measures(), "active": True})
+
+
 @bp.route("/<int:plan_id>/checkin")
 @require("clinical.view")
 def page(plan_id: int):
     plan = db.get_or_404(TreatmentPlan, plan_id)
-    schedule = services.schedule_of(plan.id)
-    form = ScheduleForm(data={"weekday": schedule.weekday, "measures": schedule.measures,
-                              "active": schedule.active} if schedule else
-                        {"weekday": clock.today().weekday(),
-                         "measures": services.default_measures(), "active": True})
-    response = _page(plan, form)
+    response = _page(plan, _saved_form(plan))
     # The page shows the patient's answers: the read is in the audit trail.
     record("view", "TreatmentPlan", plan.id, patient_id=plan.patient_id,
            changes={"page": "checkin"})
@@ -62,14 +67,9 @@ def link(plan_id: int):
     plan = db.get_or_404(TreatmentPlan, plan_id)
     if not EmptyForm().validate():
         return redirect(url_for(".page", plan_id=plan.id))
-    checkin, token = services.issue_link(plan, current_user)
+    _, token = services.issue_link(plan, current_user)
     db.session.commit()
-    schedule = services.schedule_of(plan.id)
-    form = ScheduleForm(data={"weekday": schedule.weekday, "measures": schedule.measures,
-                              "active": schedule.active} if schedule else
-                        {"weekday": clock.today().weekday(),
-                         "measures": services.default_measures(), "active": True})
-    return _page(plan, form, link=public_url("checkin_public.start", token=token))
+    return _page(plan, _saved_form(plan), link=public_url("checkin_public.start", token=token))
 
 
 @bp.cli.command("queue")
