@@ -134,6 +134,8 @@ def test_a_checkin_counts_only_in_its_own_course(app, client, auth):
     assert row["measure"] == "nrs_now" and row["m_first"] is None
     neck_page = client.get(f"/reports/patients/{patient_id}/summary?plan={neck_id}").text
     assert 'class="point-checkin"' not in neck_page
+    pdf = client.get(f"/reports/patients/{patient_id}/summary.pdf?plan={back_id}")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
 
 
 def test_a_checkin_before_the_first_session_never_counts(app, client, auth):
