@@ -54,11 +54,14 @@ def localdt(value: datetime | None, fmt: str | None = None, weekday: bool = Fals
     return datetime_text(value, weekday, year)
 
 
-def localdate(value: datetime | date | None, fmt: str | None = None, weekday: bool = False,
-              year: bool = True) -> str:
-    """A date (or the clinic's date at an instant) in the clinic's date style."""
-    if value is None:
+def localdate(value: datetime | date | str | None, fmt: str | None = None,
+              weekday: bool = False, year: bool = True) -> str:
+    """A date (or the clinic's date at an instant, or an ISO date as a plan version's snapshot
+    keeps it) in the clinic's date style."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
     if isinstance(value, datetime):
         if fmt is not None:
             return localdt(value, fmt)

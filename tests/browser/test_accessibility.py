@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from tests import factories
 from tests.browser.test_summary_journey import login
 from tests.conftest import make_user
+from tests.intake_helpers import answers as intake_answers
 from tests.npm_files import npm_file
 from tracker import clock
 from tracker.accounts.services import find_by_email
@@ -63,7 +64,14 @@ def seed(app) -> dict:
         today = factories.appointment(ana, mei, clock.now() + timedelta(hours=1))
         record = factories.opened_session(today, mei)
         ben = factories.patient("Ben", "Okoro")
-        _, token = intake_services.create_invitation(ben, mei, 14)
+        invitation, token = intake_services.create_invitation(ben, mei, 14)
+        db.session.flush()
+        # Every step answered (the review page opens only then), nothing sent yet.
+        answers = intake_answers()
+        for code in steps.CODES:
+            intake_services.save_draft(invitation.intake, code, {
+                k: v if isinstance(v, list) else [v] for k, v in answers[code].items()},
+                len(steps.CODES))
         db.session.commit()
         return {"grace": grace.id, "plan": plan.id, "ana": ana.id, "intake": intake.id,
                 "appointment": today.id, "session": record.id, "ben": ben.id, "token": token}
@@ -153,13 +161,23 @@ def test_patient_intake_on_a_phone_has_no_serious_violations(live_server, page_f
     for code in codes:
         response = page.goto(f"{base}/intake/{code}")
         assert response.status < 400, (code, response.status)
+        assert page.url.endswith(f"/intake/{code}"), (code, page.url)  # the step, not a redirect
         check(page, axe_source, f"patient 360 intake {code}", problems)
+        # Tab goes through the step's buttons in the order they are seen, left to right.
+        boxes = page.evaluate("""() => [...document.querySelectorAll(
+            ".step-actions button, .step-actions a")].map(b => {
+              const r = b.getBoundingClientRect(); return [Math.round(r.top), r.left]; })""")
+        assert boxes == sorted(boxes), (code, boxes)
     # The same steps at a desk's width (the waiting-room tablet, a laptop).
     wide = page_factory(1280, 900)
     wide.goto(f"{base}/i/{ids['token']}")
     for code in codes:
         wide.goto(f"{base}/intake/{code}")
         check(wide, axe_source, f"patient 1280 intake {code}", problems)
+        boxes = wide.evaluate("""() => [...document.querySelectorAll(
+            ".step-actions button, .step-actions a")].map(b => {
+              const r = b.getBoundingClientRect(); return [Math.round(r.top), r.left]; })""")
+        assert boxes == sorted(boxes), (code, boxes)
     with live_server.app_context():
         assert db.session.get(Patient, ids["ben"]) is not None
     assert problems == [], "\n".join(problems)
