@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from tests.conftest import make_user
 from tests.intake_helpers import answers, fill, link_token, open_link
 from tests.test_fuzz import HOSTILE
-from tracker.clinical import safety
+from tracker.clinical import body_regions, safety
 from tracker.extensions import db
 from tracker.flags.models import SafetyFlag
 from tracker.intake.models import Intake, IntakeInvitation
@@ -533,6 +533,17 @@ def test_follow_up_fields_are_in_the_page_without_javascript(client, token):
     assert 'data-show-when="safety_bleeding=yes"' in page
     follow_up = page.split('data-show-when="safety_bleeding=yes"')[1].split("</div>")[0]
     assert "hidden" not in follow_up and 'name="safety_bleeding_detail"' in page
+
+
+def test_without_javascript_the_region_list_is_the_field_and_the_map_waits(client, token):
+    fill(client, token, upto="about")
+    page = client.get("/intake/pain").text
+    assert re.search(r'class="bodypicker[^"]*" data-bodypicker hidden', page)
+    assert "<details" not in page  # the list folds away only where the map works
+    assert page.count('name="regions"') == len(body_regions.regions())
+    assert "Tick each area where you have pain" in page
+    fibro = page.split('<fieldset class="fibro"')[1].split(">")[0]
+    assert 'data-show-when="conditions=fibromyalgia"' in fibro and "hidden" not in fibro
 
 
 def test_a_no_clears_its_follow_up_instead_of_failing(app, client, token):

@@ -65,7 +65,7 @@ class PainForm(InstrumentForm):
                                choices=choices((k, v[0]) for k, v in DURATIONS.items()),
                                validators=[InputRequired("Please choose how long.")])
     regions = MultiCheckboxField(
-        "Where does it hurt?", description="Tap the body map, or tick the areas in the list.",
+        "Where does it hurt?", description="Tick each area where you have pain.",
         validators=[DataRequired("Please mark at least one area where you have pain.")])
     medication_for_pain = StringField("Which medicines do you take for your pain?", filters=S,
                                       validators=[Length(max=500)])

@@ -66,11 +66,18 @@ document.addEventListener("DOMContentLoaded", () => {
     boxes.forEach((box) => box.addEventListener("change", paint));
     picker.hidden = false;
     paint();
-    // On a phone the map is the way in; the list (the accessible alternative) folds away
-    // unless it carries an error.
-    const list = form.querySelector("details[data-collapse-narrow]");
-    if (list && window.matchMedia("(max-width: 40rem)").matches && !list.querySelector(".has-error")) {
-      list.open = false;
+    // With the map working the list becomes its alternative behind a disclosure, folded on a
+    // phone (where the map is the way in) unless it carries an error.
+    const list = form.querySelector("[data-region-list]");
+    if (list) {
+      const details = document.createElement("details");
+      const summary = document.createElement("summary");
+      summary.textContent = "Choose from a list instead";
+      details.className = "regions-list";
+      details.append(summary);
+      list.replaceWith(details);
+      details.append(list);
+      details.open = !window.matchMedia("(max-width: 40rem)").matches || Boolean(list.querySelector(".has-error"));
     }
   }
 
