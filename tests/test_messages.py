@@ -200,6 +200,41 @@ def test_a_booked_course_is_one_message_with_every_visit(app, smtp):
     assert body(msg).count("- ") == 4
 
 
+def test_a_rebooked_course_cancels_the_visits_it_replaced_and_a_paused_one_cancels_the_rest(
+        app, smtp):
+    from tracker import courses
+    with app.app_context(), clock.freeze(datetime(2026, 3, 2, 8, 0, tzinfo=UTC)):
+        use_smtp(smtp)
+        ana, mei = patient_with(), factories.practitioner()
+        plan = factories.plan(ana, mei, sessions_planned=3)
+        _, first = factories.book_course(plan)
+        db.session.commit()
+        first_uids = sorted(f"appointment-{a.id}@clinic-tracker" for a in first)
+        _, second = factories.book_course(plan)  # booked again: the three are replaced
+        db.session.commit()
+        second_uids = sorted(f"appointment-{a.id}@clinic-tracker" for a in second)
+        change = courses.change_status(plan.id, "on_hold", "Travelling", mei.id)
+        db.session.commit()
+        assert change.removed == 3
+        assert sender.run_once().sent == 3
+    booked, rebooked, paused = smtp.inbox.received
+    found = calendar_of(rebooked).walk("VEVENT")
+    events = {str(e["UID"]): e for e in found}
+    assert len(events) == len(found)  # one event per UID
+    # (SQLite may reuse a replaced visit's id, so its UID: that event is updated, not cancelled)
+    cancelled_uids = sorted(set(first_uids) - set(second_uids))
+    assert sorted(events) == sorted(set(first_uids) | set(second_uids))
+    assert {str(events[u]["STATUS"]) for u in second_uids} == {"CONFIRMED"}
+    assert all(str(events[u]["STATUS"]) == "CANCELLED" and events[u]["SEQUENCE"] == 1
+               for u in cancelled_uids)
+    assert body(rebooked).count("- ") == 3  # the text lists the new visits only
+    assert paused["Subject"] == "Your appointments are cancelled: Harbour Acupuncture"
+    gone = calendar_of(paused).walk("VEVENT")
+    assert sorted(str(e["UID"]) for e in gone) == second_uids
+    assert {(str(e["STATUS"]), e["SEQUENCE"]) for e in gone} == {("CANCELLED", 1)}
+    assert "These appointments are cancelled" in body(paused)
+
+
 def test_a_booking_rolled_back_sends_nothing(app, smtp):
     with app.app_context():
         use_smtp(smtp)

@@ -83,11 +83,13 @@ def book_course(plan_id: int, user_id: int | None, choices: dict[int, str],
     if confirmed is not None and confirmed.seen != proposal.seen:
         raise Changed(plan_id)
     plan = proposal.plan
+    from .messages import notify  # messages build on the schedule's calendar
+    replaced = notify.withdrawn_entries(proposal.replace)  # read before they are deleted
     created = schedule.apply_schedule(plan, proposal.slots, proposal.replace, choices)
     if plan.status != "active":
         plans.activate(plan, user_id)
-    from .messages import notify  # messages build on the schedule's calendar
-    notify.course_booked(plan, created)  # one confirmation, every visit in its calendar file
+    # One confirmation: every new visit in its calendar file, the replaced ones cancelled in it.
+    notify.course_booked(plan, created, replaced)
     return created
 
 

@@ -102,8 +102,13 @@ def _calendar(entries: list[CalendarEntry]) -> Attachment:
     return Attachment("appointment.ics", "text/calendar; method=PUBLISH", body)
 
 
-def _booking(kind: str, patient: Patient, entries: list[CalendarEntry], key: str,
-             appointment_id: int | None) -> OutboundMessage | None:
+def _booking(kind: str, patient: Patient, entries: list[CalendarEntry], key: str | None,
+             appointment_id: int | None, withdrawn: list[CalendarEntry] = ()
+             ) -> OutboundMessage | None:
+    """`entries` are the visits the message is about; `withdrawn` only ride in its calendar
+    file (visits a rebooking replaced, cancelled there so a phone drops them). `key` makes a
+    message for one calendar change once; a course's messages need none (their booking's own
+    transaction and submission key make them once)."""
     to = contact(patient)
     if to is None or not entries:
         return None
@@ -111,8 +116,10 @@ def _booking(kind: str, patient: Patient, entries: list[CalendarEntry], key: str
     text = _text(template, patient=patient, visits=[
         {"when": when_text(e.appointment.start_utc),
          "practitioner": e.appointment.practitioner.display_name} for e in entries])
-    attachments = (_calendar(entries),) if to.channel == "email" else ()
+    attachments = (_calendar([*entries, *withdrawn]),) if to.channel == "email" else ()
     subject = f"{SUBJECTS[kind]}: {get_settings().name}"
+    if kind == "cancelled" and len(entries) > 1:
+        subject = f"Your appointments are cancelled: {get_settings().name}"
     return enqueue(kind=kind, channel=to.channel, recipient=to.recipient,
                    content=Content(subject, text, attachments), patient_id=patient.id,
                    appointment_id=appointment_id, dedupe_key=key)
@@ -131,16 +138,39 @@ def appointment_changed(appt: Appointment, kind: str) -> OutboundMessage | None:
                     appt.id)
 
 
-def course_booked(plan, created: list[Appointment]) -> OutboundMessage | None:
-    """One message for a booked course: each visit as an event of one calendar file."""
+def course_booked(plan, created: list[Appointment],
+                  replaced: list[CalendarEntry] = ()) -> OutboundMessage | None:
+    """One message for a booked course: each visit as an event of one calendar file (with the
+    visits it replaced, from withdrawn_entries, cancelled in the same file)."""
     if not created:
         return None
     db.session.flush()
     ids = {a.id for a in created}
     entries = [e for e in calendar_entries(plan.patient_id, limit=500)
                if e.appointment.id in ids]
-    return _booking("course_booked", plan.patient, entries,
-                    f"course_booked:{plan.id}:{min(ids)}:{len(ids)}", None)
+    # SQLite may give a new visit the id (so the UID) of a replaced one: that event is updated by
+    # the new visit, and must not be cancelled beside it.
+    kept = {e.uid_id for e in entries}
+    return _booking("course_booked", plan.patient, entries, None, None,
+                    [e for e in replaced if e.uid_id not in kept])
+
+
+def withdrawn_entries(appts: list[Appointment]) -> list[CalendarEntry]:
+    """Calendar events cancelling visits about to be deleted (a plan stopped or rebooked): read
+    while they exist, each under its UID one SEQUENCE higher, as a cancellation would be."""
+    if not appts:
+        return []
+    ids = {a.id for a in appts}
+    return [CalendarEntry(e.appointment, e.uid_id, e.sequence + 1, True)
+            for e in calendar_entries(appts[0].patient_id, limit=500)
+            if e.appointment.id in ids and not e.cancelled]
+
+
+def visits_withdrawn(plan, appts: list[Appointment]) -> OutboundMessage | None:
+    """A plan put on hold, completed or discontinued takes its future visits off the diary: one
+    message cancelling them all (queued before they are deleted)."""
+    entries = withdrawn_entries(appts)
+    return _booking("cancelled", plan.patient, entries, None, None)
 
 
 # --- Reminders ---------------------------------------------------------------------------------

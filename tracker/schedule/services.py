@@ -270,6 +270,8 @@ def renumber(plan: TreatmentPlan) -> None:
 def remove_future(plan: TreatmentPlan) -> int:
     """On hold, completed or discontinued: future unattended sessions are taken off the diary."""
     future = replaceable(plan_appointments(plan.id), now())
+    from ..messages import notify  # messages build on the schedule's calendar
+    notify.visits_withdrawn(plan, future)  # before they go: their calendar events are cancelled
     for appt in future:
         db.session.delete(appt)
     db.session.flush()
