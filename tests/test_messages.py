@@ -609,6 +609,9 @@ def test_reception_records_the_patients_channel_and_opt_out(app, client, auth):
     saved = client.post(location + "/edit", data=data | {"preferred_channel": "sms",
                                                           "reminder_opt_out": "y"})
     assert saved.status_code == 302
+    shown = client.get(location).data.decode()
+    assert "By text message; no appointment reminders" in shown
+    assert f"/messages/?patient_id={patient_id}" in shown
     bad = client.post(location + "/edit", data=data | {"preferred_channel": "pigeon"})
     assert bad.status_code == 400
     with app.app_context():
