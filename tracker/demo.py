@@ -7,6 +7,7 @@ from sqlalchemy import select
 from . import clock
 from .accounts import services as accounts
 from .accounts.models import User
+from .checkins import demo as checkins_demo
 from .extensions import db
 from .intake import demo as intake_demo
 from .note_templates import demo as note_templates_demo
@@ -78,6 +79,7 @@ def seed(patients: int = 30, password: str = DEMO_PASSWORD, rng_seed: int = 7) -
     sessions_demo.seed_demo(rng)
     note_templates_demo.seed_demo()
     reports_demo.seed_demo(clinicians[1])  # after sessions: its visits are already filled
+    checkins_demo.seed_demo()  # after sessions: a check-in follows a course's latest visit
     db.session.commit()
     return (f"Seeded {len(staff)} staff and {patients} patients. Log in as {STAFF[0][0]} "
             f"(admin), {STAFF[1][0]} (practitioner) or {STAFF[4][0]} (reception) with the "

@@ -70,7 +70,7 @@ def week_due(weekday: int, day: date) -> date:
     return day - timedelta(days=(day.weekday() - weekday) % 7)
 
 
-def _new_link(plan: TreatmentPlan, due: date, user=None) -> tuple[Checkin, str]:
+def new_link(plan: TreatmentPlan, due: date, user=None) -> tuple[Checkin, str]:
     """This week's check-in with a fresh token; a new link for the same week replaces the old
     one (the old link stops working)."""
     token, hashed = links.new_token()
@@ -91,7 +91,7 @@ def issue_link(plan: TreatmentPlan, user) -> tuple[Checkin, str]:
     schedule = schedule_of(plan.id)
     today = clock.today()
     due = week_due(schedule.weekday, today) if schedule else today
-    return _new_link(plan, due, user)
+    return new_link(plan, due, user)
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def checkins_due(session: Session, at: datetime) -> list[Due]:
         if session.scalar(select(Checkin.id).where(Checkin.plan_id == plan.id,
                                                    Checkin.due_on == due)) is not None:
             continue
-        checkin, token = _new_link(plan, due)
+        checkin, token = new_link(plan, due)
         session.flush()
         _notify(checkin, token)
         made.append(Due(checkin, token))
