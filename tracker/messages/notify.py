@@ -129,6 +129,8 @@ def appointment_changed(appt: Appointment, kind: str) -> OutboundMessage | None:
     """A visit booked, moved or cancelled: the message carries the visit's calendar event under
     the UID of its first booking with its SEQUENCE (schedule.calendar), so a phone that imported
     the earlier one updates it. Past visits and patients without an address get nothing."""
+    if contact(appt.patient) is None:
+        return None  # nothing to send: spare the calendar query
     db.session.flush()
     entry = next((e for e in calendar_entries(appt.patient_id) if e.appointment.id == appt.id),
                  None)
@@ -142,7 +144,7 @@ def course_booked(plan, created: list[Appointment],
                   replaced: list[CalendarEntry] = ()) -> OutboundMessage | None:
     """One message for a booked course: each visit as an event of one calendar file (with the
     visits it replaced, from withdrawn_entries, cancelled in the same file)."""
-    if not created:
+    if not created or contact(plan.patient) is None:
         return None
     db.session.flush()
     ids = {a.id for a in created}
@@ -158,7 +160,7 @@ def course_booked(plan, created: list[Appointment],
 def withdrawn_entries(appts: list[Appointment]) -> list[CalendarEntry]:
     """Calendar events cancelling visits about to be deleted (a plan stopped or rebooked): read
     while they exist, each under its UID one SEQUENCE higher, as a cancellation would be."""
-    if not appts:
+    if not appts or contact(appts[0].patient) is None:
         return []
     ids = {a.id for a in appts}
     return [CalendarEntry(e.appointment, e.uid_id, e.sequence + 1, True)
