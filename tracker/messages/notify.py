@@ -125,6 +125,14 @@ def _booking(kind: str, patient: Patient, entries: list[CalendarEntry], key: str
                    appointment_id=appointment_id, dedupe_key=key)
 
 
+def event_key(kind: str, entry: CalendarEntry) -> str:
+    """One message per calendar change: the visit's UID and SEQUENCE, with its patient and time
+    because SQLite may give a new visit the id of a deleted one."""
+    appt = entry.appointment
+    return (f"{kind}:{entry.uid_id}:{entry.sequence}:{appt.patient_id}:"
+            f"{appt.start_utc:%Y%m%dT%H%M}")
+
+
 def appointment_changed(appt: Appointment, kind: str) -> OutboundMessage | None:
     """A visit booked, moved or cancelled: the message carries the visit's calendar event under
     the UID of its first booking with its SEQUENCE (schedule.calendar), so a phone that imported
@@ -136,8 +144,7 @@ def appointment_changed(appt: Appointment, kind: str) -> OutboundMessage | None:
                  None)
     if entry is None:
         return None
-    return _booking(kind, appt.patient, [entry], f"{kind}:{entry.uid_id}:{entry.sequence}",
-                    appt.id)
+    return _booking(kind, appt.patient, [entry], event_key(kind, entry), appt.id)
 
 
 def course_booked(plan, created: list[Appointment],
@@ -226,7 +233,7 @@ def _queue_reminder(appointment_id: int) -> int:
                  None)
     if to is None or entry is None:
         return 0
-    key = f"reminder:{entry.uid_id}:{entry.sequence}"
+    key = event_key("reminder", entry)
     text = _text(f"reminder.{'sms' if to.channel == 'sms' else 'txt'}", patient=appt.patient,
                  when=when_text(appt.start_utc), practitioner=appt.practitioner.display_name)
     row = enqueue(kind="reminder", channel=to.channel, recipient=to.recipient,
