@@ -88,6 +88,7 @@ def staff_pages(app, ids: dict, role: str) -> list[str]:
             ("intake.index", {}), ("intake.review", {"intake_id": ids["intake"]}),
             ("plans.plan", {"plan_id": ids["plan"]}),
             ("plans.edit_plan", {"plan_id": ids["plan"]}),
+            ("plans.new_plan", {"patient_id": ids["ana"]}),
             ("schedule.week", {}), ("schedule.day", {}), ("schedule.agenda", {}),
             ("schedule.appointment", {"appointment_id": ids["appointment"]}),
             ("sessions.edit", {"session_id": ids["session"]}),
