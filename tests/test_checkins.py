@@ -282,6 +282,11 @@ def test_checkins_due_opens_each_week_once_and_queues_its_message(app, auth):
         body = outbox.open_content(sent[0]).text
         assert f"/c/{made[0].token}" in body and "pain" not in body.lower()
         assert checkins.find(made[0].token) is not None
+        # A day asked for today that fell earlier this week waits for next week.
+        checkins.set_schedule(plan, (today - timedelta(days=1)).weekday(),
+                              ["nrs_average_week"], True, None)
+        db.session.commit()
+        assert checkins.checkins_due(db.session, later + timedelta(hours=4)) == []
 
 
 def test_the_queue_command_opens_the_weeks_checkins(app, auth, runner):

@@ -114,7 +114,8 @@ def checkins_due(session: Session, at: datetime) -> list[Due]:
                TreatmentPlan.start_on <= day)).all()
     for schedule, plan in plans:
         due = week_due(schedule.weekday, day)
-        if due < plan.start_on or (day - due).days > CATCH_UP_DAYS:
+        if (due < plan.start_on or (day - due).days > CATCH_UP_DAYS
+                or due < clock.local_date(schedule.created_at)):  # no week before it was asked
             continue
         if due == day and clock.local(at).time() < SEND_HOUR:
             continue
