@@ -7,9 +7,10 @@ from . import conditional
 NOT_SHOWN = frozenset({"CSRFTokenField", "HiddenField", "SubmitField"})
 
 
-def rows(code: str, form) -> list[tuple[str, str]]:
+def rows(code: str, form) -> list[tuple[str, str | None]]:
     """(question, answer) in the order the step asks them; an answer left empty is '' and a
-    follow-up that does not apply, or a red-flag question not asked, is left out."""
+    follow-up that does not apply, or a red-flag question not asked, is left out. A group of
+    instrument questions is headed by its legend once: (legend, None)."""
     def values(name: str) -> list[str]:
         data = form[name].data
         return [str(v) for v in data] if isinstance(data, list) else [str(data)]
@@ -17,17 +18,18 @@ def rows(code: str, form) -> list[tuple[str, str]]:
     skipped = conditional.dropped(code, values)
     if not getattr(form, "asks_red_flags", True):
         skipped |= {name for name in form._fields if name.startswith("red_")}
-    grouped = _instrument_labels(form)
-    return [(grouped.get(field.name, field.label.text), text(field)) for field in form
-            if field.type not in NOT_SHOWN and field.name not in skipped]
-
-
-def _instrument_labels(form) -> dict[str, str]:
-    """An instrument question's label with its group's legend: "Pain: right now"."""
-    if not hasattr(form, "instrument_groups"):
-        return {}
-    return {f.name: f"{group.legend}: {f.label.text}" if group.legend else f.label.text
-            for group in form.instrument_groups() for f, _ in group.fields}
+    legends = {f.name: group.legend for group in getattr(form, "instrument_groups", list)()
+               for f, _ in group.fields}
+    result, headed = [], set()
+    for field in form:
+        if field.type in NOT_SHOWN or field.name in skipped:
+            continue
+        legend = legends.get(field.name)
+        if legend and legend not in headed:
+            headed.add(legend)
+            result.append((legend, None))
+        result.append((field.label.text, text(field)))
+    return result
 
 
 def text(field: Field) -> str:
