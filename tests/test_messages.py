@@ -287,6 +287,19 @@ def test_preferred_channel_text_message_goes_through_the_gateway(app, tmp_path, 
     assert smtp.inbox.received == []
 
 
+def test_a_gateway_that_breaks_delays_its_message_and_not_the_others(app, tmp_path, smtp):
+    app.config["SMS_FILE"] = str(tmp_path / "missing-folder" / "sms.jsonl")  # cannot be written
+    with app.app_context():
+        use_smtp(smtp)
+        outbox.enqueue(kind="checkin", channel="sms", recipient="+44 7700 900123",
+                       content=outbox.Content("", "Reminder"))
+        queue_messages(1)
+        run = sender.run_once()
+        assert (run.sent, run.retried) == (1, 1)
+        assert [r.status for r in rows()] == ["queued", "sent"]
+        assert rows()[0].last_error == "unexpected error: FileNotFoundError"
+
+
 # --- Reminders ---------------------------------------------------------------------------------
 
 def visit(at_utc: datetime, patient=None, practitioner=None) -> Appointment:

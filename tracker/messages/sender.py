@@ -141,7 +141,13 @@ def process(row_id: int, worker: str, transports: dict, run: Run) -> None:
         return
     attempts = row.attempts + 1
     try:
-        deliver(row, transports)
+        try:
+            deliver(row, transports)
+        except (mail.Temporary, mail.Permanent, sealing.Unreadable):
+            raise
+        except Exception as exc:  # a gateway's own error, a full disk: this message, not the run
+            log.exception("message %s: unexpected error", row_id)
+            raise mail.Temporary(f"unexpected error: {type(exc).__name__}") from exc
     except (mail.Temporary, mail.Permanent, sealing.Unreadable) as exc:
         final = (not isinstance(exc, mail.Temporary)
                  or attempts >= int(current_app.config.get("MESSAGE_MAX_ATTEMPTS", 12)))
