@@ -121,6 +121,12 @@ def check(page, axe_source: str, name: str, problems: list[str]) -> None:
     page.evaluate(axe_source)
     for violation in page.evaluate(RUN_AXE):
         problems.append(f"{name}: {violation}")
+    # One primary action per view: more than one filled button and the eye has no first place.
+    primaries = page.evaluate("""() => [...document.querySelectorAll(
+        "button.primary, a.button.primary, input.primary")].filter(
+        b => b.offsetParent !== null).map(b => (b.textContent || b.value).trim())""")
+    if len(primaries) > 1:
+        problems.append(f"{name}: {len(primaries)} primary buttons: {primaries}")
 
 
 def walk(page, base: str, urls: list[str], axe_source: str, tag: str,
