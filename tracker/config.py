@@ -82,6 +82,19 @@ class Defaults:
     # untouched with every link closed.
     LOGIN_RETENTION_DAYS = 30
     DRAFT_RETENTION_DAYS = 90
+    # Messages to patients (tracker/messages, README "Messages to patients"). SECRETS_KEY seals
+    # the SMTP password and queued message bodies; empty derives the key from SECRET_KEY.
+    SECRETS_KEY = ""
+    MAIL_BACKEND = ""  # smtp, console or file; empty: smtp when the settings name a host
+    MAIL_FILE_DIR = ""  # the file backend's folder (default instance/mail)
+    SMS_BACKEND = "file"  # or "package.module:Class", a gateway with send(to, text, message_id)
+    SMS_FILE = ""  # the file gateway's file (default instance/sms-outbox.jsonl)
+    SMTP_TIMEOUT_SECONDS = 20
+    # A failed attempt waits BACKOFF_SECONDS, doubled each time, at most BACKOFF_CAP; the
+    # message fails for good after MAX_ATTEMPTS (about seven hours with these).
+    MESSAGE_BACKOFF_SECONDS = 60
+    MESSAGE_BACKOFF_CAP = 3600
+    MESSAGE_MAX_ATTEMPTS = 12
     ENV = "development"  # TRACKER_ENV=production turns on the start-up checks
 
 
