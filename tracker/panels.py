@@ -52,8 +52,10 @@ def reports_panel(patient: Patient, user) -> dict:
     if not can(user, "summary.print"):
         return {"plans": [], "latest": None}
     items = summary.plans_of(patient.id)
-    # At a glance, by the same rules as the letter.
-    return {"plans": items, "latest": summary.build(patient, items[0]) if items else None}
+    # At a glance, by the same rules as the letter (its headline only, not the whole letter).
+    latest = {"plan": items[0], "headline": summary.headline_of(patient, items[0])} if items \
+        else None
+    return {"plans": items, "latest": latest}
 
 
 def sessions_panel(patient: Patient, user) -> dict | None:

@@ -177,11 +177,7 @@ class Summary:
 
     @property
     def headline(self) -> engine.Outcome | None:
-        """The pain outcome the summary leads with: NRS now (asked at every visit), else any NRS,
-        else PEG."""
-        pain = [o for o in self.outcomes if o.thresholds and o.change is not None]
-        pain.sort(key=lambda o: (o.instrument != "nrs", o.time_frame != "now"))
-        return pain[0] if pain else None
+        return lead(self.outcomes)
 
     @property
     def title(self) -> str:
@@ -249,8 +245,52 @@ class Summary:
         return AE_LABELS.get(kind, kind)
 
 
+def lead(outcomes: list[engine.Outcome]) -> engine.Outcome | None:
+    """The pain outcome a summary leads with: NRS now (asked at every visit), else any NRS,
+    else PEG."""
+    pain = [o for o in outcomes if o.thresholds and o.change is not None]
+    pain.sort(key=lambda o: (o.instrument != "nrs", o.time_frame != "now"))
+    return pain[0] if pain else None
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0, 0))
+
+
+def _sessions_by_date(patient_id: int):
+    return (select(SessionRecord).where(SessionRecord.patient_id == patient_id)
+            .order_by(SessionRecord.visit_on, SessionRecord.number, SessionRecord.id))
+
+
+def _plan_span(plan: TreatmentPlan, records: list[SessionRecord]) -> tuple[date, date]:
+    """A plan's summary runs from its first session (or start) to its last session once it is
+    over, else to today."""
+    start = records[0].visit_on if records else plan.start_on
+    end = (records[-1].visit_on if records and plan.status in ("completed", "discontinued")
+           else clock.today())
+    return start, end
+
+
+def _outcomes(patient_id: int, records: list[SessionRecord], start: date, end: date,
+              plan: TreatmentPlan | None):
+    """The scope's measurement rows, their readings and the engine's outcomes."""
+    window_end = _midnight(end + timedelta(days=1))
+    rows = _measurements(patient_id, [r.id for r in records], _midnight(start), window_end,
+                         plan is not None, plan.id if plan is not None else None)
+    by_session = {r.id: r for r in records}
+    readings = [measurements.reading(m, by_session[m.session_id].number
+                                     if m.session_id in by_session else None) for m in rows]
+    return rows, readings, engine.outcomes(readings, course_of(records, readings, start))
+
+
+def headline_of(patient: Patient, plan: TreatmentPlan) -> engine.Outcome | None:
+    """build(patient, plan).headline without the rest of the letter (the patient page's line at
+    a glance): the same sessions, measurements and engine, none of the letter's other parts."""
+    records = list(db.session.scalars(_sessions_by_date(patient.id)
+                                      .where(SessionRecord.plan_id == plan.id)))
+    start, end = _plan_span(plan, records)
+    found = _outcomes(patient.id, records, start, end, plan)[2]
+    return lead([o for o in found if o.instrument != "pgic"])
 
 
 def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | None = None,
@@ -261,16 +301,13 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
         raise ScopeError("unknown version")
     if plan is not None and plan.patient_id != patient.id:
         raise ScopeError("plan of another patient")
-    session_stmt = (select(SessionRecord).where(SessionRecord.patient_id == patient.id)
-                    .options(selectinload(SessionRecord.adverse_events),
-                             selectinload(SessionRecord.points),
-                             selectinload(SessionRecord.adjuncts))
-                    .order_by(SessionRecord.visit_on, SessionRecord.number, SessionRecord.id))
+    session_stmt = _sessions_by_date(patient.id).options(
+        selectinload(SessionRecord.adverse_events), selectinload(SessionRecord.points),
+        selectinload(SessionRecord.adjuncts))
     if plan is not None:
         records = list(db.session.scalars(session_stmt.where(SessionRecord.plan_id == plan.id)))
-        start = start or (records[0].visit_on if records else plan.start_on)
-        end = end or (records[-1].visit_on if records and plan.status in (
-            "completed", "discontinued") else clock.today())
+        first, last = _plan_span(plan, records)
+        start, end = start or first, end or last
     else:
         end = end or clock.today()
         start = start or end - timedelta(days=365)
@@ -278,14 +315,7 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
             raise ScopeError("the range ends before it starts")
         records = list(db.session.scalars(session_stmt.where(
             SessionRecord.visit_on >= start, SessionRecord.visit_on <= end)))
-    session_ids = [r.id for r in records]
-    window_end = _midnight(end + timedelta(days=1))
-    rows = _measurements(patient.id, session_ids, _midnight(start), window_end, plan is not None,
-                         plan.id if plan is not None else None)
-    by_session = {r.id: r for r in records}
-    readings = [measurements.reading(m, by_session[m.session_id].number
-                                     if m.session_id in by_session else None) for m in rows]
-    found = engine.outcomes(readings, course_of(records, readings, start))
+    rows, readings, found = _outcomes(patient.id, records, start, end, plan)
     pain = _session_pain(records, rows)
     aes = []
     for r in records:
