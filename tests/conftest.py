@@ -159,3 +159,10 @@ def csrf_token(html: str) -> str:
         r'name="csrf_token" value="([^"]+)"', html)
     assert match, "no CSRF token in page"
     return match.group(1)
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) in this process for the test; its inbox holds what arrived."""
+    from tests.mail_server import running
+    yield from running()

@@ -303,3 +303,27 @@ def test_the_queue_command_opens_the_weeks_checkins(app, auth, runner):
     with clock.freeze(ten):
         assert runner.invoke(args=["checkins", "queue"]).output == "1 check-in queued.\n"
         assert runner.invoke(args=["checkins", "queue"]).output == "0 check-ins queued.\n"
+
+
+def test_the_sender_opens_the_weeks_checkins_and_delivers_their_message(app, auth, smtp):
+    """One cron line (`flask messages send`) is enough: the sender's run opens the week's check-ins
+    before it sends, so the patient's link arrives in the same run."""
+    from tests.mail_server import use_smtp
+    user_id = auth.login("practitioner")
+    with app.app_context():
+        patient = factories.patient(email="ana@example.org")
+        plan = course(patient, user_id, [6], days_ago=3)
+        today = clock.today()
+        checkins.set_schedule(plan, today.weekday(), ["nrs_average_week"], True,
+                              db.session.get(factories.User, user_id))
+        db.session.commit()
+        ten = clock.to_utc(today, checkins.SEND_HOUR) + timedelta(hours=1)
+    with clock.freeze(ten):
+        with app.app_context():
+            use_smtp(smtp)
+            db.session.commit()
+        first = app.test_cli_runner().invoke(args=["messages", "send"])
+        again = app.test_cli_runner().invoke(args=["messages", "send"])
+    assert "1 check-ins queued" in first.output and "0 check-ins queued" in again.output
+    [message] = smtp.inbox.received
+    assert "ana@example.org" in message["To"] and "/c/" in message.get_body().get_content()

@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 
 from tests import factories
 from tests.conftest import Client
-from tests.mail_server import SMTP_PASSWORD, MailServer, running, use_smtp
+from tests.mail_server import SMTP_PASSWORD, MailServer, use_smtp
 from tracker import clock
 from tracker.audit.models import AuditEntry
 from tracker.extensions import db
@@ -24,11 +24,6 @@ from tracker.messages.models import OutboundMessage
 from tracker.schedule import services as schedule
 from tracker.schedule.models import Appointment
 from tracker.settings.services import get_settings
-
-
-@pytest.fixture
-def smtp():
-    yield from running()
 
 
 def patient_with(given="Ana", email_address="ana@example.net", **extra):

@@ -9,17 +9,13 @@ from playwright.sync_api import expect
 
 from tests.browser.test_intake_journey import PHONE, login, no_horizontal_scroll
 from tests.conftest import make_user
-from tests.mail_server import running, use_smtp
+from tests.mail_server import use_smtp
 from tracker.extensions import db
 from tracker.messages import sender
 from tracker.patients import services as patient_services
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture
-def smtp():
-    yield from running()
 
 
 def test_reception_emails_the_link_and_the_patient_opens_it_on_a_phone(live_server,

@@ -17,8 +17,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import clock
+from ..checkins import services as checkins
 from ..extensions import db
 from ..schedule.models import Appointment
 from ..settings.services import get_settings
@@ -36,6 +38,7 @@ UNSYNCED = {"synchronize_session": False}
 @dataclass
 class Run:
     reminders: int = 0
+    checkins: int = 0
     sent: int = 0
     retried: int = 0
     failed: int = 0
@@ -44,7 +47,8 @@ class Run:
 
     def __str__(self) -> str:
         return (f"{self.sent} sent, {self.retried} to retry, {self.failed} failed, "
-                f"{self.withdrawn} withdrawn; {self.reminders} reminders queued")
+                f"{self.withdrawn} withdrawn; {self.reminders} reminders and "
+                f"{self.checkins} check-ins queued")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -180,10 +184,23 @@ def forget_kept_bodies() -> None:
     db.session.commit()
 
 
+def queue_due_checkins() -> int:
+    """This week's check-ins that are due, made and queued in one transaction. A second sender
+    running at the same moment trips the one-check-in-per-plan-and-week constraint: its
+    transaction rolls back and the first one's check-ins stand."""
+    try:
+        made = checkins.checkins_due(db.session, clock.now())
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return 0
+    return len(made)
+
+
 def run_once(limit: int = 500) -> Run:
     """Queue the reminders that are due, then send what is due (at most `limit` messages)."""
     forget_kept_bodies()
-    run = Run(reminders=notify.queue_due_reminders())
+    run = Run(reminders=notify.queue_due_reminders(), checkins=queue_due_checkins())
     worker, transports = worker_name(), {}
     try:
         while run.sent + run.retried + run.failed + run.withdrawn < limit:
