@@ -21,6 +21,7 @@ from tests.intake_helpers import answers as intake_answers
 from tests.npm_files import npm_file
 from tracker import clock
 from tracker.accounts.services import find_by_email
+from tracker.checkins import services as checkins
 from tracker.extensions import db
 from tracker.intake import services as intake_services
 from tracker.intake import steps
@@ -72,9 +73,12 @@ def seed(app) -> dict:
             intake_services.save_draft(invitation.intake, code, {
                 k: v if isinstance(v, list) else [v] for k, v in answers[code].items()},
                 len(steps.CODES))
+        # This week's check-in link for Grace's course (the patient's page between visits).
+        _, checkin_token = checkins.new_link(plan, clock.today(), mei)
         db.session.commit()
         return {"grace": grace.id, "plan": plan.id, "ana": ana.id, "intake": intake.id,
-                "appointment": today.id, "session": record.id, "ben": ben.id, "token": token}
+                "appointment": today.id, "session": record.id, "ben": ben.id, "token": token,
+                "checkin": checkin_token}
 
 
 def staff_pages(app, ids: dict, role: str) -> list[str]:
@@ -185,6 +189,10 @@ def test_patient_intake_on_a_phone_has_no_serious_violations(live_server, page_f
             ".step-actions button, .step-actions a")].map(b => {
               const r = b.getBoundingClientRect(); return [Math.round(r.top), r.left]; })""")
         assert boxes == sorted(boxes), (code, boxes)
+    # A weekly check-in between visits, from its private link, on the phone.
+    page.goto(f"{base}/c/{ids['checkin']}")
+    expect(page.locator("form")).to_have_count(1)
+    check(page, axe_source, "patient 360 weekly check-in", problems)
     with live_server.app_context():
         assert db.session.get(Patient, ids["ben"]) is not None
     assert problems == [], "\n".join(problems)
