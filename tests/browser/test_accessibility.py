@@ -199,7 +199,10 @@ def test_patient_intake_on_a_phone_has_no_serious_violations(live_server, page_f
 
 
 FOCUS = """() => {
-  const el = document.activeElement, style = getComputedStyle(el);
+  let el = document.activeElement;
+  // A radio drawn as a button (0-10 scales) is invisible itself: its ring is on the label text.
+  if (getComputedStyle(el).opacity === "0" && el.nextElementSibling) el = el.nextElementSibling;
+  const style = getComputedStyle(el);
   let behind = "rgb(255, 255, 255)";
   for (let n = el.parentElement; n; n = n.parentElement) {
     const c = getComputedStyle(n).backgroundColor;
@@ -242,4 +245,18 @@ def test_the_focus_ring_stands_out_wherever_the_keyboard_goes(live_server, page_
         assert contrast(stop["ring"], stop["behind"]) >= 3, stop
     behind = {s["behind"] for s in seen}
     assert len(behind) >= 2, behind  # the bar and the page were both crossed
+    # The patient's side: an intake step's 0-10 scales, on a phone.
+    phone = page_factory(360, 780)
+    phone.goto(f"{base}/i/{ids['token']}")
+    phone.goto(f"{base}/intake/pain")
+    scales = 0
+    for _ in range(40):
+        phone.keyboard.press("Tab")
+        stop = phone.evaluate(FOCUS)
+        if stop["what"].startswith("BODY"):
+            continue
+        scales += stop["what"].startswith("SPAN")
+        assert stop["shown"] and stop["width"] >= 2, stop
+        assert contrast(stop["ring"], stop["behind"]) >= 3, stop
+    assert scales >= 1  # a scale's ring was among them
     assert contrast("rgb(255, 191, 71)", "rgb(245, 247, 249)") < 3  # the old ring: 1.5:1
