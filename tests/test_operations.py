@@ -13,7 +13,7 @@ from tracker import clock, courses, panels
 from tracker.accounts.models import User
 from tracker.extensions import db
 from tracker.flags.models import SafetyFlag
-from tracker.intake import answering
+from tracker.intake import answering, steps
 from tracker.intake import services as intake_services
 from tracker.measurements.models import Measurement
 from tracker.patients import services as patient_services
@@ -202,24 +202,26 @@ def test_a_step_saves_its_draft_and_moves_on_or_back(world):
         data["pain"]["complaint"]]
 
 
-def test_the_last_step_submits_once_or_shows_the_step_still_missing(world):
+def test_the_review_sends_once_or_shows_the_step_still_missing(world):
     intake = new_intake(world)
     data = answers()
     for code in ORDER[:-1]:
-        if code != "sleep":  # skipped (say, on an old link): submission must find it
+        if code != "sleep":  # skipped (say, on an old link): sending must find it
             answering.post_step(intake, code, posted(data[code]))
-    missing = answering.post_step(intake, "consent", posted(data["consent"]))
+    review = answering.post_step(intake, "consent", posted(data["consent"]))
+    assert (review.outcome, review.code) == ("next", steps.REVIEW) and intake.status == "draft"
+    missing = answering.send(intake)
     assert (missing.outcome, missing.code) == ("incomplete", "sleep")
     assert missing.form.errors and intake.status == "draft"
 
     answering.post_step(intake, "sleep", posted(data["sleep"]))
-    done = answering.post_step(intake, "consent", posted(data["consent"]))
+    done = answering.send(intake)
     db.session.commit()
     assert done.outcome == "submitted" and intake.status == "submitted"
     baseline = db.session.scalar(select(func.count()).select_from(Measurement).where(
         Measurement.patient_id == world["ana"].id))
     assert baseline  # the intake's scores became the patient's baseline
-    assert answering.post_step(intake, "consent", posted(data["consent"])).outcome == "already"
+    assert answering.send(intake).outcome == "already"
 
 
 # --- Session records --------------------------------------------------------------------------
