@@ -28,6 +28,7 @@ from tracker.intake import steps
 from tracker.patients.models import Patient
 from tracker.plans.models import TreatmentPlan
 from tracker.reports import demo as reports_demo
+from tracker.sessions.models import SessionRecord
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +60,7 @@ def seed(app) -> dict:
         mei = find_by_email("mei@example.org")
         grace = reports_demo.seed_demo(mei)
         plan = db.session.query(TreatmentPlan).filter_by(patient_id=grace.id).one()
+        signed = db.session.query(SessionRecord).filter_by(patient_id=grace.id).first()
         ana = factories.patient("Ana", "Silva")
         ana.primary_practitioner_id = mei.id
         intake = factories.submitted_intake(ana)
@@ -78,7 +80,7 @@ def seed(app) -> dict:
         db.session.commit()
         return {"grace": grace.id, "plan": plan.id, "ana": ana.id, "intake": intake.id,
                 "appointment": today.id, "session": record.id, "ben": ben.id, "token": token,
-                "checkin": checkin_token}
+                "checkin": checkin_token, "signed": signed.id}
 
 
 def staff_pages(app, ids: dict, role: str) -> list[str]:
@@ -96,6 +98,11 @@ def staff_pages(app, ids: dict, role: str) -> list[str]:
             ("schedule.week", {}), ("schedule.day", {}), ("schedule.agenda", {}),
             ("schedule.appointment", {"appointment_id": ids["appointment"]}),
             ("sessions.edit", {"session_id": ids["session"]}),
+            ("sessions.view", {"session_id": ids["signed"]}),
+            ("sessions.timeline", {"patient_id": ids["grace"]}),
+            ("plans.new_assessment", {"patient_id": ids["ana"]}),
+            ("flags.new", {"patient_id": ids["ana"]}),
+            ("reports.new_baseline", {"patient_id": ids["grace"]}),
             ("reports.summary_page", {"patient_id": ids["grace"], "plan": ids["plan"]}),
             ("reports.summary_page", {"patient_id": ids["grace"], "plan": ids["plan"],
                                       "version": "patient"}),
@@ -106,8 +113,11 @@ def staff_pages(app, ids: dict, role: str) -> list[str]:
             ("patients.detail", {"patient_id": ids["ben"]}),
             ("schedule.week", {}), ("schedule.day", {}), ("schedule.agenda", {}),
             ("schedule.clinic", {}), ("portal.requests", {}),
-            ("schedule.new_appointment", {"patient_id": ids["ben"]})],
+            ("schedule.new_appointment", {"patient_id": ids["ben"]}),
+            ("patients.create", {}), ("patients.edit", {"patient_id": ids["ben"]}),
+            ("schedule.card", {"patient_id": ids["ben"]})],
         "admin": [("settings.edit", {}), ("note_templates.index", {}), ("users.index", {}),
+                  ("users.create", {}), ("schedule.closures", {}),
                   ("messages.log", {}), ("audit.index", {})],
     }[role]
     with app.test_request_context():
