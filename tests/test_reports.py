@@ -421,6 +421,11 @@ def test_a_licensed_scale_total_shows_in_the_summary(client, auth, app, demo):
     page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(summary_url(demo)).text))
     row = page.split("HIT-6 (36-78, lower is better)")[1][:120]
     assert re.match(r"\s*64 .*52 .*-12 .*Better than baseline", row), row
+    # The patient's version says what it is in words, not the scale's abbreviation.
+    mine = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ",
+                                      client.get(summary_url(demo, version="patient")).text))
+    assert "HIT-6" not in mine
+    assert "Another questionnaire you answered with your practitioner" in mine
     with app.app_context():
         entry = db.session.scalars(select(AuditEntry).where(
             AuditEntry.entity == "Measurement", AuditEntry.action == "create")

@@ -227,6 +227,10 @@ class Summary:
         assessment = view.plan.assessment
         return without_codes(view.conditions, (assessment.icd10,) if assessment else ())
 
+    # A total staff entered under the scale's own name ("HIT-6"): the name is an abbreviation a
+    # patient may not know, so their version says what it is instead.
+    other_plain_name = "another questionnaire you answered with your practitioner"
+
     @staticmethod
     def plain(o: engine.Outcome) -> registry.Instrument | None:
         """The registered measure of an outcome (its plain name and scale), None for a total
