@@ -144,9 +144,14 @@ def visible_draft(invitation: IntakeInvitation, by: str | None) -> dict:
             if k.startswith("_") or (by and typed_by.get(k) == by)}
 
 
+def awaiting_review_counted():
+    """The count of intakes awaiting review, as a statement (the navigation bar's badge reads
+    it together with the other badges, tracker/nav.py)."""
+    return select(func.count()).select_from(Intake).where(Intake.status == "submitted")
+
+
 def awaiting_review_count() -> int:
-    return db.session.execute(select(func.count()).select_from(Intake)
-                              .where(Intake.status == "submitted")).scalar_one()
+    return db.session.execute(awaiting_review_counted()).scalar_one()
 
 
 # -- submission -----------------------------------------------------------------------------------

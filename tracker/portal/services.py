@@ -71,9 +71,13 @@ def request_change(patient_id: int, appointment_id: int, kind: str, note: str,
     return found
 
 
+def open_counted():
+    """The count of open requests, as a statement (read with the other badges, tracker/nav.py)."""
+    return select(func.count()).select_from(VisitRequest).where(VisitRequest.status == "open")
+
+
 def open_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(VisitRequest).where(
-        VisitRequest.status == "open")) or 0
+    return db.session.scalar(open_counted()) or 0
 
 
 def requests(status: str = "open", limit: int = 200) -> list[VisitRequest]:

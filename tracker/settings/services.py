@@ -16,8 +16,11 @@ def get_settings() -> ClinicSettings:
     return _load()
 
 
+_ROW = select(ClinicSettings).limit(1)  # built once: every page reads it
+
+
 def _load() -> ClinicSettings:
-    row = db.session.execute(select(ClinicSettings).limit(1)).scalar_one_or_none()
+    row = db.session.execute(_ROW).scalar_one_or_none()
     if row is None:
         from ..clinical.safety import DEFAULT_CONSENT_TEXT
         row = ClinicSettings(name="Acupuncture Clinic", address="", phone="", email="",
