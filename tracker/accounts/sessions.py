@@ -9,6 +9,8 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..failures import UNAVAILABLE, is_unavailable, rollback
 from ..security import token_hash
+from ..settings import services as settings
+from ..settings.models import ClinicSettings
 from ..timeutil import as_utc, utcnow
 from .models import LoginSession, User
 
@@ -32,20 +34,24 @@ def start(user: User) -> str:
 
 
 def idle_limit() -> timedelta:
-    from ..settings.services import get_settings
-    return timedelta(minutes=get_settings().idle_timeout_minutes)
+    return timedelta(minutes=settings.get_settings().idle_timeout_minutes)
 
 
-# Every page asks this first: the session and its user in one statement, built once (building
-# it costs more Python than running it).
-_BY_TOKEN = (select(LoginSession).options(joinedload(LoginSession.user))
+# Every page asks this first: the session, its user and the clinic settings (every page reads
+# them too) in one statement, built once (building it costs more Python than running it).
+_BY_TOKEN = (select(LoginSession, ClinicSettings).options(joinedload(LoginSession.user))
+             .outerjoin(ClinicSettings, ClinicSettings.id == settings.the_row_id())
              .where(LoginSession.token_hash == bindparam("token_hash")))
 
 
 def resolve(token: str) -> User | None:
     """The user behind a session token, or None if it is ended, idle too long or too old."""
-    row = db.session.execute(_BY_TOKEN, {"token_hash": token_hash(token)}).scalar_one_or_none()
-    if row is None or row.ended_at is not None or not row.user.active:
+    found = db.session.execute(_BY_TOKEN, {"token_hash": token_hash(token)}).one_or_none()
+    if found is None:
+        return None
+    row, clinic = found
+    settings.remember(clinic)
+    if row.ended_at is not None or not row.user.active:
         return None
     now = utcnow()
     absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])

@@ -19,6 +19,18 @@ def get_settings() -> ClinicSettings:
 _ROW = select(ClinicSettings).limit(1)  # built once: every page reads it
 
 
+def the_row_id():
+    """The settings row's id as a scalar subquery, for a statement that reads the row along
+    with something else (the login lookup, accounts/sessions.py)."""
+    return select(ClinicSettings.id).limit(1).scalar_subquery()
+
+
+def remember(row: ClinicSettings | None) -> None:
+    """This request's settings row, read by another statement (None: none saved yet)."""
+    if row is not None and has_request_context():
+        g.clinic_settings = row
+
+
 def _load() -> ClinicSettings:
     row = db.session.execute(_ROW).scalar_one_or_none()
     if row is None:
