@@ -250,13 +250,15 @@ def autosave(session_id: int):
 @require("clinical.view")
 def view(session_id: int):
     record = db.get_or_404(SessionRecord, session_id)
-    audit("view", "SessionRecord", record.id, patient_id=record.patient_id)
-    db.session.commit()
-    return render_template(
+    page = render_template(
         "sessions/view.html", record=record, points=acupoints.points(),
         reeval=services.reeval_scores(record), adverse_labels=dict(safety.ADVERSE_EVENTS),
         stimulation=STIMULATION, responses=RESPONSES, decisions=DECISIONS, settings=SETTINGS,
         flags=flag_services.active_for(record.patient_id))
+    # Recorded once the page is drawn: a commit first would expire and reload what it shows.
+    audit("view", "SessionRecord", record.id, patient_id=record.patient_id)
+    db.session.commit()
+    return page
 
 
 @bp.route("/sessions/<int:session_id>/amend", methods=["GET", "POST"])
