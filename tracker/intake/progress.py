@@ -28,6 +28,10 @@ def by_patient(patient_ids: list[int]) -> dict[int, str]:
     if patient_ids:
         newest = (select(func.max(Intake.id)).where(Intake.patient_id.in_(patient_ids))
                   .group_by(Intake.patient_id))
-        for intake in db.session.scalars(select(Intake).where(Intake.id.in_(newest))):
-            found[intake.patient_id] = of(intake)
+        # Only the columns `of` reads (rows answer to the same attribute names), not whole
+        # intakes with every answer: the patient list asks this for each of its rows.
+        for row in db.session.execute(
+                select(Intake.patient_id, Intake.status, Intake.submitted_at, Intake.draft)
+                .where(Intake.id.in_(newest))):
+            found[row.patient_id] = of(row)
     return found
