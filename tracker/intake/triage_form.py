@@ -6,7 +6,7 @@ from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
 from ..clinical.conditions import CONDITIONS
-from ..forms import choices
+from ..forms import LongSelect, choices
 from . import triage
 
 
@@ -24,10 +24,11 @@ class TriageFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET that changes nothing; a token in the URL would leak into logs
 
-    group = SelectField("Flags", default="", choices=choices(
+    # Fixed choices: their options' HTML is made once (LongSelect), not on every list page.
+    group = SelectField("Flags", default="", widget=LongSelect(), choices=choices(
         [("", "Any"), *triage.GROUPS.items()]))
     practitioner = SelectField("Practitioner", default="")
-    condition = SelectField("Condition", default="", choices=choices(
+    condition = SelectField("Condition", default="", widget=LongSelect(), choices=choices(
         [("", "Any"), *CONDITIONS.items()]))
     since = DateField("Sent from", validators=[Optional(), _plausible])
     until = DateField("to", validators=[Optional(), _plausible, _ordered])
