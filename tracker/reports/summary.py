@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -190,7 +191,7 @@ class Summary:
         name = "".join(c if c.isalnum() else "-" for c in self.patient.family_name.lower())
         return f"summary-{name}-{self.end:%Y%m%d}-{self.version}.pdf"
 
-    @property
+    @cached_property  # the page reads it twice (the table and needling_course)
     def needling(self) -> list[tuple[SessionRecord, dict[str, str]]]:
         """Each session's needling as STRICTA reports it (sessions/stricta.py)."""
         return [(r, stricta.values(r) | {"other_interventions": "; ".join(
