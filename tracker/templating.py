@@ -11,6 +11,7 @@ from flask import Flask, request
 from markupsafe import Markup
 
 from . import clock
+from .settings.services import get_settings
 
 # key: (how it looks, with the year, without it). Month names are English, as the app is.
 DATE_STYLES = {
@@ -23,7 +24,6 @@ DEFAULT_STYLE = "d_mon_y"
 
 
 def _style() -> str:
-    from .settings.services import get_settings  # settings -> models -> timeutil -> clock
     style = get_settings().date_style or DEFAULT_STYLE
     return style if style in DATE_STYLES else DEFAULT_STYLE
 

@@ -10,9 +10,10 @@ def get_settings() -> ClinicSettings:
     """The settings row; until an admin saves one, unsaved defaults (no write on a GET).
     Read once per request: a page asks for the zone, letterhead and timeouts many times."""
     if has_request_context():
-        if "clinic_settings" not in g:
-            g.clinic_settings = _load()
-        return g.clinic_settings
+        row = g.get("clinic_settings")  # one lookup: every date on a page comes here
+        if row is None:
+            row = g.clinic_settings = _load()
+        return row
     return _load()
 
 
