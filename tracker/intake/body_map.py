@@ -64,18 +64,24 @@ def _view(view: str, selected: set, bases=None) -> list[str]:
     return parts
 
 
+def _labelled_view(view: str, name: str, centre: int, selected: set) -> list[str]:
+    """One view placed at `centre`, named below and marked with the patient's own left and right
+    (the group is left open for the caller's extras)."""
+    # Where the patient's own left and right are in this view.
+    left_x = 62 if view == "F" else -62
+    return [f'<g transform="translate({centre},14)"><text class="view" x="0" y="402" '
+            f'text-anchor="middle">{name}</text>',
+            f'<text class="side" x="{left_x}" y="20" text-anchor="middle">L</text>'
+            f'<text class="side" x="{-left_x}" y="20" text-anchor="middle">R</text>',
+            *_view(view, selected)]
+
+
 def render(selected=(), caption: str = "Body map") -> Markup:
     """Both views with the selected regions filled in, as a labelled image (review pages)."""
     selected = set(selected)
     parts = []
     for view, name, centre in VIEWS:
-        parts.append(f'<g transform="translate({centre},14)"><text class="view" x="0" y="402" '
-                     f'text-anchor="middle">{name}</text>')
-        # Where the patient's own left and right are in this view.
-        left_x = 62 if view == "F" else -62
-        parts.append(f'<text class="side" x="{left_x}" y="20" text-anchor="middle">L</text>'
-                     f'<text class="side" x="{-left_x}" y="20" text-anchor="middle">R</text>')
-        parts.extend(_view(view, selected))
+        parts.extend(_labelled_view(view, name, centre, selected))
         parts.append("</g>")
     role = f'role="img" aria-label="{escape(caption)}"'
     # Every piece of text in the drawing went through escape() above.
@@ -115,12 +121,7 @@ def picker(selected=()) -> tuple[Markup, list[Zone]]:
     parts, zones = [], []
     for view, name, _ in VIEWS:
         centre = PICKER_CENTRES[view]
-        parts.append(f'<g transform="translate({centre},14)"><text class="view" x="0" y="402" '
-                     f'text-anchor="middle">{name}</text>')
-        left_x = 62 if view == "F" else -62
-        parts.append(f'<text class="side" x="{left_x}" y="20" text-anchor="middle">L</text>'
-                     f'<text class="side" x="{-left_x}" y="20" text-anchor="middle">R</text>')
-        parts.extend(_view(view, selected))
+        parts.extend(_labelled_view(view, name, centre, selected))
         for key, area, bases, outline, box in ZONES:
             zone = Zone(f"{view}-{key}", f"{name}: {area[view]}", Markup(  # noqa: S704
                 f'<svg class="bodymap zoomed" viewBox="{box}" aria-hidden="true">'
