@@ -12,6 +12,7 @@ from flask import current_app, g, has_request_context, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from . import throttle
+from .extensions import db
 from .security import public_url, token_hash
 
 TOKEN_BYTES = 32  # 256 bits; the link carries it, the database its hash
@@ -51,6 +52,20 @@ def blocked() -> bool:
 def failed() -> None:
     """Count an unknown token against this client (the caller commits)."""
     throttle.fail(_throttle_key())
+
+
+def open_row(token: str, find, unavailable):
+    """The row behind a link's token, or the page to show instead: 429 while this client is
+    paused for guessing, 404 for an unknown token (counted against the client, committed now
+    so the count stands whatever the caller does next)."""
+    if blocked():
+        return unavailable("throttled", 429)
+    row = find(token)
+    if row is None:
+        failed()
+        db.session.commit()
+        return unavailable("unknown", 404)
+    return row
 
 
 class LinkCookie:

@@ -35,13 +35,9 @@ def _as_patient(checkin: Checkin) -> None:
 
 @bp.route("/c/<token>")
 def start(token: str):
-    if links.blocked():
-        return unavailable("throttled", 429)
-    checkin = services.find(token)
-    if checkin is None:
-        links.failed()
-        db.session.commit()
-        return unavailable("unknown", 404)
+    checkin = links.open_row(token, services.find, unavailable)
+    if not isinstance(checkin, Checkin):
+        return checkin
     _as_patient(checkin)
     state = checkin.state()
     if state in ("revoked", "expired"):

@@ -50,13 +50,9 @@ bp.after_request(LINK.renew)
 
 
 def _resolve(token: str) -> IntakeInvitation | tuple:
-    if links.blocked():
-        return _unavailable("throttled", 429)
-    invitation = services.find(token)
-    if invitation is None:
-        links.failed()
-        db.session.commit()
-        return _unavailable("unknown", 404)
+    invitation = links.open_row(token, services.find, _unavailable)
+    if not isinstance(invitation, IntakeInvitation):
+        return invitation
     g.audit_actor = f"patient (intake link {invitation.id})"
     return invitation
 
