@@ -79,7 +79,8 @@ def _answer(row: Submission | None) -> object:
 def replayed() -> object | None:
     """The first request's result when this form's key was used already, else None: for views
     whose validation reads the database (an email already taken), checked before validating so a
-    twin that lost the race gets the first result, not a form error."""
+    twin that lost the race gets the first result, not a form error; and again after a failed
+    validation, for a twin that committed while this one was validating."""
     key = posted_key()
     found = _find(key) if key is not None else None
     return _answer(found) if found is not None and found.result_url else None

@@ -42,6 +42,10 @@ def create():
             return render_template("users/form.html", form=form, user=None), 409
         flash(f"{user.display_name} can now log in as {user.role_label.lower()}.", "success")
         return redirect(url_for(".index"))
+    if form.errors and (done := submissions.replayed()) is not None:
+        # The twin committed while this one was validating (its address check then saw the
+        # twin's new row): the first result, not an "address taken" error.
+        return done
     return render_template("users/form.html", form=form, user=None), 200 if not form.errors else 400
 
 
