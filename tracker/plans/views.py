@@ -220,6 +220,8 @@ def schedule_plan(plan_id: int):
             return done
         flash(f"Plan active: {len(created)} appointments booked.", "success")
         return redirect(url_for(".plan", plan_id=item.id))
+    if form.errors and (done := submissions.replayed()) is not None:
+        return done  # the twin booked while this one read the preview: the first result
     return render_template("plans/schedule_preview.html", plan=item, patient=item.patient,
                            slots=proposal.slots, replace=proposal.replace, form=form,
                            tz=clock.zone(), closed=proposal.closed()
