@@ -128,7 +128,7 @@ def test_sessions_csv_identified_and_pseudonymised(client, auth, app, demo):
     assert "visit_on" not in pseudo[0] and "date_of_birth" not in pseudo[0]
     with app.app_context():
         logged = db.session.scalars(select(AuditEntry.changes).where(
-            AuditEntry.action == "export_csv")).all()
+            AuditEntry.action == "export_csv").order_by(AuditEntry.id)).all()
         assert [c["pseudonymised"] for c in logged] == [False, True]
 
 
