@@ -7,8 +7,7 @@ directly. A `fmt` given to a filter is for times ("%H:%M") and machine values (a
 "%Y-%m-%d"), never for a date a person reads."""
 from datetime import date, datetime
 
-from flask import Flask, request
-from markupsafe import Markup
+from flask import Flask
 
 from . import clock
 from .settings.services import get_settings
@@ -71,19 +70,11 @@ def localdate(value: datetime | date | str | None, fmt: str | None = None,
     return date_text(value, weekday, year)
 
 
-def nav_current(endpoint: str, *blueprints: str) -> Markup:
-    """aria-current for a link in the main navigation: "page" on the page it opens, "true" on
-    any other page of its section (`blueprints`), so the bar always shows where one is."""
-    if request.endpoint == endpoint:
-        return Markup(' aria-current="page"')
-    if request.blueprint in blueprints:
-        return Markup(' aria-current="true"')
-    return Markup("")
-
-
 def init_app(app: Flask) -> None:
     app.add_template_filter(localdt)
     app.add_template_filter(localdate)
-    app.add_template_global(nav_current)
+    from . import nav
+    app.add_template_global(nav.bar, "nav_bar")
+    app.add_template_global(nav.fixed_url)
     from .forms import submission_key_input
     app.add_template_global(submission_key_input, "submission_key")
