@@ -39,6 +39,9 @@ class Appointment(db.Model):
     rescheduled_from_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
     checked_in_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Times set back to scheduled after a cancellation: each raises its calendar SEQUENCE past
+    # the cancellation's (services.calendar_entries), so a phone shows the visit again.
+    restores: Mapped[int] = mapped_column(default=0, server_default="0")
 
     patient: Mapped[Patient] = relationship()
     practitioner: Mapped[User] = relationship()
