@@ -10,14 +10,18 @@ from ..timeutil import utcnow
 
 # queued: waiting for its next attempt; sending: claimed by one sender until claimed_until;
 # sent: handed to the mail server or gateway; failed: gave up (its last error says why);
-# withdrawn: no longer to be sent (a reminder for a visit since cancelled, a patient opted out).
+# withdrawn: no longer to be sent (a reminder for a visit since cancelled, a patient opted out);
+# held: waits for a clinician to confirm the patient's new address (ContactCheck).
 STATUSES = {"queued": "Queued", "sending": "Sending", "sent": "Sent", "failed": "Failed",
-            "withdrawn": "Not sent"}
+            "withdrawn": "Not sent", "held": "Held: new address to confirm"}
 KINDS = {"intake_link": "Intake link", "booked": "Booking confirmation",
          "course_booked": "Course booked", "moved": "Appointment moved",
          "cancelled": "Appointment cancelled", "reminder": "Reminder",
          "checkin": "Check-in"}
 CHANNELS = {"email": "Email", "sms": "Text message"}
+# Messages whose link opens the patient's check-in, and from there their own page (answers,
+# progress): clinical content, so they go only to an address a clinician has vouched for.
+LINK_KINDS = frozenset({"checkin"})
 
 
 class OutboundMessage(db.Model):
@@ -70,3 +74,24 @@ class OutboundMessage(db.Model):
     @property
     def channel_label(self) -> str:
         return CHANNELS.get(self.channel, self.channel)
+
+
+class ContactCheck(db.Model):
+    """A patient's email or phone changed by someone who may not see clinical content while
+    their weekly check-ins or own page were on (messages/hold.py). Until a clinician confirms
+    the address, messages of LINK_KINDS are held, not sent."""
+    __tablename__ = "contact_check"
+    __audited__ = True
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    fields: Mapped[str] = mapped_column(String(40), default="")  # "email", "phone" or both
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime | None]
+
+    @property
+    def pending(self) -> bool:
+        return self.confirmed_at is None
