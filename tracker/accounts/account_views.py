@@ -55,6 +55,25 @@ def _too_many(key: str) -> bool:
     return throttle.failures(key, _minutes()) >= MAX_WRONG
 
 
+def _current_password(form, failed_event: str) -> bool:
+    """The signed-in user's current password in `form.current`, asked before changing what
+    protects the account: wrong ones are counted per account (the login's throttle rules),
+    audited, and answered beside the field."""
+    user = current_user
+    key = f"password-change:{user.id}"
+    if _too_many(key):
+        form.current.errors.append(f"Too many wrong passwords. Try again in {_minutes()} minutes.")
+        return False
+    if not verify_password(user.password_hash, form.current.data):
+        throttle.fail(key)
+        record(failed_event, "User", user.id)
+        db.session.commit()
+        form.current.errors.append("That is not your current password.")
+        return False
+    throttle.clear(key)
+    return True
+
+
 def _index(password_form=None, off_form=None, codes_form=None, status=200):
     user = current_user
     password_form = password_form or PasswordChangeForm(formdata=None)
@@ -85,22 +104,11 @@ def password():
     user = current_user
     form = PasswordChangeForm()
     form.account_words = (user.email, user.display_name)
-    key = f"password-change:{user.id}"
-    if form.validate_on_submit():
-        if _too_many(key):
-            form.current.errors.append(
-                f"Too many wrong passwords. Try again in {_minutes()} minutes.")
-        elif not verify_password(user.password_hash, form.current.data):
-            throttle.fail(key)
-            record("password_change_failed", "User", user.id)
-            db.session.commit()
-            form.current.errors.append("That is not your current password.")
-        else:
-            services.change_password(user, form.password.data)
-            throttle.clear(key)
-            db.session.commit()
-            flash("Password changed. You are logged out on your other devices.", "success")
-            return redirect(url_for(".index"))
+    if form.validate_on_submit() and _current_password(form, "password_change_failed"):
+        services.change_password(user, form.password.data)
+        db.session.commit()
+        flash("Password changed. You are logged out on your other devices.", "success")
+        return redirect(url_for(".index"))
     return _index(password_form=form, status=400)
 
 
@@ -145,26 +153,17 @@ def two_factor_confirm():
 def two_factor_off():
     user = current_user
     form = TwoFactorOffForm(prefix="off")
-    key = f"password-change:{user.id}"
     if not user.two_factor_on:
         return redirect(url_for(".index"))
     if _clinic_requires():
         flash("The clinic requires two-factor login; an administrator can reset it if you have "
               "lost your phone.", "error")
         return redirect(url_for(".index"))
-    if form.validate_on_submit():
-        if _too_many(key):
-            form.current.errors.append(
-                f"Too many wrong passwords. Try again in {_minutes()} minutes.")
-        elif not verify_password(user.password_hash, form.current.data):
-            throttle.fail(key)
-            db.session.commit()
-            form.current.errors.append("That is not your current password.")
-        else:
-            two_factor.turn_off(user)
-            db.session.commit()
-            flash("Two-factor login is off for your account.", "success")
-            return redirect(url_for(".index"))
+    if form.validate_on_submit() and _current_password(form, "two_factor_off_failed"):
+        two_factor.turn_off(user)
+        db.session.commit()
+        flash("Two-factor login is off for your account.", "success")
+        return redirect(url_for(".index"))
     return _index(off_form=form, status=400)
 
 
@@ -174,22 +173,13 @@ def recovery_codes():
     """Ten new recovery codes (the old ones stop working), after the current password."""
     user = current_user
     form = TwoFactorOffForm(prefix="codes")
-    key = f"password-change:{user.id}"
     if not user.two_factor_on:
         return redirect(url_for(".index"))
-    if form.validate_on_submit():
-        if _too_many(key):
-            form.current.errors.append(
-                f"Too many wrong passwords. Try again in {_minutes()} minutes.")
-        elif not verify_password(user.password_hash, form.current.data):
-            throttle.fail(key)
-            db.session.commit()
-            form.current.errors.append("That is not your current password.")
-        else:
-            codes = two_factor.new_recovery_codes(user)
-            record("recovery_codes_renewed", "User", user.id)
-            db.session.commit()
-            return render_template("account/recovery_codes.html", codes=codes)
+    if form.validate_on_submit() and _current_password(form, "recovery_codes_failed"):
+        codes = two_factor.new_recovery_codes(user)
+        record("recovery_codes_renewed", "User", user.id)
+        db.session.commit()
+        return render_template("account/recovery_codes.html", codes=codes)
     return _index(codes_form=form, status=400)
 
 
