@@ -19,6 +19,7 @@ from tracker.accounts import held
 from tracker.accounts.models import HeldSubmission, LoginSession, User
 from tracker.audit.models import AuditEntry
 from tracker.extensions import db
+from tracker.sealing import seal
 from tracker.sessions.models import SessionRecord
 from tracker.timeutil import utcnow
 
@@ -281,7 +282,7 @@ def test_a_two_factor_user_gets_the_held_form_after_the_code(app, client, auth):
     secret = pyotp.random_base32()
     with app.app_context():
         user = db.session.get(User, user_id)
-        user.totp_secret, user.totp_enabled_at = secret, utcnow()
+        user.totp_secret, user.totp_enabled_at = seal(secret), utcnow()
         db.session.commit()
     expire_logins(app)
     late = client.post("/patients/new", data={"given_name": "Kari", "family_name": "Nordmann"})

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pyotp
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, Client
@@ -14,6 +15,7 @@ from tracker.accounts import account_views, two_factor
 from tracker.accounts.models import LoginSession, RecoveryCode, User
 from tracker.audit.models import AuditEntry
 from tracker.extensions import db
+from tracker.sealing import seal
 from tracker.settings.services import get_settings
 from tracker.timeutil import utcnow
 
@@ -42,7 +44,7 @@ def enrol(app, client, user_id, clock) -> tuple[str, list[str]]:
     assert client.post("/account/two-factor").headers["Location"].endswith(
         "/account/two-factor/confirm")
     with app.app_context():
-        secret = db.session.get(User, user_id).totp_secret
+        secret = two_factor.secret_of(db.session.get(User, user_id))
     page = client.post("/account/two-factor/confirm", data={"code": code_now(secret, clock)})
     assert page.status_code == 200, page.text
     codes = re.findall(r"<code>([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})</code>", page.text)
@@ -68,8 +70,9 @@ def test_enrolment_page_shows_a_qr_code_as_inline_svg_and_needs_a_code(app, clie
     assert "<script>" not in html and "<style" not in html and " style=" not in html
     with app.app_context():
         user = db.session.get(User, user_id)
-        secret = user.totp_secret
+        secret = two_factor.secret_of(user)
         assert secret and not user.two_factor_on  # not in use until a code confirms it
+        assert secret not in user.totp_secret  # stored sealed: the database alone makes no codes
     assert " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)) in html
     wrong = client.post("/account/two-factor/confirm", data={"code": "12345"})
     assert wrong.status_code == 400 and b'id="code-error"' in wrong.data
@@ -286,3 +289,38 @@ def test_admin_resets_a_users_two_factor(app, client, auth, clock):
     response = client.post("/login", data={"email": "practitioner@example.org",
                                            "password": PASSWORD})
     assert response.status_code == 302 and response.headers["Location"].endswith("/")
+
+
+def test_secrets_stored_before_are_sealed_by_the_migration_and_still_make_codes(tmp_path, clock):
+    from flask_migrate import downgrade, upgrade
+
+    from tests.test_adjuncts import insert, migrated_app, scratch_database
+    secret = pyotp.random_base32()
+    with scratch_database(tmp_path) as url:
+        app = migrated_app(url)
+        with app.app_context():
+            upgrade(revision="0025")
+            user_id = insert("user", email="p@example.org", role="practitioner",
+                             totp_secret=secret)
+            db.engine.dispose()
+            upgrade()
+            user = db.session.get(User, user_id)
+            assert user.totp_secret != secret and secret not in user.totp_secret
+            assert two_factor.secret_of(user) == secret
+            assert two_factor.verify_totp(user, code_now(secret, clock), at=clock.now())
+            db.session.remove()
+            downgrade(revision="0025")  # and back, readable again by the old code
+            with db.engine.connect() as conn:
+                stored = conn.execute(sa.select(sa.column("totp_secret"))
+                                      .select_from(sa.table("user"))).scalar_one()
+            assert stored == secret
+            db.engine.dispose()
+
+
+def test_a_secret_sealed_under_another_key_makes_no_codes_and_no_error(app, clock):
+    secret = pyotp.random_base32()
+    with app.app_context():
+        user = User(email="x@example.org", role="practitioner", totp_secret=seal(secret))
+        app.config["SECRET_KEY"] = "another key " * 4  # the instance's key changed
+        assert two_factor.secret_of(user) is None
+        assert not two_factor.verify_totp(user, code_now(secret, clock), at=clock.now())

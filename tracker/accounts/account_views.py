@@ -130,7 +130,8 @@ def two_factor_start():
 @login_required
 def two_factor_confirm():
     user = current_user
-    if user.two_factor_on or not user.totp_secret:
+    secret = two_factor.secret_of(user)
+    if user.two_factor_on or not secret:
         return redirect(url_for(".index"))
     form = EnrolForm()
     if form.validate_on_submit():
@@ -144,7 +145,7 @@ def two_factor_confirm():
     from ..settings.services import get_settings
     uri = two_factor.provisioning_uri(user, issuer=get_settings().name or two_factor.ISSUER)
     return render_template("account/two_factor.html", form=form, qr=two_factor.qr_svg(uri),
-                           secret=two_factor.grouped_secret(user.totp_secret),
+                           secret=two_factor.grouped_secret(secret),
                            ), 200 if not form.errors else 400
 
 

@@ -29,7 +29,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Two-factor login (TOTP, accounts/two_factor.py): a secret set while enrolling, in use once
     # confirmed with a code (totp_enabled_at); the last accepted time step, so a code works once.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(255))  # sealed (tracker/sealing.py)
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]
 

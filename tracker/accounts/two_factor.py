@@ -2,16 +2,19 @@
 
 Enrolling sets a secret on the user; it is used only once a code from the app is confirmed. A code
 is accepted once (the last accepted time step is kept), one step of clock drift either way.
-Recovery codes are 80 random bits each, shown once and stored as SHA-256 hashes."""
+Recovery codes are 80 random bits each, shown once and stored as SHA-256 hashes. The secret is
+stored sealed (tracker/sealing.py): a copy of the database alone cannot make codes."""
 import secrets
 from datetime import datetime
 
 import pyotp
 import segno
+from flask import current_app
 from sqlalchemy import delete, select
 
 from ..audit.trail import record
 from ..extensions import db
+from ..sealing import Unreadable, seal, unseal
 from ..security import token_hash
 from ..timeutil import utcnow
 from . import sessions
@@ -24,15 +27,27 @@ _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud and t
 
 def start_enrolment(user: User) -> str:
     """A new secret for the user; not in use until confirmed. The caller commits."""
-    user.totp_secret = pyotp.random_base32()
+    secret = pyotp.random_base32()
+    user.totp_secret = seal(secret)
     user.totp_enabled_at = None
     user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    return user.totp_secret
+    return secret
+
+
+def secret_of(user: User) -> str | None:
+    """The user's TOTP secret, or None when there is none or it was sealed under another key
+    (the instance's key changed: an administrator resets the user's two-factor login)."""
+    try:
+        return unseal(user.totp_secret or "") or None
+    except Unreadable:
+        current_app.logger.error("two-factor secret of user %s is unreadable (key changed?)",
+                                 user.id)
+        return None
 
 
 def provisioning_uri(user: User, issuer: str = ISSUER) -> str:
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=issuer)
+    return pyotp.TOTP(secret_of(user)).provisioning_uri(name=user.email, issuer_name=issuer)
 
 
 def qr_svg(uri: str) -> str:
@@ -52,9 +67,10 @@ def _normalize_code(code: str) -> str:
 def verify_totp(user: User, code: str, at: datetime | None = None) -> bool:
     """True for a current code not used before; records its time step so it cannot be replayed."""
     code = _normalize_code(code)
-    if not user.totp_secret or len(code) != 6 or not code.isdigit():
+    secret = secret_of(user)
+    if not secret or len(code) != 6 or not code.isdigit():
         return False
-    totp = pyotp.TOTP(user.totp_secret)
+    totp = pyotp.TOTP(secret)
     now = at or utcnow()
     step_now = totp.timecode(now)
     for drift in (0, -1, 1):
