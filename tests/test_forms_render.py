@@ -38,3 +38,22 @@ def test_strip_drops_control_characters_but_keeps_tabs_and_newlines():
     assert strip("  a\x00b\x07c\td\ne\x0bf\x1fg\x7f  ") == "abc\td\nefg\x7f"
     assert strip("\n\t x \t\n") == "x"
     assert strip(None) is None and strip(5) == 5
+
+
+def test_fast_html_params_writes_what_wtforms_writes():
+    from markupsafe import Markup
+    from wtforms.widgets.core import html_params as wtforms_html_params
+
+    from tracker.forms import html_params
+    cases = [
+        {},
+        {"name": "time_zone", "id": "time_zone"},
+        {"checked": True, "readonly": False, "name": "text1", "abc": "hello"},
+        {"class_": "wide", "for_": "x", "data_user_name": "a", "aria_describedby": "x-help"},
+        {"value": 'Quote"s & <tags>', "title": Markup('<b class="x">&amp;</b>'), "n": 5,
+         "none": None, "f": 1.5, "aria-invalid": "true", "min": 0},
+        {"value": Markup("a \"quoted\" 'one'"), "placeholder": "it's"},
+    ]
+    for kwargs in cases:
+        got, expected = html_params(**kwargs), wtforms_html_params(**kwargs)
+        assert got == expected and type(got) is type(expected)
