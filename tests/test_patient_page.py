@@ -44,13 +44,20 @@ def test_the_page_is_off_until_the_clinic_switches_it_on(app, client, auth):
     assert off.status_code == 403 and "not switched on" in off.text
     assert "Robin" not in off.text and phone.get("/me/appointments.ics").status_code == 403
     auth.logout()
+    # Reception may not: the page shows the patient's progress (clinical content).
     auth.login("reception", "desk@example.org")
+    assert "Switch the patient&#39;s page" not in client.get(f"/patients/{ids['patient']}").text
+    refused = client.post(f"/patients/{ids['patient']}/own-page", data={"enabled": "1"})
+    assert refused.status_code == 403 and phone.get("/me").status_code == 403
+    auth.logout()
+    auth.login("practitioner", "doc@example.org")
+    assert "Switch the patient&#39;s page on" in client.get(f"/patients/{ids['patient']}").text
     switched = client.post(f"/patients/{ids['patient']}/own-page", data={"enabled": "1"})
     assert switched.status_code == 302
     with app.app_context():
         entry = db.session.scalars(select(AuditEntry).where(
             AuditEntry.entity == "PatientPage")).first()
-        assert entry.user_email == "desk@example.org"
+        assert entry.user_email == "doc@example.org"
     page = phone.get("/me")
     assert page.status_code == 200 and "Hello Robin" in page.text
     assert phone.get("/checkin").text.count("/me") >= 1  # reached from the link's pages

@@ -25,7 +25,7 @@ from ..extensions import db
 from ..schedule.models import Appointment
 from ..settings.services import get_settings
 from ..timeutil import as_utc
-from . import mail, notify, outbox, sealing, sms
+from . import hold, mail, notify, outbox, sealing, sms
 from .models import OutboundMessage
 
 log = logging.getLogger("tracker.messages")
@@ -43,11 +43,12 @@ class Run:
     retried: int = 0
     failed: int = 0
     withdrawn: int = 0
+    held: int = 0
     errors: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return (f"{self.sent} sent, {self.retried} to retry, {self.failed} failed, "
-                f"{self.withdrawn} withdrawn; {self.reminders} reminders and "
+                f"{self.withdrawn} withdrawn, {self.held} held; {self.reminders} reminders and "
                 f"{self.checkins} check-ins queued")
 
 
@@ -143,6 +144,10 @@ def process(row_id: int, worker: str, transports: dict, run: Run) -> None:
         _finish(row_id, worker, status="withdrawn", last_error=reason, body_sealed="")
         run.withdrawn += 1
         return
+    if hold.holds(row):  # released by hold.confirm
+        _finish(row_id, worker, status="held", last_error=hold.HELD_BECAUSE)
+        run.held += 1
+        return
     attempts = row.attempts + 1
     try:
         try:
@@ -203,9 +208,8 @@ def run_once(limit: int = 500) -> Run:
     run = Run(reminders=notify.queue_due_reminders(), checkins=queue_due_checkins())
     worker, transports = worker_name(), {}
     try:
-        while run.sent + run.retried + run.failed + run.withdrawn < limit:
-            ids = claim(worker, min(BATCH, limit - run.sent - run.retried - run.failed
-                                    - run.withdrawn))
+        while (done := run.sent + run.retried + run.failed + run.withdrawn + run.held) < limit:
+            ids = claim(worker, min(BATCH, limit - done))
             if not ids:
                 break
             for row_id in ids:

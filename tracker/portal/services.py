@@ -6,10 +6,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from .. import clock
+from ..checkins import services as checkins
 from ..clinical import outcome_rule
 from ..clinical import outcomes as engine
 from ..extensions import db
+from ..messages import hold
 from ..patients.models import Patient
+from ..permissions import can
 from ..plans.models import TreatmentPlan
 from ..reports import summary
 from ..schedule import services as schedule
@@ -32,6 +35,20 @@ def set_page(patient: Patient, enabled: bool, user) -> PatientPage:
         db.session.add(page)
     page.enabled, page.changed_by_id = enabled, user.id if user else None
     return page
+
+
+def panel(patient: Patient, user) -> dict | None:
+    """The patient page's panel: the own page (switched by clinicians: it shows progress), the
+    next check-in (clinicians), requests waiting for reception, and an address change awaiting
+    a clinician before check-in links go to it (messages/hold.py)."""
+    if not can(user, "patients.view"):
+        return None
+    clinical = can(user, "clinical.view")
+    return {"enabled": has_page(patient.id), "can_change": can(user, "clinical.edit"),
+            "requests": list(open_requests_by_appointment(patient.id).values())
+            if can(user, "schedule.view") else [],
+            "next_checkin": checkins.next_due(patient.id) if clinical else None,
+            "contact": hold.pending(patient.id), "can_confirm": clinical}
 
 
 def upcoming(patient_id: int) -> list[schedule.CalendarEntry]:

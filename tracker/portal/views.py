@@ -1,10 +1,12 @@
-"""Staff side of the patient's own page: switching it on for a patient, and reception's list of
-requests to cancel or move a visit. Parse, call, redirect."""
+"""Staff side of the patient's own page: switching it on for a patient (clinicians: it shows the
+patient's progress), confirming a new address before check-in links go to it, and reception's
+list of requests to cancel or move a visit. Parse, call, redirect."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
 from ..forms import EmptyForm
+from ..messages import hold
 from ..patients.models import Patient
 from ..permissions import require
 from . import services
@@ -21,7 +23,7 @@ def visit_requests_open() -> int:
 
 
 @bp.route("/patients/<int:patient_id>/own-page", methods=["POST"])
-@require("patients.edit")
+@require("clinical.edit")
 def toggle(patient_id: int):
     patient = db.get_or_404(Patient, patient_id)
     if EmptyForm().validate_on_submit():
@@ -31,6 +33,18 @@ def toggle(patient_id: int):
         flash(f"{patient.full_name}'s own page is {'on' if enabled else 'off'}."
               + (" They reach it from their check-in link." if enabled else ""), "success")
     return redirect(url_for("patients.detail", patient_id=patient.id))
+
+
+@bp.route("/patients/<int:patient_id>/contact/confirm", methods=["POST"])
+@require("clinical.view")
+def confirm_contact(patient_id: int):
+    patient = db.get_or_404(Patient, patient_id)
+    if EmptyForm().validate_on_submit() and hold.pending(patient.id):
+        released = hold.confirm(patient.id, current_user)
+        db.session.commit()
+        flash(f"{patient.full_name}'s address is confirmed: check-in messages go to it"
+              + (f" ({released} waiting now go)." if released else "."), "success")
+    return redirect(url_for("patients.detail", patient_id=patient.id) + "#own-page")
 
 
 @bp.route("/requests")
