@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from . import clock, courses
-from .checkins import services as checkins
 from .extensions import db
 from .flags import services as flags
 from .intake import progress as intake_progress
@@ -67,15 +66,9 @@ def sessions_panel(patient: Patient, user) -> dict | None:
 
 
 def portal_panel(patient: Patient, user) -> dict | None:
-    """The patient's own page (opt-in), their next check-in (clinicians) and their requests to
-    cancel or move a visit waiting for reception."""
-    if not can(user, "patients.view"):
-        return None
-    return {"enabled": portal.has_page(patient.id), "can_change": can(user, "patients.edit"),
-            "requests": list(portal.open_requests_by_appointment(patient.id).values())
-            if can(user, "schedule.view") else [],
-            "next_checkin": checkins.next_due(patient.id) if can(user, "clinical.view")
-            else None}
+    """The patient's own page (opt-in), their next check-in, requests to cancel or move a visit
+    and an address awaiting a clinician (portal/services.panel)."""
+    return portal.panel(patient, user)
 
 
 PATIENT_PANELS: list[tuple[str, Callable[[Patient, Any], Any]]] = [
