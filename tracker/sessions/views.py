@@ -279,8 +279,7 @@ def amend(session_id: int):
 @require("clinical.view")
 def timeline(patient_id: int):
     patient = db.get_or_404(Patient, patient_id)
-    page = db.paginate(services.timeline(patient.id), page=query_int("page", 1), per_page=20,
-                       max_per_page=100)
+    page = services.timeline_page(patient.id, query_int("page", 1), per_page=20)
     html = render_template("sessions/timeline.html", patient=patient, page=page)
     audit("view", "SessionTimeline", patient.id, patient_id=patient.id,
           changes={"page": page.page, "sessions": [r.id for r in page.items]})
