@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from .. import clock, panels, submissions
 from ..accounts.models import User
@@ -107,12 +108,12 @@ def week():
     tz = clock.zone()
     cards = weeks.cards(monday, tz, chosen.id) if chosen else []
     hours = services.working_hours(chosen.id) if chosen else services.DEFAULT_HOURS
+    closed = services.closures(monday, monday + timedelta(days=6))
     return render_template(
         "schedule/week.html", staff=staff, chosen=chosen, monday=monday,
         days=[monday + timedelta(days=i) for i in range(7)], tz=tz,
-        rows=weeks.grid(cards, monday, hours), count=len(cards),
-        closed=services.closures(monday, monday + timedelta(days=6)),
-        today=clock.today())
+        rows=weeks.grid(cards, monday, hours, closed=closed), count=len(cards),
+        closed=closed, today=clock.today())
 
 
 @bp.route("/clinic")
@@ -121,18 +122,24 @@ def clinic():
     monday = _monday(request.args.get("start"))
     tz = clock.zone()
     cards = weeks.cards(monday, tz)
+    staff = practitioners()
+    closed = services.closures(monday, monday + timedelta(days=6))
     return render_template(
-        "schedule/clinic.html", staff=practitioners(), monday=monday, tz=tz,
-        cells=weeks.by_practitioner(cards, monday),
+        "schedule/clinic.html", staff=staff, monday=monday, tz=tz,
+        cells=weeks.by_practitioner(cards, monday, [u.id for u in staff], closed),
         days=[monday + timedelta(days=i) for i in range(7)], count=len(cards),
-        closed=services.closures(monday, monday + timedelta(days=6)),
-        today=clock.today())
+        closed=closed, today=clock.today())
+
+
+# The page shows the patient, the plan and the practitioner: read with the appointment, one query.
+_PAGE_LOADS = (joinedload(Appointment.patient), joinedload(Appointment.plan),
+               joinedload(Appointment.practitioner))
 
 
 @bp.route("/appointments/<int:appointment_id>")
 @require("schedule.view")
 def appointment(appointment_id: int):
-    appt = db.get_or_404(Appointment, appointment_id)
+    appt = db.get_or_404(Appointment, appointment_id, options=_PAGE_LOADS)
     return _appointment_page(appt, ActionForm())
 
 
