@@ -4,7 +4,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, bindparam, delete, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..clock import day_bounds, local_date, now, today, zone  # the clinic clock (tracker/clock.py)
@@ -25,14 +25,20 @@ NEEDS_REASON = {"cancelled_patient", "cancelled_clinic", "late_cancel"}
 ON_THE_DAY = {"check_in", "attended", "no_show"}  # only once the day has come
 
 
+# Read on every diary page: built once, plain rows (no ORM objects for a few values).
+_HOURS = select(WorkingHours.weekday, WorkingHours.starts, WorkingHours.ends).where(
+    WorkingHours.practitioner_id == bindparam("practitioner_id"))
+_CLOSURES = select(ClosureDay.day, ClosureDay.reason).where(
+    ClosureDay.day >= bindparam("start"), ClosureDay.day <= bindparam("end"))
+
+
 def working_hours(practitioner_id: int) -> dict[int, list[tuple[time, time]]]:
-    rows = db.session.execute(select(WorkingHours).where(
-        WorkingHours.practitioner_id == practitioner_id)).scalars().all()
+    rows = db.session.execute(_HOURS, {"practitioner_id": practitioner_id}).all()
     if not rows:
         return DEFAULT_HOURS
     hours: dict[int, list[tuple[time, time]]] = {}
-    for row in rows:
-        hours.setdefault(row.weekday, []).append((row.starts, row.ends))
+    for weekday, starts, ends in rows:
+        hours.setdefault(weekday, []).append((starts, ends))
     return hours
 
 
@@ -45,9 +51,7 @@ def set_working_hours(practitioner_id: int, spans: dict[int, list[tuple[time, ti
 
 
 def closures(start: date, end: date) -> dict[date, str]:
-    rows = db.session.execute(select(ClosureDay).where(
-        ClosureDay.day >= start, ClosureDay.day <= end)).scalars()
-    return {row.day: row.reason for row in rows}
+    return dict(db.session.execute(_CLOSURES, {"start": start, "end": end}).tuples().all())
 
 
 class AlreadyClosed(Exception):
@@ -370,6 +374,8 @@ def active_plans(patient_id: int) -> list[TreatmentPlan]:
 
 def replacement(appt: Appointment) -> Appointment | None:
     """The appointment that took a rescheduled one's place."""
+    if appt.status != "rescheduled":  # reschedule() marks the row it replaces: no query
+        return None
     return db.session.scalars(select(Appointment).where(
         Appointment.rescheduled_from_id == appt.id)).one_or_none()
 
