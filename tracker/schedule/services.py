@@ -416,6 +416,7 @@ def action_problem(appt: Appointment, action: str, reason: str) -> str:
 def act(appt: Appointment, action: str, reason: str = "") -> None:
     """Check in, attended, cancel (with reason), late cancel, no-show, or back to scheduled.
     No-show is only ever set here, by a person."""
+    restored = action == "scheduled" and appt.status in CANCELLED
     if action == "check_in":
         appt.checked_in_at = now()
     else:
@@ -424,11 +425,14 @@ def act(appt: Appointment, action: str, reason: str = "") -> None:
             appt.reason = reason.strip()
         if action == "scheduled":
             appt.checked_in_at = None
+            appt.restores = (appt.restores or 0) + int(restored)
     db.session.flush()
     if appt.plan:
         renumber(appt.plan)
     if action in CANCELLED:
         _tell_patient(appt, "cancelled")
+    elif restored:  # back on the patient's calendar: confirmed again (and reminded again)
+        _tell_patient(appt, "booked")
 
 
 # --- A day's appointments (the week grids and today's list are in week.py) ------------------
@@ -488,7 +492,9 @@ def calendar_entries(patient_id: int, limit: int = 100) -> list[CalendarEntry]:
         while root.rescheduled_from_id in every and depth < 50:
             root, depth = every[root.rescheduled_from_id], depth + 1
         cancelled = appt.status != "scheduled"
-        entries.append(CalendarEntry(appt, root.id, depth + int(cancelled), cancelled))
+        # Each restore lifts it past the cancellation before it (cancel, restore, cancel ...).
+        entries.append(CalendarEntry(appt, root.id, depth + 2 * (appt.restores or 0)
+                                     + int(cancelled), cancelled))
     return entries[:limit]
 
 
