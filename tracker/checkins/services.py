@@ -80,10 +80,35 @@ def new_link(plan: TreatmentPlan, due: date, user=None) -> tuple[Checkin, str]:
     if found is None:
         found = Checkin(plan_id=plan.id, patient_id=plan.patient_id, due_on=due)
         db.session.add(found)
+    old_hash = found.token_hash
     found.token_hash, found.expires_at, found.revoked_at = hashed, max(
         expires, clock.now() + timedelta(days=1)), None
     found.created_by_id = user.id if user else None
+    if old_hash:
+        _relink_waiting(found, old_hash, token)
     return found, token
+
+
+def message_key(hashed: str) -> str:
+    """A check-in message's dedupe key: the link's hash (a prefix), never the token."""
+    return f"checkin:{hashed[:40]}"
+
+
+def for_message(key: str | None) -> Checkin | None:
+    """The check-in whose current link a message carries; None once a new link replaced it."""
+    if not key or not key.startswith("checkin:"):
+        return None
+    return db.session.scalars(select(Checkin).where(
+        Checkin.token_hash.startswith(key.removeprefix("checkin:")))).first()
+
+
+def _relink_waiting(checkin: Checkin, old_hash: str, token: str) -> None:
+    """A message still waiting with the old link would arrive dead: withdraw it and queue the
+    new link in its place (the same way, so an address awaiting a clinician holds it too)."""
+    from ..messages import outbox
+    if outbox.withdraw_waiting(message_key(old_hash), "a new link replaced this one"):
+        db.session.flush()
+        _notify(checkin, token)
 
 
 def issue_link(plan: TreatmentPlan, user) -> tuple[Checkin, str]:
@@ -147,7 +172,7 @@ def _notify(checkin: Checkin, token: str) -> None:
                            expires=when_text(checkin.expires_at)).strip() + "\n"
     enqueue(kind="checkin", channel=found.channel, recipient=found.recipient,
             content=Content(f"Your weekly check-in from {clinic.name}", text),
-            patient_id=checkin.patient_id, dedupe_key=f"checkin:{checkin.token_hash[:40]}",
+            patient_id=checkin.patient_id, dedupe_key=message_key(checkin.token_hash),
             keep_body_until=checkin.expires_at)
 
 

@@ -226,11 +226,21 @@ def queue_due_reminders() -> int:
     return queued
 
 
+def _entry(appt: Appointment) -> CalendarEntry | None:
+    return next((e for e in calendar_entries(appt.patient_id) if e.appointment.id == appt.id),
+                None)
+
+
+def reminder_key(appt: Appointment) -> str | None:
+    """The key of the visit's reminder as it stands now (its UID and SEQUENCE)."""
+    entry = _entry(appt)
+    return event_key("reminder", entry) if entry else None
+
+
 def _queue_reminder(appointment_id: int) -> int:
     appt = db.session.get(Appointment, appointment_id)
     to = contact(appt.patient)
-    entry = next((e for e in calendar_entries(appt.patient_id) if e.appointment.id == appt.id),
-                 None)
+    entry = _entry(appt)
     if to is None or entry is None:
         return 0
     key = event_key("reminder", entry)

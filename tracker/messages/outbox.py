@@ -9,7 +9,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .. import clock
 from ..extensions import db
@@ -81,3 +81,13 @@ def enqueue(*, kind: str, channel: str, recipient: str, content: Content | None 
         keep_body_until=keep_body_until)
     db.session.add(row)
     return row
+
+
+def withdraw_waiting(dedupe_key: str, reason: str) -> int:
+    """Withdraw the message of this event while it still waits (queued, or held for a
+    clinician); one being sent is left to its sender. Returns how many; the caller commits."""
+    return db.session.execute(
+        update(OutboundMessage).where(OutboundMessage.dedupe_key == dedupe_key,
+                                      OutboundMessage.status.in_(("queued", "held")))
+        .values(status="withdrawn", last_error=reason, body_sealed=""),
+        execution_options={"synchronize_session": False}).rowcount

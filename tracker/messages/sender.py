@@ -112,8 +112,16 @@ def _body_after(row: OutboundMessage, now: datetime) -> dict:
 
 
 def withdrawn_because(row: OutboundMessage) -> str:
-    """Why a queued reminder should no longer go: the visit is gone, cancelled or moved, or the
-    patient opted out since it was queued."""
+    """Why a queued message should no longer go: a check-in whose link was replaced or closed
+    since; a reminder whose visit is gone, cancelled, moved or changed since (cancelled and set
+    back: its reminder is queued anew under its new SEQUENCE), or whose patient opted out."""
+    if row.kind == "checkin" and row.dedupe_key:
+        checkin = checkins.for_message(row.dedupe_key)
+        if checkin is None:
+            return "a new link replaced this one"
+        if checkin.state() in ("revoked", "expired"):
+            return "the check-in link no longer opens"
+        return ""
     if row.kind != "reminder":
         return ""
     appt = db.session.get(Appointment, row.appointment_id) if row.appointment_id else None
@@ -121,6 +129,8 @@ def withdrawn_because(row: OutboundMessage) -> str:
         return "the visit is no longer booked"
     if appt.patient.reminder_opt_out:
         return "the patient opted out of reminders"
+    if row.dedupe_key and row.dedupe_key != notify.reminder_key(appt):
+        return "the visit changed since"
     return ""
 
 
