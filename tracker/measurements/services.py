@@ -73,8 +73,16 @@ def latest(patient_id: int, instrument: str, time_frame: str = "",
                               .limit(1)).first()
 
 
+# What `reading` reads of a row: a read-only list selects these columns, not whole ORM rows.
+READ_COLUMNS = (Measurement.instrument, Measurement.time_frame, Measurement.value,
+                Measurement.taken_at, Measurement.source, Measurement.session_id,
+                Measurement.label, Measurement.scale_min, Measurement.scale_max,
+                Measurement.higher_is_better, Measurement.items)
+
+
 def reading(m: Measurement, number: int | None = None) -> outcomes.Reading:
-    """A row as the outcome engine reads it (summary, dashboard rows and CSV alike)."""
+    """A row (a Measurement, or a row of READ_COLUMNS) as the outcome engine reads it (summary,
+    dashboard rows and CSV alike)."""
     return outcomes.Reading(m.instrument, m.time_frame, m.value, as_utc(m.taken_at), m.source,
                             number, m.session_id, _label(m), m.higher_is_better, m.items)
 

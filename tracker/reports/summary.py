@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock
@@ -262,9 +262,19 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0, 0))
 
 
+_SESSION_ORDER = (SessionRecord.visit_on, SessionRecord.number, SessionRecord.id)
+
+
 def _sessions_by_date(patient_id: int):
     return (select(SessionRecord).where(SessionRecord.patient_id == patient_id)
-            .order_by(SessionRecord.visit_on, SessionRecord.number, SessionRecord.id))
+            .order_by(*_SESSION_ORDER))
+
+
+# A plan's sessions as the outcomes read them (id, number, date): plain rows, built once.
+_PLAN_SESSIONS = (select(SessionRecord.id, SessionRecord.number, SessionRecord.visit_on)
+                  .where(SessionRecord.patient_id == bindparam("patient_id"),
+                         SessionRecord.plan_id == bindparam("plan_id"))
+                  .order_by(*_SESSION_ORDER))
 
 
 def _plan_span(plan: TreatmentPlan, records: list[SessionRecord]) -> tuple[date, date]:
@@ -281,7 +291,7 @@ def _outcomes(patient_id: int, records: list[SessionRecord], start: date, end: d
     """The scope's measurement rows, their readings and the engine's outcomes."""
     window_end = _midnight(end + timedelta(days=1))
     rows = _measurements(patient_id, [r.id for r in records], _midnight(start), window_end,
-                         plan is not None, plan.id if plan is not None else None)
+                         plan.id if plan is not None else None)
     by_session = {r.id: r for r in records}
     readings = [measurements.reading(m, by_session[m.session_id].number
                                      if m.session_id in by_session else None) for m in rows]
@@ -291,8 +301,8 @@ def _outcomes(patient_id: int, records: list[SessionRecord], start: date, end: d
 def headline_of(patient: Patient, plan: TreatmentPlan) -> engine.Outcome | None:
     """build(patient, plan).headline without the rest of the letter (the patient page's line at
     a glance): the same sessions, measurements and engine, none of the letter's other parts."""
-    records = list(db.session.scalars(_sessions_by_date(patient.id)
-                                      .where(SessionRecord.plan_id == plan.id)))
+    records = db.session.execute(_PLAN_SESSIONS, {"patient_id": patient.id,
+                                                   "plan_id": plan.id}).all()
     start, end = _plan_span(plan, records)
     found = _outcomes(patient.id, records, start, end, plan)[2]
     return lead([o for o in found if o.instrument != "pgic"])
@@ -390,27 +400,37 @@ def course_of(records: list[SessionRecord], readings: list[engine.Reading],
     return engine.Course(at, first.id if first else None, get_settings().baseline_window_days)
 
 
-def _measurements(patient_id: int, session_ids: list[int], start: datetime, end: datetime,
-                  by_plan: bool, plan_id: int | None = None) -> list[Measurement]:
+def _scope_statement(by_plan: bool):
     """Intake rows up to the end (the engine picks the baseline), the scope's session rows, and
     re-evaluation, staff-entered or check-in rows inside the window (a plan's: only its own
-    check-ins, never another course's)."""
+    check-ins, never another course's). Plain columns, the ones `measurements.reading` reads:
+    no ORM rows, and built once per shape (a plan or a date range) with bound values."""
+    start, end = bindparam("start"), bindparam("end")
     in_window = (Measurement.taken_at >= start) & (Measurement.taken_at < end)
-    clauses = [Measurement.source.in_(engine.BASELINE_SOURCES) & (Measurement.taken_at < end)]
-    if session_ids:
-        clauses.append(Measurement.session_id.in_(session_ids))
+    clauses = [Measurement.source.in_(engine.BASELINE_SOURCES) & (Measurement.taken_at < end),
+               Measurement.session_id.in_(bindparam("session_ids", expanding=True))]
     between = Measurement.session_id.is_(None) & (Measurement.source != "intake")
-    if plan_id is None:
-        clauses.append(between & in_window)
-    else:  # the plan's own check-ins however late (as the dashboard counts them), no other's
+    if by_plan:  # the plan's own check-ins however late (as the dashboard counts them), no other's
         clauses.append(between & Measurement.checkin_id.is_(None) & in_window)
         clauses.append(Measurement.checkin_id.in_(select(Checkin.id).where(
-            Checkin.plan_id == plan_id)) & (Measurement.taken_at >= start))
-    if not by_plan:
+            Checkin.plan_id == bindparam("plan_id"))) & (Measurement.taken_at >= start))
+    else:
+        clauses.append(between & in_window)
         clauses.append(Measurement.session_id.is_not(None) & in_window)
-    return list(db.session.scalars(
-        select(Measurement).where(Measurement.patient_id == patient_id, or_(*clauses))
-        .order_by(Measurement.taken_at, Measurement.id)))
+    return (select(*measurements.READ_COLUMNS)
+            .where(Measurement.patient_id == bindparam("patient_id"), or_(*clauses))
+            .order_by(Measurement.taken_at, Measurement.id))
+
+
+_SCOPE = {by_plan: _scope_statement(by_plan) for by_plan in (False, True)}
+
+
+def _measurements(patient_id: int, session_ids: list[int], start: datetime, end: datetime,
+                  plan_id: int | None = None) -> list:
+    """The scope's measurement rows (_scope_statement), as plain rows in the order taken."""
+    return db.session.execute(_SCOPE[plan_id is not None], {
+        "patient_id": patient_id, "session_ids": session_ids, "start": start, "end": end,
+        "plan_id": plan_id}).all()
 
 
 def _session_pain(records: list[SessionRecord],
@@ -443,14 +463,21 @@ def _attendance(patient_id: int, plan: TreatmentPlan | None, start: date,
                       late_cancel=counts["late_cancel"], no_show=counts["no_show"])
 
 
+# What a summary reads of its plan (plan_view, the signature, the diagnosis), in the plan's own
+# statement rather than one lazy load each.
+PLAN_SHOWN = (joinedload(TreatmentPlan.practitioner), joinedload(TreatmentPlan.assessment),
+              joinedload(TreatmentPlan.versions))
+
+
 def _main_plan(patient_id: int, records: list[SessionRecord], end: date) -> TreatmentPlan | None:
     """For a date range: the plan most of its sessions belong to, else the latest one begun."""
     counts = Counter(r.plan_id for r in records if r.plan_id)
     if counts:
-        return db.session.get(TreatmentPlan, counts.most_common(1)[0][0])
+        return db.session.get(TreatmentPlan, counts.most_common(1)[0][0], options=PLAN_SHOWN)
     return db.session.scalars(select(TreatmentPlan).where(
         TreatmentPlan.patient_id == patient_id, TreatmentPlan.status != "draft",
-        TreatmentPlan.start_on <= end).order_by(TreatmentPlan.start_on.desc()).limit(1)).first()
+        TreatmentPlan.start_on <= end).order_by(TreatmentPlan.start_on.desc()).limit(1)
+        .options(*PLAN_SHOWN)).unique().first()
 
 
 def plans_of(patient_id: int) -> list[TreatmentPlan]:

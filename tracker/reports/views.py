@@ -28,7 +28,8 @@ def _summary_for(patient_id: int) -> summary.Summary:
     form = SummaryForm(request.args)
     if not form.validate():
         abort(400)
-    plan = db.get_or_404(TreatmentPlan, form.plan.data) if form.plan.data else None
+    plan = db.get_or_404(TreatmentPlan, form.plan.data, options=summary.PLAN_SHOWN) \
+        if form.plan.data else None
     try:
         return summary.build(patient, plan, form.start.data, form.end.data, form.version.data,
                              current_user)
