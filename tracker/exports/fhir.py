@@ -357,6 +357,9 @@ def _measurement(b: _Bundle, m: Measurement, subject: dict, encounter: str | Non
                           "code": instrument.unit if instrument else "{score}"}}
     if encounter:
         obs["encounter"] = {"reference": encounter}
+    if m.source == registry.CHECKIN:  # answered by the patient from their check-in link
+        obs["performer"] = [subject]
+        obs["method"] = _text("Weekly check-in answered by the patient between visits")
     if instrument and len(instrument.items) > 1 and m.items:
         # The answers behind a multi-item score, with the words the patient was shown.
         answers = [(item, m.items.get(item.key)) for item in instrument.items]

@@ -1,4 +1,5 @@
-"""CSV of sessions and outcomes, one row per session, for the clinic's own analysis.
+"""CSV of sessions and outcomes, one row per session, for the clinic's own analysis, then one
+row per weekly check-in answered between visits (`record` tells them apart).
 
 Every column is declared once in `COLUMNS` with what it means; the download, its header and the
 codebook (`codebook()`, served beside the CSV) all come from that list. Pseudonymised rows carry
@@ -17,7 +18,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ..checkins.models import Checkin
 from ..clinical import instruments as registry
+from ..clock import local_date
 from ..extensions import db
 from ..measurements.models import Measurement
 from ..patients.models import Patient
@@ -37,6 +40,9 @@ class Column:
 
 
 COLUMNS = [
+    Column("record", "What the row is: session (a visit's record) or checkin (a weekly check-in "
+           "the patient answered between visits; it fills the patient, plan, dates and "
+           "checkin_ columns only, its date being the day it was answered)."),
     Column("patient_id", "The clinic's patient number.", pseudonymised=False),
     Column("family_name", "Family name.", pseudonymised=False),
     Column("given_name", "Given name.", pseudonymised=False),
@@ -101,9 +107,20 @@ def reeval_columns() -> dict[tuple[str, ...], Column]:
     return found
 
 
+def checkin_columns() -> dict[tuple[str, str], Column]:
+    """(instrument, time frame) -> its column, for the registry's measures asked at a weekly
+    check-in (the answers' own scores: an answered check-in's measurement rows)."""
+    return {(i.code, i.time_frame): Column(
+        f"checkin_{i.key}", f"{i.name} answered in a weekly check-in (empty on session rows)"
+        + (f" ({i.note})." if i.note else ".")) for i in registry.asked_at(registry.CHECKIN)}
+
+
+def every_column() -> list[Column]:
+    return COLUMNS + list(reeval_columns().values()) + list(checkin_columns().values())
+
+
 def declared(pseudonymised: bool) -> list[Column]:
-    every = COLUMNS + list(reeval_columns().values())
-    return [c for c in every if (c.pseudonymised if pseudonymised else c.identified)]
+    return [c for c in every_column() if (c.pseudonymised if pseudonymised else c.identified)]
 
 
 def columns(pseudonymised: bool) -> list[str]:
@@ -115,7 +132,7 @@ def codebook() -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["column", "identified_export", "pseudonymised_export", "meaning"])
-    for c in COLUMNS + list(reeval_columns().values()):
+    for c in every_column():
         writer.writerow([c.name, "yes" if c.identified else "no",
                          "yes" if c.pseudonymised else "no", c.meaning])
     yield buffer.getvalue()
@@ -153,6 +170,48 @@ def rows(pseudonymised: bool, secret: str) -> Iterator[dict]:
             yield from _emit(batch, pseudonymised, secret)
             batch = []
     yield from _emit(batch, pseudonymised, secret)
+    yield from _checkins(pseudonymised, secret)
+
+
+def _checkins(pseudonymised: bool, secret: str) -> Iterator[dict]:
+    """One row per answered check-in, with its answers' scores in the checkin_ columns."""
+    stmt = (select(Checkin, Patient, TreatmentPlan)
+            .join(Patient, Patient.id == Checkin.patient_id)
+            .join(TreatmentPlan, TreatmentPlan.id == Checkin.plan_id)
+            .where(Checkin.answered_at.is_not(None))
+            .order_by(Checkin.patient_id, Checkin.answered_at, Checkin.id))
+    found = checkin_columns()
+    batch: list = []
+    for row in db.session.execute(stmt.execution_options(yield_per=500)):
+        batch.append(row)
+        if len(batch) >= 500:
+            yield from _emit_checkins(batch, found, pseudonymised, secret)
+            batch = []
+    yield from _emit_checkins(batch, found, pseudonymised, secret)
+
+
+def _emit_checkins(batch, found, pseudonymised: bool, secret: str) -> Iterator[dict]:
+    if not batch:
+        return
+    values: dict[int, dict] = {}
+    for m in db.session.scalars(select(Measurement).where(
+            Measurement.checkin_id.in_([r[0].id for r in batch]))):
+        values.setdefault(m.checkin_id, {})[(m.instrument, m.time_frame)] = m.value
+    for checkin, patient, plan in batch:
+        day = local_date(checkin.answered_at)
+        row = {"record": "checkin"} | {column.name: values.get(checkin.id, {}).get(key)
+                                       for key, column in found.items()}
+        if pseudonymised:
+            row |= {"patient_pseudonym": pseudonym(secret, "patient", patient.id),
+                    "plan_pseudonym": pseudonym(secret, "plan", plan.id),
+                    "age_at_visit": age_on(patient.date_of_birth, day), "sex": patient.sex,
+                    "day_of_plan": (day - plan.start_on).days}
+        else:
+            row |= {"plan_id": plan.id, "condition": plan.conditions, "patient_id": patient.id,
+                    "family_name": patient.family_name, "given_name": patient.given_name,
+                    "date_of_birth": patient.date_of_birth.isoformat(),
+                    "visit_on": day.isoformat()}
+        yield row
 
 
 def _emit(batch, pseudonymised: bool, secret: str) -> Iterator[dict]:
@@ -175,7 +234,7 @@ def _emit(batch, pseudonymised: bool, secret: str) -> Iterator[dict]:
         course = courses.get((s.plan_id, plan_outcomes.NOW))
         base = course.baseline if course else None
         change = changes.get((s.id, plan_outcomes.NOW))
-        row = {"diagnosis_icd10": icd10 or "", "session_number": s.number,
+        row = {"record": "session", "diagnosis_icd10": icd10 or "", "session_number": s.number,
                "reevaluation": int(s.is_reevaluation),
                "reeval_decision": (s.reeval_decision or "") if s.is_reevaluation else "",
                "status": s.status, "pain_before": v.get(("nrs", "now"), s.pain_before),
