@@ -42,33 +42,38 @@ def _flagged(urgent: bool | None):
     return exists().where(*cond)
 
 
-def _rank():
-    """0 red flag, 1 other safety flag, 2 none: the first key of the order."""
-    return case((_flagged(True), 0), (_flagged(None), 1), else_=2)
+# Built once (every list of intakes orders by them): the two tests and the rank, 0 red flag,
+# 1 other safety flag, 2 none, the first key of the order; RANKED names each rank's group.
+_RED_FLAGGED, _FLAGGED = _flagged(True), _flagged(None)
+_RANK = case((_RED_FLAGGED, 0), (_FLAGGED, 1), else_=2)
+RANKED = (RED, SAFETY, NONE)
+_SUBMITTED = (select(Intake).join(Patient).where(Intake.status == "submitted")
+              .options(contains_eager(Intake.patient)))
 
 
-def awaiting_review(filters: Filters | None = None):
-    """Submitted intakes not yet reviewed, in triage order (see the module's docstring)."""
+def awaiting_review(filters: Filters | None = None, *, grouped: bool = False):
+    """Submitted intakes not yet reviewed, in triage order (see the module's docstring);
+    `grouped` adds each one's rank as a second column (RANKED[rank] is its group)."""
     f = filters or Filters()
-    stmt = (select(Intake).join(Patient).where(Intake.status == "submitted")
-            .options(contains_eager(Intake.patient)))
+    stmt = _SUBMITTED.add_columns(_RANK.label("rank")) if grouped else _SUBMITTED
     if f.group == RED:
-        stmt = stmt.where(_flagged(True))
+        stmt = stmt.where(_RED_FLAGGED)
     elif f.group == SAFETY:
-        stmt = stmt.where(_flagged(None), ~_flagged(True))
+        stmt = stmt.where(_FLAGGED, ~_RED_FLAGGED)
     elif f.group == NONE:
-        stmt = stmt.where(~_flagged(None))
+        stmt = stmt.where(~_FLAGGED)
     if f.practitioner_id:
         stmt = stmt.where(Patient.primary_practitioner_id == f.practitioner_id)
-    tz = clock.zone()
-    if f.since:
-        stmt = stmt.where(Intake.submitted_at >= clock.day_start(f.since, tz))
-    if f.until:
-        stmt = stmt.where(Intake.submitted_at < clock.day_bounds(f.until, tz)[1])
+    if f.since or f.until:
+        tz = clock.zone()
+        if f.since:
+            stmt = stmt.where(Intake.submitted_at >= clock.day_start(f.since, tz))
+        if f.until:
+            stmt = stmt.where(Intake.submitted_at < clock.day_bounds(f.until, tz)[1])
     if f.condition:
         stmt = stmt.where(exists().where(IntakeCondition.intake_id == Intake.id,
                                          IntakeCondition.code == f.condition))
-    return stmt.order_by(_rank(), Intake.submitted_at, Intake.id)
+    return stmt.order_by(_RANK, Intake.submitted_at, Intake.id)
 
 
 def groups_of(intake_ids: list[int]) -> dict[int, str]:

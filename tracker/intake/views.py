@@ -18,6 +18,7 @@ from ..extensions import db
 from ..flags import services as flag_services
 from ..flags.models import SafetyFlag
 from ..forms import EmptyForm
+from ..paging import paginate
 from ..patients.models import Patient
 from ..patients.services import practitioners
 from ..permissions import require
@@ -107,12 +108,13 @@ def index():
     form = TriageFilterForm(request.args)
     form.set_practitioners(practitioners())
     if request.args.keys() - {"page"} and not form.validate():
-        return render_template("intake/index.html", form=form, page=None, groups={},
+        return render_template("intake/index.html", form=form, page=None,
                                rule=triage.ORDER_RULE), 400
-    page = db.paginate(triage.awaiting_review(form.filters()), page=query_int("page", 1),
-                       per_page=25, max_per_page=100)
+    # Each intake with its triage group from the statement that orders them by it.
+    page = paginate(triage.awaiting_review(form.filters(), grouped=True),
+                    page=query_int("page", 1), per_page=25, max_per_page=100, rows=True)
     return render_template("intake/index.html", form=form, page=page, rule=triage.ORDER_RULE,
-                           groups=triage.groups_of([i.id for i in page.items]))
+                           rows=[(intake, triage.RANKED[rank]) for intake, rank in page.items])
 
 
 @bp.route("/intakes/<int:intake_id>")
