@@ -4,13 +4,13 @@ of it. This is where plans and appointments meet, so the plans package never imp
 schedule (the schedule reads plans). Callers commit; nothing here needs a request."""
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, case, func, or_, select
 
 from . import clock, submissions
 from .extensions import db
+from .patients.models import Patient
 from .plans import services as plans
 from .plans.models import TreatmentPlan
 from .schedule import services as schedule
@@ -136,23 +136,36 @@ def progress_of(items: list[TreatmentPlan]) -> list[tuple[TreatmentPlan, schedul
     return [(p, schedule.progress(p, appointments[p.id])) for p in items]
 
 
+class EndingPlan(NamedTuple):
+    """A plan ending soon as the dashboard lists it: its id and its patient's name."""
+    id: int
+    given_name: str
+    family_name: str
+    full_name = property(Patient.full_name.fget)  # the patient's own rule
+
+
+# Built once (bound values for the day, the time and the practitioner): the dashboard runs them on
+# every visit.
+_ACTIVE = TreatmentPlan.status == "active"
+_COUNTS = select(func.count(), func.count(case(
+    (TreatmentPlan.practitioner_id == bindparam("practitioner_id"), 1)))).where(_ACTIVE)
+_UPCOMING = (select(func.count()).where(Appointment.plan_id == TreatmentPlan.id,
+                                        Appointment.status == "scheduled",
+                                        Appointment.starts_at >= bindparam("now"))
+             .correlate(TreatmentPlan).scalar_subquery())
+_ENDING = (select(TreatmentPlan.id, Patient.given_name, Patient.family_name)
+           .join(Patient, Patient.id == TreatmentPlan.patient_id)
+           .where(_ACTIVE, or_((TreatmentPlan.sessions_planned.is_not(None)) & (_UPCOMING <= 2),
+                               TreatmentPlan.end_on <= bindparam("soon")))
+           .order_by(TreatmentPlan.id.desc()).limit(8))
+_ENDING_MINE = _ENDING.where(TreatmentPlan.practitioner_id == bindparam("practitioner_id"))
+
+
 def plans_dashboard(today: date, now: datetime, practitioner_id: int | None) -> dict[str, Any]:
-    """Active plan counts and plans ending soon (two or fewer visits left, or an end date within
-    a fortnight), in a fixed number of queries."""
-    upcoming = (select(func.count()).where(Appointment.plan_id == TreatmentPlan.id,
-                                           Appointment.status == "scheduled",
-                                           Appointment.starts_at >= now)
-                .correlate(TreatmentPlan).scalar_subquery())
-    active = TreatmentPlan.status == "active"
-    count = db.session.scalar(select(func.count()).select_from(TreatmentPlan).where(active))
-    mine = (db.session.scalar(select(func.count()).select_from(TreatmentPlan).where(
-        active, TreatmentPlan.practitioner_id == practitioner_id)) if practitioner_id else None)
-    ending_stmt = (select(TreatmentPlan).options(selectinload(TreatmentPlan.patient))
-                   .where(active, or_(
-                       (TreatmentPlan.sessions_planned.is_not(None)) & (upcoming <= 2),
-                       TreatmentPlan.end_on <= today + timedelta(days=14)))
-                   .order_by(TreatmentPlan.id.desc()).limit(8))
-    if practitioner_id:
-        ending_stmt = ending_stmt.where(TreatmentPlan.practitioner_id == practitioner_id)
-    return {"active": count, "mine": mine,
-            "ending": list(db.session.execute(ending_stmt).scalars())}
+    """Active plan counts (the clinic's, and the practitioner's own) and plans ending soon (two
+    or fewer visits left, or an end date within a fortnight), in two queries."""
+    count, mine = db.session.execute(_COUNTS, {"practitioner_id": practitioner_id}).one()
+    ending = db.session.execute(_ENDING_MINE if practitioner_id else _ENDING, {
+        "now": now, "soon": today + timedelta(days=14), "practitioner_id": practitioner_id})
+    return {"active": count, "mine": mine if practitioner_id else None,
+            "ending": [EndingPlan(*row) for row in ending]}

@@ -170,6 +170,8 @@ def practitioners() -> list[User]:
         .order_by(User.display_name)).scalars())
 
 
+_COUNT_ACTIVE = select(func.count()).select_from(Patient).where(Patient.archived_at.is_(None))
+
+
 def count_active() -> int:
-    return db.session.execute(select(func.count()).select_from(Patient)
-                              .where(Patient.archived_at.is_(None))).scalar_one()
+    return db.session.execute(_COUNT_ACTIVE).scalar_one()
