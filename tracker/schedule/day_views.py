@@ -41,18 +41,19 @@ def day():
     patient = db.get_or_404(Patient, patient_id) if patient_id else None
     tz = clock.zone()
     cards = weeks.cards(shown, tz, chosen.id, days=1) if chosen else []
+    hours = services.working_hours(chosen.id) if chosen else {}
+    closed = services.closures(shown, shown)
     free = []
     if chosen and can(current_user, "schedule.manage"):
         free = [clock.local(s, tz) for s in services.free_starts(
-            chosen.id, shown, minutes, after=clock.now())]
+            chosen.id, shown, minutes, after=clock.now(), hours=hours, closed=closed)]
     # One list in time order: an appointment before a free start at the same minute.
     entries = sorted([(c.start.time(), 0, "appt", c) for c in cards]
                      + [(s.time(), 1, "free", s) for s in free], key=lambda e: e[:2])
-    hours = services.working_hours(chosen.id) if chosen else {}
     return render_template(
         "schedule/day.html", staff=staff, chosen=chosen, day=shown, tz=tz, minutes=minutes,
         entries=[(kind, item) for _, _, kind, item in entries], count=len(cards),
-        free_count=len(free), patient=patient, closed=services.closures(shown, shown),
+        free_count=len(free), patient=patient, closed=closed,
         spans=hours.get(shown.weekday(), []), today=clock.today(),
         book_url=lambda start: _book_url(chosen, start, minutes, patient))
 

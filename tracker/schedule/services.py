@@ -51,7 +51,7 @@ def set_working_hours(practitioner_id: int, spans: dict[int, list[tuple[time, ti
 
 
 def closures(start: date, end: date) -> dict[date, str]:
-    return dict(db.session.execute(_CLOSURES, {"start": start, "end": end}).tuples().all())
+    return dict(db.session.execute(_CLOSURES, {"start": start, "end": end}).all())
 
 
 class AlreadyClosed(Exception):
@@ -84,12 +84,14 @@ def closure_days(since: date) -> list[ClosureDay]:
 
 
 def busy(practitioner_id: int, patient_id: int | None, start: datetime, end: datetime,
-         exclude: set[int] = frozenset()) -> list[Appointment]:
-    """Booked appointments of the practitioner (or the patient) touching [start, end)."""
+         exclude: set[int] = frozenset(), with_patients: bool = True) -> list[Appointment]:
+    """Booked appointments of the practitioner (or the patient) touching [start, end); with
+    their patients, whom a clash names (`with_patients`)."""
     who = Appointment.practitioner_id == practitioner_id
     if patient_id:
         who = or_(who, Appointment.patient_id == patient_id)
-    stmt = (select(Appointment).options(joinedload(Appointment.patient))
+    stmt = (select(Appointment).options(*([joinedload(Appointment.patient)] if with_patients
+                                          else []))
             .where(who, Appointment.status.in_(BOOKED),
                    Appointment.starts_at < end, Appointment.starts_at > start - timedelta(hours=8))
             .order_by(Appointment.starts_at))
@@ -155,16 +157,20 @@ SLOT_STEP = 30  # minutes between the starts a day view offers (the week grid's 
 
 
 def free_starts(practitioner_id: int, day: date, minutes: int, step: int = SLOT_STEP,
-                after: datetime | None = None) -> list[datetime]:
+                after: datetime | None = None, *,
+                hours: dict[int, list[tuple[time, time]]] | None = None,
+                closed: dict[date, str] | None = None) -> list[datetime]:
     """The starts (UTC) on a clinic day, from `after` on, where a `minutes` appointment fits
     the practitioner's working hours, off closure days and clear of their booked appointments:
     the next-free-slot search a clashing booking is offered (recurrence.next_free) walked along
-    the day, so a start shown free is one `check` accepts for the practitioner."""
+    the day, so a start shown free is one `check` accepts for the practitioner. A caller that
+    has read the practitioner's `hours` and the day's `closed` already passes them."""
     tz = zone()
     begin, end = day_bounds(day, tz)
-    hours = working_hours(practitioner_id)
-    taken = [(a.start_utc, a.end_utc) for a in busy(practitioner_id, None, begin, end)]
-    closed = closures(day, day)
+    hours = working_hours(practitioner_id) if hours is None else hours
+    taken = [(a.start_utc, a.end_utc)
+             for a in busy(practitioner_id, None, begin, end, with_patients=False)]
+    closed = closures(day, day) if closed is None else closed
     found: list[datetime] = []
     cursor = max(begin, after) if after else begin
     while cursor < end:
@@ -178,9 +184,12 @@ def free_starts(practitioner_id: int, day: date, minutes: int, step: int = SLOT_
 
 # --- Plans and their appointments ---------------------------------------------------------
 
+_PLAN_APPOINTMENTS = (select(Appointment).where(Appointment.plan_id == bindparam("plan_id"))
+                      .order_by(Appointment.starts_at, Appointment.id))  # built once
+
+
 def plan_appointments(plan_id: int) -> list[Appointment]:
-    return list(db.session.execute(select(Appointment).where(Appointment.plan_id == plan_id)
-                                   .order_by(Appointment.starts_at, Appointment.id)).scalars())
+    return list(db.session.scalars(_PLAN_APPOINTMENTS, {"plan_id": plan_id}))
 
 
 def appointments_by_plan(plan_ids: list[int]) -> dict[int, list[Appointment]]:

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -131,15 +132,19 @@ def clinic():
         closed=closed, today=clock.today())
 
 
-# The page shows the patient, the plan and the practitioner: read with the appointment, one query.
-_PAGE_LOADS = (joinedload(Appointment.patient), joinedload(Appointment.plan),
-               joinedload(Appointment.practitioner))
+# The page shows the patient, the plan and the practitioner: read with the appointment, in one
+# statement built once.
+_PAGE_READ = (select(Appointment).where(Appointment.id == bindparam("id"))
+              .options(joinedload(Appointment.patient), joinedload(Appointment.plan),
+                       joinedload(Appointment.practitioner)))
 
 
 @bp.route("/appointments/<int:appointment_id>")
 @require("schedule.view")
 def appointment(appointment_id: int):
-    appt = db.get_or_404(Appointment, appointment_id, options=_PAGE_LOADS)
+    appt = db.session.scalars(_PAGE_READ, {"id": appointment_id}).one_or_none()
+    if appt is None:
+        abort(404)
     return _appointment_page(appt, ActionForm())
 
 
