@@ -11,6 +11,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from ..audit.trail import record
 from ..clinical import body_regions, conditions, instruments, safety
@@ -117,10 +118,14 @@ def index():
                            rows=[(intake, triage.RANKED[rank]) for intake, rank in page.items])
 
 
+# The patient and the reviewer come with the intake (two statements fewer).
+_REVIEW_LOADS = (joinedload(Intake.patient), joinedload(Intake.reviewed_by))
+
+
 @bp.route("/intakes/<int:intake_id>")
 @require("clinical.view")
 def review(intake_id: int):
-    intake = db.get_or_404(Intake, intake_id)
+    intake = db.session.get(Intake, intake_id, options=_REVIEW_LOADS) or abort(404)
     if intake.status == "draft" and not intake.submitted_at:
         abort(404)
     flags = flag_services.active_for(intake.patient_id)
