@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import bindparam, func, literal, select, union_all, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock, courses, submissions
 from ..clinical import instruments as registry
@@ -109,6 +109,17 @@ def states_by_appointment(appointment_ids: list[int]) -> dict[int, tuple[int, st
         SessionRecord.appointment_id, SessionRecord.id, SessionRecord.status).where(
         SessionRecord.appointment_id.in_(appointment_ids)))
     return {appointment_id: (record_id, status) for appointment_id, record_id, status in rows}
+
+
+# The patient, plan and signer the record's page draws, read in the record's own statement (lazy,
+# one statement each). Its lists stay lazy: for one record that is cheaper than selectinload.
+_PAGE_LOADS = (joinedload(SessionRecord.patient, innerjoin=True), joinedload(SessionRecord.plan),
+               joinedload(SessionRecord.signed_by))
+
+
+def for_page(session_id: int) -> SessionRecord | None:
+    """The record with what its page shows (sessions/view.html)."""
+    return db.session.get(SessionRecord, session_id, options=_PAGE_LOADS)
 
 
 def for_appointment(appointment: Appointment) -> SessionRecord | None:
@@ -329,11 +340,16 @@ def write_measurements(record: SessionRecord, data: dict) -> None:
             source="reevaluation", taken_at=when, session_id=record.id)
 
 
+_REEVAL_SCORES = select(measurements.Measurement.instrument, measurements.Measurement.time_frame,
+                        measurements.Measurement.value).where(
+    measurements.Measurement.session_id == bindparam("session_id"),
+    measurements.Measurement.source == "reevaluation")
+
+
 def reeval_scores(record: SessionRecord) -> list[tuple[registry.Instrument, float]]:
     """The re-evaluation's scores in registry order, for the record's page."""
-    rows = {(m.instrument, m.time_frame): m.value for m in db.session.scalars(select(
-        measurements.Measurement).where(measurements.Measurement.session_id == record.id,
-                                        measurements.Measurement.source == "reevaluation"))}
+    rows = {(code, frame): value for code, frame, value in db.session.execute(
+        _REEVAL_SCORES, {"session_id": record.id})}
     return [(i, rows[(i.code, i.time_frame)]) for i in registry.REGISTRY.values()
             if (i.code, i.time_frame) in rows]
 

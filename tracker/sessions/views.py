@@ -249,10 +249,11 @@ def autosave(session_id: int):
 @bp.route("/sessions/<int:session_id>")
 @require("clinical.view")
 def view(session_id: int):
-    record = db.get_or_404(SessionRecord, session_id)
+    record = services.for_page(session_id) or abort(404)
     page = render_template(
         "sessions/view.html", record=record, points=acupoints.points(),
-        reeval=services.reeval_scores(record), adverse_labels=dict(safety.ADVERSE_EVENTS),
+        reeval=services.reeval_scores(record) if record.is_reevaluation else [],
+        adverse_labels=dict(safety.ADVERSE_EVENTS),
         stimulation=STIMULATION, responses=RESPONSES, decisions=DECISIONS, settings=SETTINGS,
         flags=flag_services.active_for(record.patient_id))
     # Recorded once the page is drawn: a commit first would expire and reload what it shows.
