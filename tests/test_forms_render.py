@@ -57,3 +57,17 @@ def test_fast_html_params_writes_what_wtforms_writes():
     for kwargs in cases:
         got, expected = html_params(**kwargs), wtforms_html_params(**kwargs)
         assert got == expected and type(got) is type(expected)
+
+
+def test_fixed_select_field_binds_its_declared_choices_and_checks_against_them():
+    from tracker.forms import FixedSelectField
+
+    class Fixed(Form):
+        time_zone = FixedSelectField("Time zone", choices=ZONES, widget=LongSelect())
+
+    from werkzeug.datastructures import MultiDict
+    first, second = Fixed(), Fixed(MultiDict({"time_zone": "Mars/Olympus"}))
+    assert first.time_zone.choices is ZONES and second.time_zone.choices is ZONES
+    assert not second.validate() and Fixed(MultiDict({"time_zone": "Europe/London"})).validate()
+    assert Fixed(data={"time_zone": "Europe/London"}).time_zone() == \
+        Plain(data={"time_zone": "Europe/London"}).time_zone()

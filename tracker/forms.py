@@ -6,7 +6,7 @@ import secrets
 from dateutil.relativedelta import relativedelta
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import SelectMultipleField
+from wtforms import SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, Select
@@ -49,6 +49,16 @@ def use_fast_html_params() -> None:
     widgets_core.Button.html_params = staticmethod(html_params)
     import wtforms.widgets
     wtforms.widgets.html_params = html_params  # Label.__call__ reads it here
+
+
+class FixedSelectField(SelectField):
+    """A SelectField whose choices (SelectChoice list, never changed in place) are fixed where the
+    form class declares it: every form binds that one list, not a copy WTForms walks to check
+    (~600 time zones on each settings page; with LongSelect nothing else reads them on a GET)."""
+
+    def __init__(self, label=None, validators=None, choices=(), **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self._choices = choices
 
 
 class LongSelect(Select):

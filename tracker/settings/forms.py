@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from ..forms import LongSelect, choices, phone_check, strip
+from ..forms import FixedSelectField, LongSelect, choices, phone_check, strip
 from ..messages.mail import TLS_MODES
 from ..templating import DATE_STYLES, DEFAULT_STYLE
 
@@ -29,8 +29,8 @@ class SettingsForm(FlaskForm):
     phone = StringField("Phone", filters=S, validators=[Length(max=40), phone_check])
     email = EmailField("Email", filters=S, validators=[
         Optional(), Length(max=254), Email("Enter an email address like name@example.com.")])
-    time_zone = SelectField("Time zone", widget=LongSelect(),
-                            choices=choices((z, z) for z in sorted(available_timezones())))
+    time_zone = FixedSelectField("Time zone", widget=LongSelect(),
+                                 choices=choices((z, z) for z in sorted(available_timezones())))
     date_style = SelectField("Dates are written", choices=choices(
         (key, example) for key, (example, *_) in DATE_STYLES.items()),
         filters=[lambda value: value or DEFAULT_STYLE],  # rows saved before it existed

@@ -83,8 +83,11 @@ def current() -> ClinicLogo | None:
     return _load()
 
 
+_ROW = select(ClinicLogo).limit(1)  # built once: the settings page and every letter read it
+
+
 def _load() -> ClinicLogo | None:
-    return db.session.scalars(select(ClinicLogo).limit(1)).first()
+    return db.session.scalars(_ROW).first()
 
 
 def save(raw: bytes) -> ClinicLogo:
