@@ -6,9 +6,9 @@ appointment, or nothing for the dashboard) and the user, and returns its panel's
 passes the results to the template as `panels`; each feature's partial only draws its entry, so
 no template runs a query of its own."""
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import bindparam, func, literal, null, select, union_all
+from sqlalchemy import bindparam, select
 
 from . import clock, courses
 from .extensions import db
@@ -25,13 +25,6 @@ from .schedule import services as schedule
 from .schedule import week
 from .schedule.models import Appointment
 from .sessions import services as sessions
-from .sessions.models import (
-    AdverseEvent,
-    Amendment,
-    SessionAdjunct,
-    SessionPoint,
-    SessionRecord,
-)
 
 # --- The patient page -------------------------------------------------------------------------
 
@@ -75,97 +68,11 @@ def reports_panel(patient: Patient, user) -> dict:
     return {"plans": items, "latest": latest}
 
 
-SESSIONS_SHOWN = 10
-
-
-class FirstPage(NamedTuple):
-    """The first page of a list and how many there are in all (what the panel draws of it)."""
-    items: list
-    total: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return -(-self.total // self.per_page)
-
-
-class _Point(NamedTuple):
-    code: str | None
-
-
-class _Adjunct(NamedTuple):
-    kind: str
-    name = property(SessionAdjunct.name.fget)  # the model's own label rule
-
-
-class _SessionRow(NamedTuple):
-    """What sessions/_timeline_rows.html draws of a session record, read as plain rows: the
-    panel's four eager loads of whole child objects cost more than the rest of its page."""
-    id: int
-    visit_on: Any
-    number: int | None
-    pain_before: float | None
-    pain_after: float | None
-    status: str
-    points: list
-    adjuncts: list
-    adverse_events: list
-    amendments: list
-    signed = property(SessionRecord.signed.fget)  # the model's own rule
-
-
-_NEWEST_SESSIONS = (
-    select(SessionRecord.id, SessionRecord.visit_on, SessionRecord.number,
-           SessionRecord.pain_before, SessionRecord.pain_after, SessionRecord.status)
-    .where(SessionRecord.patient_id == bindparam("patient_id"))
-    .order_by(SessionRecord.visit_on.desc(), SessionRecord.id.desc())
-    .limit(bindparam("limit")))
-_ids = bindparam("ids", expanding=True)
-# Every child the rows show, in one statement: points' codes and adjuncts' kinds in their
-# recorded order; adverse events and amendments only as "there is one".
-_SESSION_PARTS = union_all(
-    select(SessionPoint.session_id, literal("point").label("part"),
-           SessionPoint.code.label("value"), SessionPoint.position, SessionPoint.id)
-    .where(SessionPoint.session_id.in_(_ids)),
-    select(SessionAdjunct.session_id, literal("adjunct"), SessionAdjunct.kind,
-           SessionAdjunct.position, SessionAdjunct.id)
-    .where(SessionAdjunct.session_id.in_(_ids)),
-    select(AdverseEvent.session_id, literal("ae"), null(), literal(0), AdverseEvent.id)
-    .where(AdverseEvent.session_id.in_(_ids)),
-    select(Amendment.session_id, literal("amendment"), null(), literal(0), Amendment.id)
-    .where(Amendment.session_id.in_(_ids)),
-).order_by("position", "id")
-
-
-def newest_sessions(patient_id: int) -> FirstPage:
-    """The patient's newest session records (newest first) with what their rows show, and how
-    many there are: one row past the page tells whether there are older ones (counted only
-    then)."""
-    rows = db.session.execute(_NEWEST_SESSIONS,
-                              {"patient_id": patient_id, "limit": SESSIONS_SHOWN + 1}).all()
-    total = len(rows)
-    if total > SESSIONS_SHOWN:
-        rows = rows[:SESSIONS_SHOWN]
-        total = db.session.scalar(select(func.count()).select_from(SessionRecord)
-                                  .where(SessionRecord.patient_id == patient_id))
-    parts: dict[int, dict[str, list]] = {
-        r.id: {"point": [], "adjunct": [], "ae": [], "amendment": []} for r in rows}
-    if rows:
-        for session_id, part, value, _position, _id in db.session.execute(
-                _SESSION_PARTS, {"ids": list(parts)}):
-            parts[session_id][part].append(
-                _Point(value) if part == "point" else _Adjunct(value) if part == "adjunct"
-                else True)
-    items = [_SessionRow(*r, parts[r.id]["point"], parts[r.id]["adjunct"], parts[r.id]["ae"],
-                         parts[r.id]["amendment"]) for r in rows]
-    return FirstPage(items, total, SESSIONS_SHOWN)
-
-
 def sessions_panel(patient: Patient, user) -> dict | None:
     """The newest sessions (clinicians only; reception never sees them)."""
     if not can(user, "clinical.view"):
         return None
-    return {"page": newest_sessions(patient.id)}
+    return {"page": sessions.timeline_page(patient.id, 1, 10, error_out=False)}
 
 
 def portal_panel(patient: Patient, user) -> dict | None:

@@ -1,6 +1,7 @@
 """Patient register pages."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from .. import panels, submissions
 from ..audit.trail import record
@@ -73,7 +74,9 @@ def edit(patient_id: int):
 @bp.route("/<int:patient_id>")
 @require("patients.view")
 def detail(patient_id: int):
-    patient = db.get_or_404(Patient, patient_id)
+    # The page names the primary practitioner: read with the patient, not a query of its own.
+    patient = db.get_or_404(Patient, patient_id,
+                            options=[joinedload(Patient.primary_practitioner)])
     page = render_template("patients/detail.html", patient=patient, archive_form=EmptyForm(),
                            panels=panels.for_patient(patient, current_user))
     # Recorded once the page is drawn: a commit first would expire and reload what it shows.
