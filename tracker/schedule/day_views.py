@@ -2,6 +2,7 @@
 
 The week grids stay in views.py; these pages read the same cards (week.py) and offer the starts
 services.free_starts finds, each a link to the booking form with the slot filled in."""
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from flask import abort, render_template, request, url_for
@@ -55,15 +56,20 @@ def day():
         entries=[(kind, item) for _, _, kind, item in entries], count=len(cards),
         free_count=len(free), patient=patient, closed=closed,
         spans=hours.get(shown.weekday(), []), today=clock.today(),
-        book_url=lambda start: _book_url(chosen, start, minutes, patient))
+        book_url=_book_urls(chosen, minutes, patient) if chosen else None)
 
 
-def _book_url(practitioner, start: datetime, minutes: int, patient: Patient | None) -> str:
-    slot = {"practitioner": practitioner.id, "day": start.date().isoformat(),
-            "start": f"{start:%H:%M}", "minutes": minutes}
+def _book_urls(practitioner, minutes: int, patient: Patient | None) -> Callable[[datetime], str]:
+    """Each free start's booking link: built once with stand-ins for the day and the time, which
+    each start fills in (a day offers a dozen starts; url_for each time cost more)."""
+    slot = {"practitioner": practitioner.id, "day": "DAY", "start": "HH:MM", "minutes": minutes}
     if patient is not None:
-        return url_for(".new_appointment", patient_id=patient.id, **slot)
-    return url_for(".book_slot", **slot)
+        url = url_for(".new_appointment", patient_id=patient.id, **slot)
+    else:
+        url = url_for(".book_slot", **slot)
+    head, rest = url.split("day=DAY", 1)
+    middle, tail = rest.split("start=HH:MM", 1)
+    return lambda start: f"{head}day={start.date().isoformat()}{middle}start={start:%H:%M}{tail}"
 
 
 @bp.route("/agenda")
