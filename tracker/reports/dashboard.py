@@ -28,9 +28,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from statistics import median
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, case, func, or_, select
 
 from ..accounts.models import User
 from ..clinical import statistics
@@ -129,49 +130,83 @@ class Dashboard:
         return per_100(self.adverse_events, self.sessions)
 
 
-def practitioners() -> list[User]:
-    return list(db.session.scalars(select(User).where(treating_staff())
-                                   .order_by(User.display_name)))
+def practitioners():
+    """The treating staff for the filter, as (id, display_name) rows."""
+    return db.session.execute(_PRACTITIONERS).all()
+
+
+_PRACTITIONERS = select(User.id, User.display_name).where(treating_staff()).order_by(
+    User.display_name)
+_CONDITIONS = (select(TreatmentPlan.conditions).distinct().where(TreatmentPlan.conditions != "")
+               .order_by(TreatmentPlan.conditions).limit(200))
 
 
 def conditions() -> list[str]:
     """Distinct plan conditions, offered as suggestions for the filter."""
-    return list(db.session.scalars(
-        select(TreatmentPlan.conditions).distinct().where(TreatmentPlan.conditions != "")
-        .order_by(TreatmentPlan.conditions).limit(200)))
+    return list(db.session.scalars(_CONDITIONS))
+
+
+def _total(column):
+    return func.coalesce(func.sum(case((column, 1), else_=0)), 0)
+
+
+@cache
+def _statements(shape: tuple[bool, bool, bool, bool]):
+    """The dashboard's three statements for one shape of filter (which of start, end,
+    condition and practitioner are set), built once with bound values: the totals grouped by
+    first response, and the evidence grouped by measure and by time to first response."""
+    has_start, has_end, has_condition, has_practitioner = shape
+    where = [TreatmentPlan.status != "draft"]
+    if has_start:
+        where.append(TreatmentPlan.start_on >= bindparam("start"))
+    if has_end:
+        where.append(TreatmentPlan.start_on <= bindparam("end"))
+    if has_condition:
+        where.append(func.lower(TreatmentPlan.conditions).like(bindparam("like"), escape="\\"))
+    if has_practitioner:
+        where.append(TreatmentPlan.practitioner_id == bindparam("practitioner_id"))
+    o = PlanOutcome
+    ended = TreatmentPlan.status.in_(ENDED)
+    # Grouped by the first responding session, so one pass gives the totals and the histogram
+    # the median is read from (SQLite has no median()); at most one row per session number.
+    groups = (select(o.first_resp, func.count(), _total(o.scored), _total(o.seen_6),
+                     _total(o.resp_6), _total(o.seen_10), _total(o.resp_10),
+                     _total(and_(o.scored, ended)),
+                     _total(and_(o.scored, ended, o.last_resp_n == o.last_n)),
+                     func.sum(o.settled), func.sum(o.attended), func.sum(o.no_show),
+                     func.sum(o.sessions), func.sum(o.adverse_events))
+              .join(TreatmentPlan, TreatmentPlan.id == o.plan_id).where(*where)
+              .group_by(o.first_resp))
+    within = bindparam("within", type_=Integer)
+    measured = o.m_last.is_not(None)
+    responded = o.m_first <= within
+    at_n = func.substr(o.m_state, within, 1)
+    reached = func.coalesce(o.last_n, 0) >= within
+    shares = (select(o.measure, func.count(), _total(responded),
+                     _total(or_(ended, reached, responded)),
+                     _total(and_(reached, at_n.in_(("R", "n")))),
+                     _total(and_(reached, at_n == "R")))
+              .join(TreatmentPlan, TreatmentPlan.id == o.plan_id).where(*where, measured)
+              .group_by(o.measure))
+    # Time to first response: the responding visit, or the last value for a censored course.
+    time = func.coalesce(o.m_first, o.m_last)
+    curve = (select(time, _total(o.m_first.is_not(None)), _total(o.m_first.is_(None)))
+             .join(TreatmentPlan, TreatmentPlan.id == o.plan_id).where(*where, measured)
+             .group_by(time))
+    return groups, shares, curve
 
 
 def compute(start: date | None = None, end: date | None = None, condition: str = "",
             practitioner_id: int | None = None, within: int | None = None) -> Dashboard:
     """Totals over the plans in the filter, from their plan_outcome rows (plan_outcomes.py)."""
     pending = plan_outcomes.fill_missing(seconds=FILL_SECONDS)
-    o = PlanOutcome
-    where = [TreatmentPlan.status != "draft"]
-    if start:
-        where.append(TreatmentPlan.start_on >= start)
-    if end:
-        where.append(TreatmentPlan.start_on <= end)
+    values = {"start": start, "end": end, "practitioner_id": practitioner_id,
+              "within": within or WITHIN}
     if condition:
-        like = "%" + condition.lower().replace("\\", "\\\\").replace("%", "\\%")\
+        values["like"] = "%" + condition.lower().replace("\\", "\\\\").replace("%", "\\%")\
             .replace("_", "\\_") + "%"
-        where.append(func.lower(TreatmentPlan.conditions).like(like, escape="\\"))
-    if practitioner_id:
-        where.append(TreatmentPlan.practitioner_id == practitioner_id)
-    ended = TreatmentPlan.status.in_(ENDED)
-
-    def total(column):
-        return func.coalesce(func.sum(case((column, 1), else_=0)), 0)
-
-    # Grouped by the first responding session, so one pass gives the totals and the histogram
-    # the median is read from (SQLite has no median()); at most one row per session number.
-    groups = db.session.execute(
-        select(o.first_resp, func.count(), total(o.scored), total(o.seen_6), total(o.resp_6),
-               total(o.seen_10), total(o.resp_10), total(and_(o.scored, ended)),
-               total(and_(o.scored, ended, o.last_resp_n == o.last_n)),
-               func.sum(o.settled), func.sum(o.attended), func.sum(o.no_show),
-               func.sum(o.sessions), func.sum(o.adverse_events))
-        .join(TreatmentPlan, TreatmentPlan.id == o.plan_id).where(*where)
-        .group_by(o.first_resp)).all()
+    statements = _statements((bool(start), bool(end), bool(condition), bool(practitioner_id)))
+    groups = db.session.execute(statements[0], values).all()
     sums = [sum(int(g[i] or 0) for g in groups) for i in range(1, 14)]
     (plans, scored, seen6, resp6, seen10, resp10, ended_n, ended_resp, settled, attended,
      no_show, sessions, events) = sums
@@ -183,36 +218,17 @@ def compute(start: date | None = None, end: date | None = None, condition: str =
         median_to_response=float(median(firsts)) if firsts else None, responded=len(firsts),
         appointments=settled, attended=attended, no_show=no_show, sessions=sessions,
         adverse_events=events, pending=pending,
-        evidence=evidence(where, within or WITHIN))
+        evidence=evidence(statements, values))
 
 
-def evidence(where: list, within: int) -> Evidence:
-    """The outcome evidence over the plans matching `where`, counted by the database from their
+def evidence(statements, values: dict) -> Evidence:
+    """The outcome evidence over the plans in the filter, counted by the database from their
     plan_outcome rows: one grouped query for the shares, one for the curve."""
-    o = PlanOutcome
-    measured = o.m_last.is_not(None)
-    ended = TreatmentPlan.status.in_(ENDED)
-    responded = o.m_first <= within
-    at_n = func.substr(o.m_state, within, 1)
-    reached = func.coalesce(o.last_n, 0) >= within
-
-    def total(column):
-        return func.coalesce(func.sum(case((column, 1), else_=0)), 0)
-
-    rows = db.session.execute(
-        select(o.measure, func.count(), total(responded),
-               total(or_(ended, reached, responded)),
-               total(and_(reached, at_n.in_(("R", "n")))), total(and_(reached, at_n == "R")))
-        .join(TreatmentPlan, TreatmentPlan.id == o.plan_id).where(*where, measured)
-        .group_by(o.measure)).all()
+    within = values["within"]
+    rows = db.session.execute(statements[1], values).all()
     courses, itt_part, itt_whole, done_whole, done_part = (
         sum(int(r[i] or 0) for r in rows) for i in range(1, 6))
-    # Time to first response: the responding visit, or the last value for a censored course.
-    time = func.coalesce(o.m_first, o.m_last)
-    curve = db.session.execute(
-        select(time, total(o.m_first.is_not(None)), total(o.m_first.is_(None)))
-        .join(TreatmentPlan, TreatmentPlan.id == o.plan_id).where(*where, measured)
-        .group_by(time)).all()
+    curve = db.session.execute(statements[2], values).all()
     return Evidence(
         within=within,
         itt=Rate(f"Intention to treat: responded within {within} visits", itt_part, itt_whole),

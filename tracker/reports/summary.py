@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock
@@ -270,6 +270,46 @@ def _sessions_by_date(patient_id: int):
             .order_by(*_SESSION_ORDER))
 
 
+# A scope's session records, built once: a plan's, or the patient's between two days.
+_RECORDS = {True: _sessions_by_date(bindparam("patient_id")).where(
+                SessionRecord.plan_id == bindparam("plan_id")),
+            False: _sessions_by_date(bindparam("patient_id")).where(
+                SessionRecord.visit_on >= bindparam("start"),
+                SessionRecord.visit_on <= bindparam("end"))}
+
+
+def _collection(name: str):
+    """All the records' rows of one collection (in the relationship's own order), one
+    statement built once."""
+    rel = getattr(SessionRecord, name).property
+    kind = rel.mapper.class_
+    return name, rel.back_populates, select(kind).where(
+        kind.session_id.in_(bindparam("ids", expanding=True))).order_by(
+        kind.session_id, *rel.order_by)
+
+
+# What the letter reads of every record: its points and other interventions (the needling
+# table) and its adverse events. Loaded here rather than by selectinload, which made its
+# statement anew on every call (three times the cost).
+_COLLECTIONS = tuple(_collection(name) for name in ("points", "adjuncts", "adverse_events"))
+
+
+def _load_collections(records: list[SessionRecord]) -> None:
+    """Fill each record's collections, and each row's record (the adverse events list shows its
+    visit), without a query per record or row."""
+    if not records:
+        return
+    ids = [r.id for r in records]
+    for name, back, stmt in _COLLECTIONS:
+        found: dict[int, list] = {r.id: [] for r in records}
+        for row in db.session.scalars(stmt, {"ids": ids}):
+            found[row.session_id].append(row)
+        for r in records:
+            set_committed_value(r, name, found[r.id])
+            for row in found[r.id]:
+                set_committed_value(row, back, r)
+
+
 # A plan's sessions as the outcomes read them (id, number, date): plain rows, built once.
 _PLAN_SESSIONS = (select(SessionRecord.id, SessionRecord.number, SessionRecord.visit_on)
                   .where(SessionRecord.patient_id == bindparam("patient_id"),
@@ -316,11 +356,9 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
         raise ScopeError("unknown version")
     if plan is not None and plan.patient_id != patient.id:
         raise ScopeError("plan of another patient")
-    session_stmt = _sessions_by_date(patient.id).options(
-        selectinload(SessionRecord.adverse_events), selectinload(SessionRecord.points),
-        selectinload(SessionRecord.adjuncts))
     if plan is not None:
-        records = list(db.session.scalars(session_stmt.where(SessionRecord.plan_id == plan.id)))
+        records = list(db.session.scalars(_RECORDS[True], {"patient_id": patient.id,
+                                                           "plan_id": plan.id}))
         first, last = _plan_span(plan, records)
         start, end = start or first, end or last
     else:
@@ -328,15 +366,12 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
         start = start or end - timedelta(days=365)
         if start > end:
             raise ScopeError("the range ends before it starts")
-        records = list(db.session.scalars(session_stmt.where(
-            SessionRecord.visit_on >= start, SessionRecord.visit_on <= end)))
+        records = list(db.session.scalars(_RECORDS[False], {"patient_id": patient.id,
+                                                            "start": start, "end": end}))
+    _load_collections(records)
     rows, readings, found = _outcomes(patient.id, records, start, end, plan)
     pain = _session_pain(records, rows)
-    aes = []
-    for r in records:
-        for ae in r.adverse_events:
-            set_committed_value(ae, "session", r)  # the list shows its visit: no query per event
-            aes.append(ae)
+    aes = [ae for r in records for ae in r.adverse_events]
     now_outcome = next((o for o in found if (o.instrument, o.time_frame) == ("nrs", "now")), None)
     shown = plan or _main_plan(patient.id, records, end)
     view = plan_view(shown, end) if shown else None
@@ -447,15 +482,21 @@ def _session_pain(records: list[SessionRecord],
         values.get((r.id, "after_needling"), r.pain_after), r.is_reevaluation) for r in records]
 
 
+# The scope's appointments: a plan's, or the patient's in the range (built once).
+_BOOKED = select(Appointment.status).where(Appointment.patient_id == bindparam("patient_id"))
+_STATUSES = {True: _BOOKED.where(Appointment.plan_id == bindparam("plan_id")),
+             False: _BOOKED.where(Appointment.starts_at >= bindparam("start"),
+                                  Appointment.starts_at < bindparam("end"))}
+
+
 def _attendance(patient_id: int, plan: TreatmentPlan | None, start: date,
                 end: date) -> Attendance:
-    stmt = select(Appointment.status).where(Appointment.patient_id == patient_id)
     if plan is not None:
-        stmt = stmt.where(Appointment.plan_id == plan.id)
+        found = {"patient_id": patient_id, "plan_id": plan.id}
     else:
-        stmt = stmt.where(Appointment.starts_at >= _midnight(start),
-                          Appointment.starts_at < _midnight(end + timedelta(days=1)))
-    counts = Counter(db.session.scalars(stmt))
+        found = {"patient_id": patient_id, "start": _midnight(start),
+                 "end": _midnight(end + timedelta(days=1))}
+    counts = Counter(db.session.scalars(_STATUSES[plan is not None], found))
     booked = counts["scheduled"] + counts["attended"]
     planned = (plan.sessions_planned if plan and plan.sessions_planned else None) or booked
     return Attendance(planned=planned, attended=counts["attended"],
@@ -468,16 +509,22 @@ def _attendance(patient_id: int, plan: TreatmentPlan | None, start: date,
 PLAN_SHOWN = (joinedload(TreatmentPlan.practitioner), joinedload(TreatmentPlan.assessment),
               joinedload(TreatmentPlan.versions))
 
+_PLAN_BY_ID = select(TreatmentPlan).where(TreatmentPlan.id == bindparam("plan_id")).options(
+    *PLAN_SHOWN)
+_LATEST_PLAN = select(TreatmentPlan).where(
+    TreatmentPlan.patient_id == bindparam("patient_id"), TreatmentPlan.status != "draft",
+    TreatmentPlan.start_on <= bindparam("end")).order_by(TreatmentPlan.start_on.desc()).limit(
+    1).options(*PLAN_SHOWN)
+
 
 def _main_plan(patient_id: int, records: list[SessionRecord], end: date) -> TreatmentPlan | None:
     """For a date range: the plan most of its sessions belong to, else the latest one begun."""
     counts = Counter(r.plan_id for r in records if r.plan_id)
     if counts:
-        return db.session.get(TreatmentPlan, counts.most_common(1)[0][0], options=PLAN_SHOWN)
-    return db.session.scalars(select(TreatmentPlan).where(
-        TreatmentPlan.patient_id == patient_id, TreatmentPlan.status != "draft",
-        TreatmentPlan.start_on <= end).order_by(TreatmentPlan.start_on.desc()).limit(1)
-        .options(*PLAN_SHOWN)).unique().first()
+        return db.session.scalars(_PLAN_BY_ID, {"plan_id": counts.most_common(1)[0][0]}
+                                  ).unique().first()
+    return db.session.scalars(_LATEST_PLAN, {"patient_id": patient_id, "end": end}
+                              ).unique().first()
 
 
 def plans_of(patient_id: int) -> list[TreatmentPlan]:
