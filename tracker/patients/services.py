@@ -3,6 +3,7 @@ import re
 from datetime import date
 
 from dateutil import parser as dateparser
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import (
     ARRAY,
     Integer,
@@ -108,7 +109,46 @@ SORTS = {
 def search_query(q: str = "", sort: str = "name", archived: bool = False,
                  practitioner_id: int | None = None) -> Select:
     """Search by name words, date of birth or phone digits."""
-    stmt = select(Patient).where(
+    return _searched(select(Patient), q, sort, archived, practitioner_id).options(
+        selectinload(Patient.primary_practitioner))
+
+
+# The register's columns, with the primary practitioner's name and the number of matches (a
+# window count: the pager's total comes with the page, not from a second statement).
+_LIST_COLUMNS = select(Patient.id, Patient.family_name, Patient.given_name,
+                       Patient.preferred_name, Patient.date_of_birth, Patient.phone,
+                       Patient.last_visit_on, User.display_name.label("practitioner"),
+                       func.count().over().label("total")).outerjoin(
+    User, User.id == Patient.primary_practitioner_id)
+
+
+class _ListPage(Pagination):
+    """A page of the register as plain rows (what the list shows), and how many match."""
+
+    def _query_items(self) -> list:
+        rows = db.session.execute(self._query_args["select"].limit(self.per_page)
+                                  .offset(self._query_offset)).all()
+        # Past the last page no row carries the total: counted apart then.
+        self._total = rows[0].total if rows else (0 if self.page == 1 else None)
+        return rows
+
+    def _query_count(self) -> int:
+        if self._total is None:
+            self._total = db.session.scalar(select(func.count()).select_from(
+                self._query_args["select"].order_by(None).subquery()))
+        return self._total
+
+
+def list_page(q: str, sort: str, archived: bool, page: int, per_page: int) -> Pagination:
+    """The register's page `page` for a search (search_query's matches and order) as rows of
+    the columns the list shows."""
+    return _ListPage(page=page, per_page=per_page, max_per_page=100,
+                     select=_searched(_LIST_COLUMNS, q, sort, archived, None))
+
+
+def _searched(stmt: Select, q: str, sort: str, archived: bool,
+              practitioner_id: int | None) -> Select:
+    stmt = stmt.where(
         Patient.archived_at.is_not(None) if archived else Patient.archived_at.is_(None))
     if practitioner_id:
         stmt = stmt.where(Patient.primary_practitioner_id == practitioner_id)
@@ -126,7 +166,6 @@ def search_query(q: str = "", sort: str = "name", archived: bool = False,
         if len(number) >= 4 and len(number) >= len(q.replace(" ", "")) - 3:
             conditions.append(Patient.phone_digits.like(f"%{number}%"))
         stmt = stmt.where(or_(*conditions)) if conditions else stmt
-    stmt = stmt.options(selectinload(Patient.primary_practitioner))
     return stmt.order_by(*SORTS.get(sort, SORTS["name"]))
 
 

@@ -23,8 +23,8 @@ def index():
     q = request.args.get("q", "")
     sort = request.args.get("sort", "name")
     archived = request.args.get("archived") == "1"
-    page = db.paginate(services.search_query(q, sort, archived), page=query_int("page", 1),
-                       per_page=current_app.config["PATIENTS_PER_PAGE"], max_per_page=100)
+    page = services.list_page(q, sort, archived, query_int("page", 1),
+                              current_app.config["PATIENTS_PER_PAGE"])
     # Reception sees how far each intake got, never what it says (intake/progress.py).
     return render_template("patients/index.html", page=page, q=q, sort=sort, archived=archived,
                            intake_progress=progress.by_patient([p.id for p in page.items]))
