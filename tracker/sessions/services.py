@@ -1,12 +1,14 @@
 """Session records: open (prefilled), save, sign, amend, autosave. The caller commits."""
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from functools import cache
 from operator import itemgetter
 from typing import NamedTuple
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import bindparam, func, literal, select, union_all, update
+from sqlalchemy import bindparam, func, inspect, literal, select, union_all, update
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock, courses, submissions
 from ..clinical import instruments as registry
@@ -113,13 +115,31 @@ def states_by_appointment(appointment_ids: list[int]) -> dict[int, tuple[int, st
 
 # The patient, plan and signer the record's page draws, read in the record's own statement (lazy,
 # one statement each). Its lists stay lazy: for one record that is cheaper than selectinload.
-_PAGE_LOADS = (joinedload(SessionRecord.patient, innerjoin=True), joinedload(SessionRecord.plan),
-               joinedload(SessionRecord.signed_by))
+# Built on first use, not at import: a loader option configures every mapper when made.
+@cache
+def _page_loads() -> tuple:
+    return (joinedload(SessionRecord.patient, innerjoin=True), joinedload(SessionRecord.plan),
+            joinedload(SessionRecord.signed_by))
+
+
+# Most records have no warning confirmed and no amendment: one plain statement tells, cheaper
+# than the two lazy loads that would find nothing.
+_HAS_LISTS = select(
+    select(SafetyConfirmation.id).where(
+        SafetyConfirmation.session_id == bindparam("session_id")).exists(),
+    select(Amendment.id).where(Amendment.session_id == bindparam("session_id")).exists())
 
 
 def for_page(session_id: int) -> SessionRecord | None:
     """The record with what its page shows (sessions/view.html)."""
-    return db.session.get(SessionRecord, session_id, options=_PAGE_LOADS)
+    record = db.session.get(SessionRecord, session_id, options=_page_loads())
+    if record is not None:
+        found = db.session.execute(_HAS_LISTS, {"session_id": record.id}).one()
+        unloaded = inspect(record).unloaded
+        for name, has in zip(("confirmations", "amendments"), found, strict=True):
+            if not has and name in unloaded:
+                set_committed_value(record, name, [])
+    return record
 
 
 def for_appointment(appointment: Appointment) -> SessionRecord | None:
