@@ -1,10 +1,11 @@
 """Assessment and plan rules: save, prefill from the latest assessment, copy, status changes and
 versions ("what was the plan at date X"). Callers commit."""
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
 from ..clinical import acupoints, interactions
@@ -68,6 +69,20 @@ def plans_for(patient_id: int) -> list[TreatmentPlan]:
         select(TreatmentPlan).options(selectinload(TreatmentPlan.practitioner))
         .where(TreatmentPlan.patient_id == patient_id)
         .order_by(TreatmentPlan.start_on.desc(), TreatmentPlan.id.desc())).scalars())
+
+
+# The patient and practitioner the plan's page draws, read in the plan's own statement (lazy,
+# one statement each). Its lists stay lazy: for one plan that is cheaper than selectinload.
+# Built on first use, not at import: a loader option configures every mapper when made.
+@cache
+def _page_loads() -> tuple:
+    return (joinedload(TreatmentPlan.patient, innerjoin=True),
+            joinedload(TreatmentPlan.practitioner, innerjoin=True))
+
+
+def for_page(plan_id: int) -> TreatmentPlan | None:
+    """The plan with what its page shows (plans/plan.html)."""
+    return db.session.get(TreatmentPlan, plan_id, options=_page_loads())
 
 
 def prefill(patient_id: int, today: date) -> dict[str, Any]:
@@ -215,18 +230,38 @@ def activate(plan: TreatmentPlan, user_id: int | None) -> None:
 
 # --- Versions -------------------------------------------------------------------------------
 
-def snapshot(plan: TreatmentPlan) -> dict[str, Any]:
-    """Everything the plan says, as plain JSON values (the same shape the summary renders)."""
+def snapshot(plan: TreatmentPlan, lists: tuple | None = None) -> dict[str, Any]:
+    """Everything the plan says, as plain JSON values (the same shape the summary renders).
+    `lists`: its goals, points and remedies when the caller read them (see shown); else the
+    plan's own."""
     def plain(value):
         return value.isoformat() if isinstance(value, date | time | datetime) else value
+    goals, points, remedies = lists or (plan.goals, plan.points, plan.remedies)
     data = {key: plain(getattr(plan, key)) for key in PLAN_FIELDS + ("status", "status_reason")}
     data["goals"] = [{"description": g.description, "measure": g.measure, "baseline": g.baseline,
-                      "target": g.target, "target_on": plain(g.target_on)} for g in plan.goals]
+                      "target": g.target, "target_on": plain(g.target_on)} for g in goals]
     data["points"] = [{"code": p.code, "location": p.location, "side": p.side}
-                      for p in plan.points]
-    data["remedies"] = [{"kind": r.kind, "name": r.name, "dose": r.dose} for r in plan.remedies]
+                      for p in points]
+    data["remedies"] = [{"kind": r.kind, "name": r.name, "dose": r.dose} for r in remedies]
     data["practitioner_id"] = plan.practitioner_id
     return data
+
+
+# The plan's lists as its page shows them: plain rows in the relationships' order, each a plain
+# statement (cheaper than a lazy load of whole objects).
+_LISTS = tuple(
+    select(*columns).where(model.plan_id == bindparam("plan_id")).order_by(model.position)
+    for model, columns in (
+        (PlanGoal, (PlanGoal.description, PlanGoal.measure, PlanGoal.baseline, PlanGoal.target,
+                    PlanGoal.target_on)),
+        (PlanPoint, (PlanPoint.code, PlanPoint.location, PlanPoint.side)),
+        (PlanRemedy, (PlanRemedy.kind, PlanRemedy.name, PlanRemedy.dose))))
+
+
+def shown(plan: TreatmentPlan) -> dict[str, Any]:
+    """snapshot(plan) of a stored plan, for a page that only shows it."""
+    ids = {"plan_id": plan.id}
+    return snapshot(plan, tuple(db.session.execute(s, ids).all() for s in _LISTS))
 
 
 def add_version(plan: TreatmentPlan, user_id: int | None, note: str) -> PlanVersion:

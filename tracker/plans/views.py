@@ -169,8 +169,8 @@ def edit_plan(plan_id: int):
 @bp.route("/<int:plan_id>")
 @require("clinical.view")
 def plan(plan_id: int):
-    item = db.get_or_404(TreatmentPlan, plan_id)
-    shown, at, version = services.snapshot(item), request.args.get("at", ""), None
+    item = services.for_page(plan_id) or abort(404)
+    shown, at, version = services.shown(item), request.args.get("at", ""), None
     if at:
         try:
             day = datetime.strptime(at[:10], "%Y-%m-%d").date()  # noqa: DTZ007 (a date only)
