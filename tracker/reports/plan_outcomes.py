@@ -208,12 +208,16 @@ def refresh_patients(patient_ids, session=None) -> None:
             set_={name: stmt.excluded[name] for name in FIGURES}), rows)
 
 
+# How many plans and how many rows, in one statement (every dashboard view asks).
+_COUNTS = select(select(func.count()).select_from(TreatmentPlan).scalar_subquery(),
+                 select(func.count()).select_from(PlanOutcome).scalar_subquery())
+
+
 def fill_missing(seconds: float | None = None, batch: int = 2000) -> int:
     """Rows for plans that have none yet, committed batch by batch (a cache, not clinical
     data); stops after about `seconds` so a page never waits long. Returns how many plans are
     still without a row."""
-    plans = db.session.scalar(select(func.count()).select_from(TreatmentPlan))
-    done = db.session.scalar(select(func.count()).select_from(PlanOutcome))
+    plans, done = db.session.execute(_COUNTS).one()
     if done >= plans:  # rows only exist for plans (ON DELETE CASCADE): none missing
         return 0
     missing = (select(TreatmentPlan.id).outerjoin(PlanOutcome,
