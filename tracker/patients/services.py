@@ -203,10 +203,13 @@ def restore(patient: Patient) -> None:
     patient.archived_at = None
 
 
+# Every diary page and booking form lists them: the statement built once.
+_PRACTITIONERS = (select(User).where(treating_staff(), User.active.is_(True))
+                  .order_by(User.display_name))
+
+
 def practitioners() -> list[User]:
-    return list(db.session.execute(
-        select(User).where(treating_staff(), User.active.is_(True))
-        .order_by(User.display_name)).scalars())
+    return list(db.session.scalars(_PRACTITIONERS))
 
 
 _COUNT_ACTIVE = select(func.count()).select_from(Patient).where(Patient.archived_at.is_(None))
