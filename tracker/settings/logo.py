@@ -86,6 +86,12 @@ def current() -> ClinicLogo | None:
 _ROW = select(ClinicLogo).limit(1)  # built once: the settings page and every letter read it
 
 
+def remember(row: ClinicLogo | None) -> None:
+    """This request's logo, read by another statement (None: the clinic has none)."""
+    if has_request_context():
+        g.clinic_logo = row
+
+
 def _load() -> ClinicLogo | None:
     return db.session.scalars(_ROW).first()
 
