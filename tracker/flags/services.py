@@ -2,7 +2,7 @@
 medicine and supplement lists (clinical.interactions), or by a clinician at any visit."""
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .. import clock
 from ..clinical import interactions, pregnancy
@@ -14,10 +14,14 @@ BLEEDING = "bleeding_risk"
 PREGNANCY = "pregnancy"
 
 
+# Built once: the patient page and the intake review read it on every visit.
+_ACTIVE_FOR = (select(SafetyFlag).where(SafetyFlag.patient_id == bindparam("patient_id"),
+                                        SafetyFlag.active.is_(True))
+               .order_by(SafetyFlag.created_at, SafetyFlag.id))
+
+
 def active_for(patient_id: int) -> list[SafetyFlag]:
-    flags = db.session.scalars(select(SafetyFlag).where(
-        SafetyFlag.patient_id == patient_id, SafetyFlag.active.is_(True))
-        .order_by(SafetyFlag.created_at, SafetyFlag.id)).all()
+    flags = db.session.scalars(_ACTIVE_FOR, {"patient_id": patient_id}).all()
     return sorted(flags, key=lambda f: not f.urgent)
 
 
