@@ -285,6 +285,22 @@ def test_submitted_link_no_longer_edits(app, client, token):
         assert db.session.scalars(select(Intake)).one().given_name == "Amélie"
 
 
+def test_review_reads_back_conditions_regions_medicines_and_screen_answers(
+        app, client, auth, token):
+    fill(client, token, answers())
+    auth.login("practitioner")
+    with app.app_context():
+        intake_id = db.session.scalars(select(Intake)).one().id
+    page = client.get(f"/intakes/{intake_id}").text
+    assert "<dt>Conditions</dt><dd>Sciatica</dd>" in page
+    assert "<li>Warfarin, 5 mg, daily</li>" in page
+    assert re.search(r'<tr class="answer-yes"><th scope="row">[^<]*</th><td>Yes: warfarin</td>',
+                     page)
+    assert "Back pain red-flag questions" in page
+    for code in ("lower_back", "hip_l", "upper_leg_l"):
+        assert f'class="region on" data-region="{code}"' in page
+
+
 def test_red_flags_raise_an_urgent_banner_and_cauda_equina_says_emergency(
         app, client, auth, token):
     fill(client, token, answers(safety={"red_bladder_bowel": "yes", "red_fever": "yes"}))

@@ -1,8 +1,10 @@
 """Intake rules: links, drafts, submission (once), reopening and review. No request needed."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
+from typing import NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, literal_column, select, union_all, update
 
 from .. import links, submissions
 from ..clinical import body_regions, conditions, interactions, safety
@@ -294,9 +296,66 @@ class ScoreRow:
         return self.instrument.positive(self.value)
 
 
-def scores(intake: Intake) -> dict:
+class Medication(NamedTuple):
+    name: str
+    dose: str
+    how_often: str
+
+
+class Answer(NamedTuple):
+    answer: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Parts:
+    """An intake's rows of its own as the review page reads them (plain values, not entities)."""
+    regions: list[str]                      # body-map codes, in the order marked
+    conditions: list[str]                   # condition codes, in the order chosen
+    medications: list[Medication]           # in their order on the form
+    answers: dict[tuple[str, str], Answer]  # (kind, code) -> the answer
+
+    @property
+    def red_flags_asked(self) -> bool:
+        return any(kind == "red_flag" for kind, _ in self.answers)
+
+
+_BLANK = literal_column("''")
+# The four kinds of row in one statement instead of four lazy loads: (part, order, a, b, c, d),
+# in the order each relationship declares (tracker/intake/models.py).
+_PARTS = union_all(
+    select(literal_column("0"), IntakeRegion.id, IntakeRegion.code, _BLANK, _BLANK, _BLANK)
+    .where(IntakeRegion.intake_id == bindparam("intake_id")),
+    select(literal_column("1"), IntakeCondition.id, IntakeCondition.code, _BLANK, _BLANK, _BLANK)
+    .where(IntakeCondition.intake_id == bindparam("intake_id")),
+    select(literal_column("2"), IntakeMedication.position, IntakeMedication.name,
+           IntakeMedication.dose, IntakeMedication.how_often, _BLANK)
+    .where(IntakeMedication.intake_id == bindparam("intake_id")),
+    select(literal_column("3"), IntakeAnswer.id, IntakeAnswer.kind, IntakeAnswer.code,
+           IntakeAnswer.answer, IntakeAnswer.detail)
+    .where(IntakeAnswer.intake_id == bindparam("intake_id")))
+
+
+def parts(intake_id: int) -> Parts:
+    """The intake's regions, conditions, medicines and screen answers, read together."""
+    found = Parts([], [], [], {})
+    for part, _, a, b, c, d in sorted(db.session.execute(_PARTS, {"intake_id": intake_id}),
+                                      key=itemgetter(0, 1)):
+        if part == 0:
+            found.regions.append(a)
+        elif part == 1:
+            found.conditions.append(a)
+        elif part == 2:
+            found.medications.append(Medication(a, b or "", c or ""))
+        else:
+            found.answers[(a, b)] = Answer(c, d or "")
+    return found
+
+
+def scores(intake: Intake, regions: list[str]) -> dict:
     """What the review page shows: every instrument the intake asks, in registry order, with
-    its value and items; the WPI, the SSS and the fibromyalgia screening."""
+    its value and items; the WPI, the SSS and the fibromyalgia screening (from the `regions`
+    marked)."""
     rows = measurements.for_intake(intake.id)
     shown = [i for i in registry.REGISTRY.values()
              if registry.INTAKE in i.asked or i.key == "wpi"
@@ -309,6 +368,6 @@ def scores(intake: Intake) -> dict:
     sss = rows.get(("sss", ""))
     if sss is not None:
         result["fibro"] = body_regions.fibromyalgia_screen(
-            [r.code for r in intake.regions], int(sss.value),
+            regions, int(sss.value),
             conditions.duration_months(intake.pain_duration))
     return result

@@ -129,13 +129,14 @@ def review(intake_id: int):
     if intake.status == "draft" and not intake.submitted_at:
         abort(404)
     flags = flag_services.active_for(intake.patient_id)
+    parts = services.parts(intake.id)
     page = render_template(
         "intake/review.html", intake=intake, patient=intake.patient,
-        scores=services.scores(intake), flags=flags, form=EmptyForm(),
-        regions=[r.code for r in intake.regions],
-        region_labels=[body_regions.label(r.code) for r in intake.regions],
+        scores=services.scores(intake, parts.regions), flags=flags, form=EmptyForm(),
+        parts=parts, regions=parts.regions,
+        region_labels=[body_regions.label(code) for code in parts.regions],
         conditions=conditions, instruments=instruments, safety=safety,
-        answers={(a.kind, a.code): a for a in intake.answers}, body_map=body_map.render,
+        answers=parts.answers, body_map=body_map.render,
         changes=services.detail_changes(intake))
     # Recorded once the page is drawn: a commit first would expire and reload what it shows.
     record("view", "Intake", intake.id, patient_id=intake.patient_id)
