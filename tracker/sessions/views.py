@@ -250,8 +250,10 @@ def autosave(session_id: int):
 @require("clinical.view")
 def view(session_id: int):
     record = services.for_page(session_id) or abort(404)
+    needled, adjuncts = services.shown_rows(record)
     page = render_template(
-        "sessions/view.html", record=record, points=acupoints.points(),
+        "sessions/view.html", record=record, points=acupoints.points(), needled=needled,
+        adjuncts=adjuncts,
         reeval=services.reeval_scores(record) if record.is_reevaluation else [],
         adverse_labels=dict(safety.ADVERSE_EVENTS),
         stimulation=STIMULATION, responses=RESPONSES, decisions=DECISIONS, settings=SETTINGS,
