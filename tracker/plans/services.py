@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
+from ..accounts.models import User
 from ..clinical import acupoints, interactions
 from ..clinical import instruments as registry
 from ..extensions import db
@@ -262,6 +263,25 @@ def shown(plan: TreatmentPlan) -> dict[str, Any]:
     """snapshot(plan) of a stored plan, for a page that only shows it."""
     ids = {"plan_id": plan.id}
     return snapshot(plan, tuple(db.session.execute(s, ids).all() for s in _LISTS))
+
+
+# The warnings confirmed on the plan and its versions (oldest first) as its page lists them, with
+# who by name: plain rows (lazy loads of whole objects, then of their users, cost more).
+_CONFIRMED = (select(PlanSafetyConfirmation.detail, PlanSafetyConfirmation.confirmed_at,
+                     User.display_name.label("who"))
+              .join(User, User.id == PlanSafetyConfirmation.confirmed_by_id)
+              .where(PlanSafetyConfirmation.plan_id == bindparam("plan_id"))
+              .order_by(PlanSafetyConfirmation.id))
+_VERSIONS = (select(PlanVersion.version, PlanVersion.note, PlanVersion.valid_from,
+                    User.display_name.label("who"))
+             .outerjoin(User, User.id == PlanVersion.changed_by_id)
+             .where(PlanVersion.plan_id == bindparam("plan_id")).order_by(PlanVersion.version))
+
+
+def history(plan: TreatmentPlan) -> tuple[list, list]:
+    """The stored plan's confirmed warnings and versions, for its page."""
+    ids = {"plan_id": plan.id}
+    return db.session.execute(_CONFIRMED, ids).all(), db.session.execute(_VERSIONS, ids).all()
 
 
 def add_version(plan: TreatmentPlan, user_id: int | None, note: str) -> PlanVersion:

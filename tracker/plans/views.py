@@ -182,8 +182,10 @@ def plan(plan_id: int):
             version = services.version_at(item, end_of_day)
             shown = version.snapshot if version else None
     course = courses.course(item)
+    confirmed, versions = services.history(item)
     page = render_template(
         "plans/plan.html", plan=item, patient=item.patient, shown=shown, at=at, version=version,
+        confirmed=confirmed, versions=versions,
         appointments=course.appointments, progress=course.progress,
         status_form=StatusForm(), copy_form=EmptyForm(), tz=clock.zone())
     # A dated version is a read of what the plan said then: the audit names it.
