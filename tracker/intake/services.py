@@ -352,10 +352,10 @@ def parts(intake_id: int) -> Parts:
     return found
 
 
-def scores(intake: Intake, regions: list[str]) -> dict:
+def scores(intake: Intake, regions: list[str] | None = None) -> dict:
     """What the review page shows: every instrument the intake asks, in registry order, with
     its value and items; the WPI, the SSS and the fibromyalgia screening (from the `regions`
-    marked)."""
+    marked, when the caller read them already)."""
     rows = measurements.for_intake(intake.id)
     shown = [i for i in registry.REGISTRY.values()
              if registry.INTAKE in i.asked or i.key == "wpi"
@@ -368,6 +368,6 @@ def scores(intake: Intake, regions: list[str]) -> dict:
     sss = rows.get(("sss", ""))
     if sss is not None:
         result["fibro"] = body_regions.fibromyalgia_screen(
-            regions, int(sss.value),
+            [r.code for r in intake.regions] if regions is None else regions, int(sss.value),
             conditions.duration_months(intake.pain_duration))
     return result
