@@ -73,17 +73,19 @@ def plans_for(patient_id: int) -> list[TreatmentPlan]:
 
 
 # The patient and practitioner the plan's page draws, read in the plan's own statement (lazy,
-# one statement each). Its lists stay lazy: for one plan that is cheaper than selectinload.
-# Built on first use, not at import: a loader option configures every mapper when made.
+# one statement each; its lists: shown, history). Built once (a get() with options builds its
+# statement anew each time), on first use, not at import: a loader option configures every
+# mapper when made.
 @cache
-def _page_loads() -> tuple:
-    return (joinedload(TreatmentPlan.patient, innerjoin=True),
-            joinedload(TreatmentPlan.practitioner, innerjoin=True))
+def _page_statement():
+    return (select(TreatmentPlan).where(TreatmentPlan.id == bindparam("plan_id"))
+            .options(joinedload(TreatmentPlan.patient, innerjoin=True),
+                     joinedload(TreatmentPlan.practitioner, innerjoin=True)))
 
 
 def for_page(plan_id: int) -> TreatmentPlan | None:
     """The plan with what its page shows (plans/plan.html)."""
-    return db.session.get(TreatmentPlan, plan_id, options=_page_loads())
+    return db.session.scalars(_page_statement(), {"plan_id": plan_id}).one_or_none()
 
 
 def prefill(patient_id: int, today: date) -> dict[str, Any]:

@@ -114,12 +114,14 @@ def states_by_appointment(appointment_ids: list[int]) -> dict[int, tuple[int, st
 
 
 # The patient, plan and signer the record's page draws, read in the record's own statement (lazy,
-# one statement each). Its lists stay lazy: for one record that is cheaper than selectinload.
-# Built on first use, not at import: a loader option configures every mapper when made.
+# one statement each; its lists: _HAS_LISTS, shown_rows). Built once (a get() with options builds
+# its statement anew each time), on first use, not at import: a loader option configures every
+# mapper when made.
 @cache
-def _page_loads() -> tuple:
-    return (joinedload(SessionRecord.patient, innerjoin=True), joinedload(SessionRecord.plan),
-            joinedload(SessionRecord.signed_by))
+def _page_statement():
+    return (select(SessionRecord).where(SessionRecord.id == bindparam("session_id"))
+            .options(joinedload(SessionRecord.patient, innerjoin=True),
+                     joinedload(SessionRecord.plan), joinedload(SessionRecord.signed_by)))
 
 
 # Most records have no warning confirmed and no amendment: one plain statement tells, cheaper
@@ -132,7 +134,7 @@ _HAS_LISTS = select(
 
 def for_page(session_id: int) -> SessionRecord | None:
     """The record with what its page shows (sessions/view.html)."""
-    record = db.session.get(SessionRecord, session_id, options=_page_loads())
+    record = db.session.scalars(_page_statement(), {"session_id": session_id}).one_or_none()
     if record is not None:
         found = db.session.execute(_HAS_LISTS, {"session_id": record.id}).one()
         unloaded = inspect(record).unloaded
