@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import bindparam, func, inspect, literal, select, union_all, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock, courses, submissions
@@ -474,18 +474,6 @@ def unsigned_overdue(practitioner_id: int, hours: int = 24) -> list[SessionRecor
         .order_by(SessionRecord.visit_on).limit(20)))
 
 
-_NEWEST_FIRST = (SessionRecord.visit_on.desc(), SessionRecord.id.desc())
-
-
-def timeline(patient_id: int):
-    """Newest first; the view paginates it."""
-    return (select(SessionRecord).where(SessionRecord.patient_id == patient_id)
-            .options(selectinload(SessionRecord.points), selectinload(SessionRecord.adjuncts),
-                     selectinload(SessionRecord.adverse_events),
-                     selectinload(SessionRecord.amendments))
-            .order_by(*_NEWEST_FIRST))
-
-
 class TimelinePoint(NamedTuple):
     code: str | None
 
@@ -522,7 +510,8 @@ _TIMELINE_ROWS = (
            select(Amendment.id).where(Amendment.session_id == SessionRecord.id).exists(),
            func.count().over())
     .where(SessionRecord.patient_id == bindparam("patient_id"))
-    .order_by(*_NEWEST_FIRST).limit(bindparam("limit")).offset(bindparam("offset")))
+    .order_by(SessionRecord.visit_on.desc(), SessionRecord.id.desc())
+    .limit(bindparam("limit")).offset(bindparam("offset")))
 _TIMELINE_COUNT = select(func.count(SessionRecord.id)).where(
     SessionRecord.patient_id == bindparam("patient_id"))
 _TIMELINE_PARTS = union_all(
@@ -535,7 +524,8 @@ _TIMELINE_PARTS = union_all(
 
 
 class _TimelinePage(Pagination):
-    """timeline(patient_id) paginated as light rows: two statements instead of seven."""
+    """A patient's session records, newest first, paginated as light rows: two statements
+    (whole records with their four lists took seven)."""
 
     def _query_items(self) -> list[TimelineRow]:
         patient_id = self._query_args["patient_id"]
@@ -563,7 +553,7 @@ class _TimelinePage(Pagination):
 
 def timeline_page(patient_id: int, page: int, per_page: int, max_per_page: int | None = 100,
                   error_out: bool = True) -> Pagination:
-    """A page of timeline(patient_id) as read-only TimelineRow items (what the timeline rows
-    show), with the pager's figures: for pages that only list sessions."""
+    """A page of the patient's session records, newest first, as read-only TimelineRow items
+    (what the timeline rows show), with the pager's figures."""
     return _TimelinePage(page=page, per_page=per_page, max_per_page=max_per_page,
                          error_out=error_out, patient_id=patient_id)
