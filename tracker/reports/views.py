@@ -1,6 +1,7 @@
 """Treatment summaries (page and PDF) and the clinic outcomes dashboard: parse, call, render."""
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import bindparam, select, true
 
 from .. import clock, submissions
 from ..audit.trail import record
@@ -10,6 +11,8 @@ from ..patients.models import Patient
 from ..permissions import require
 from ..plans.models import TreatmentPlan
 from ..security import attachment
+from ..settings import logo
+from ..settings.models import ClinicLogo
 from ..settings.services import get_settings
 from . import chart, dashboard, pdf, services, summary
 from .forms import MAX_ID, BaselineForm, DashboardForm, OtherScoreForm, SummaryForm
@@ -23,8 +26,24 @@ def _patient(patient_id: int) -> Patient:
     return db.get_or_404(Patient, patient_id)
 
 
+# A letter's patient with the clinic's logo for its letterhead, in one statement (the logo
+# table holds one row at most).
+_PATIENT_AND_LOGO = select(Patient, ClinicLogo).outerjoin(ClinicLogo, true()).where(
+    Patient.id == bindparam("patient_id")).limit(1)
+
+
+def _letter_patient(patient_id: int) -> Patient:
+    if patient_id > MAX_ID:
+        abort(404)
+    found = db.session.execute(_PATIENT_AND_LOGO, {"patient_id": patient_id}).first()
+    if found is None:
+        abort(404)
+    logo.remember(found[1])
+    return found[0]
+
+
 def _summary_for(patient_id: int) -> summary.Summary:
-    patient = _patient(patient_id)
+    patient = _letter_patient(patient_id)
     form = SummaryForm(request.args)
     if not form.validate():
         abort(400)
@@ -38,10 +57,17 @@ def _summary_for(patient_id: int) -> summary.Summary:
 
 
 def _audit(action: str, s: summary.Summary) -> None:
+    """Recorded once the letter is drawn (every caller's last step): nothing reads its rows
+    again, so the commit leaves them as they are rather than expiring each one."""
     record(action, "Patient", s.patient.id, s.patient.id,
            {"plan_id": s.plan.id if s.plan else None, "from": s.start.isoformat(),
             "to": s.end.isoformat(), "version": s.version})
-    db.session.commit()
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        db.session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 @bp.route("/patients/<int:patient_id>/summary")
@@ -72,7 +98,7 @@ def summary_pdf(patient_id: int):
 def _referral_for(patient_id: int) -> tuple[summary.Summary, summary.Referral]:
     """The referral letter of a signed re-evaluation that decided to refer (?session=id), with
     the treatment summary of its plan up to that visit."""
-    patient = _patient(patient_id)
+    patient = _letter_patient(patient_id)
     session_id = request.args.get("session", type=int)
     found = summary.referral(patient, session_id) if session_id and session_id <= MAX_ID \
         else None
