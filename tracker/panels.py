@@ -8,8 +8,6 @@ no template runs a query of its own."""
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import bindparam, select
-
 from . import clock, courses
 from .extensions import db
 from .flags import services as flags
@@ -18,7 +16,7 @@ from .intake import services as intake
 from .intake import triage
 from .patients.models import Patient
 from .permissions import can, own_diary_id
-from .plans.models import Assessment, TreatmentPlan
+from .plans import services as plans
 from .portal import services as portal
 from .reports import summary
 from .schedule import services as schedule
@@ -37,21 +35,13 @@ def intake_panel(patient: Patient, user) -> dict:
             "flags": flags.active_for(patient.id) if clinical else [], "clinical": clinical}
 
 
-# The panel shows neither an assessment's nor a plan's practitioner: read without them (the plans
-# package's lists load them for its forms), and only the five newest assessments.
-_ASSESSMENTS = (select(Assessment).where(Assessment.patient_id == bindparam("patient_id"))
-                .order_by(Assessment.assessed_on.desc(), Assessment.id.desc()).limit(5))
-_PLANS = (select(TreatmentPlan).where(TreatmentPlan.patient_id == bindparam("patient_id"))
-          .order_by(TreatmentPlan.start_on.desc(), TreatmentPlan.id.desc()))
-
-
 def plans_panel(patient: Patient, user) -> dict:
     """Assessments and plans with their progress (clinicians), and upcoming appointments."""
     data: dict = {"assessments": [], "plans": [], "upcoming": []}
-    if can(user, "clinical.view"):
-        ids = {"patient_id": patient.id}
-        data["assessments"] = list(db.session.scalars(_ASSESSMENTS, ids))
-        data["plans"] = courses.progress_of(list(db.session.scalars(_PLANS, ids)))
+    if can(user, "clinical.view"):  # the panel names no practitioner: read without them
+        data["assessments"] = plans.assessments_for(patient.id, with_practitioner=False,
+                                                    limit=5)
+        data["plans"] = courses.progress_of(plans.plans_for(patient.id, with_practitioner=False))
     if can(user, "schedule.view"):
         data["upcoming"] = schedule.upcoming_for_patient(patient.id, 8)
     return data

@@ -58,18 +58,28 @@ def save_assessment(assessment: Assessment | None, patient_id: int, practitioner
     return assessment
 
 
-def assessments_for(patient_id: int) -> list[Assessment]:
-    return list(db.session.execute(
-        select(Assessment).options(selectinload(Assessment.practitioner))
-        .where(Assessment.patient_id == patient_id)
-        .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())).scalars())
+@cache
+def _by_patient(model, with_practitioner: bool, limit: int | None):
+    # Built once per shape (building a statement costs more than running these).
+    newest = model.assessed_on if model is Assessment else model.start_on
+    stmt = (select(model).where(model.patient_id == bindparam("patient_id"))
+            .order_by(newest.desc(), model.id.desc()))
+    if with_practitioner:
+        stmt = stmt.options(selectinload(model.practitioner))
+    return stmt.limit(limit) if limit else stmt
 
 
-def plans_for(patient_id: int) -> list[TreatmentPlan]:
-    return list(db.session.execute(
-        select(TreatmentPlan).options(selectinload(TreatmentPlan.practitioner))
-        .where(TreatmentPlan.patient_id == patient_id)
-        .order_by(TreatmentPlan.start_on.desc(), TreatmentPlan.id.desc())).scalars())
+def assessments_for(patient_id: int, *, with_practitioner: bool = True,
+                    limit: int | None = None) -> list[Assessment]:
+    """Newest first; the practitioner loaded with each for the pages that name them."""
+    return list(db.session.scalars(_by_patient(Assessment, with_practitioner, limit),
+                                   {"patient_id": patient_id}))
+
+
+def plans_for(patient_id: int, *, with_practitioner: bool = True) -> list[TreatmentPlan]:
+    """Newest first; the practitioner loaded with each for the pages that name them."""
+    return list(db.session.scalars(_by_patient(TreatmentPlan, with_practitioner, None),
+                                   {"patient_id": patient_id}))
 
 
 # The patient and practitioner the plan's page draws, read in the plan's own statement (lazy,
