@@ -50,6 +50,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_hooks(app)
     from . import cli, errors, security, templating
+    from .forms import use_fast_html_params
+    use_fast_html_params()  # WTForms' attribute HTML, made without a Python formatter per attribute
     templating.init_app(app)
     errors.init_app(app)
     security.init_app(app)
