@@ -1,7 +1,7 @@
 """tracker.paging: the same pages and figures as db.paginate, with the count statement saved
-when a page is not full."""
+when a page is not full or a window count brings the total."""
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, func, select
 from werkzeug.exceptions import NotFound
 
 from tracker.audit.models import AuditEntry
@@ -23,15 +23,54 @@ def test_pages_and_totals_match_db_paginate_and_a_short_page_is_not_counted(app)
         rows = paginate(select(AuditEntry.entity_id).order_by(AuditEntry.id), page=1, per_page=5,
                         rows=True)
         assert [r.entity_id for r in rows.items] == ["0", "1", "2", "3", "4"] and rows.total == 7
-        seen = []
-
-        def count(*args):
-            seen.append(args[2])
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            paginate(stmt, page=3, per_page=3)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-        assert len(seen) == 1  # the last, short page: no count
+        _, statements = _statements(app, lambda: paginate(stmt, page=3, per_page=3))
+        assert statements == 1  # the last, short page: no count
         with pytest.raises(NotFound):
             paginate(stmt, page=4, per_page=3)
+
+
+def _statements(app, run):
+    seen = []
+
+    def count(*args):
+        seen.append(args[2])
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        result = run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return result, len(seen)
+
+
+def test_a_window_count_brings_the_total_a_prebuilt_statement_takes_its_parameters(app):
+    with app.test_request_context():
+        db.session.add_all(AuditEntry(action="login", entity_id=str(n)) for n in range(7))
+        db.session.add_all(AuditEntry(action="logout", entity_id="x") for _ in range(2))
+        db.session.commit()
+        prebuilt = (select(AuditEntry.id, AuditEntry.entity_id, func.count().over().label("total"))
+                    .where(AuditEntry.action == bindparam("action")).order_by(AuditEntry.id)
+                    .limit(bindparam("limit")).offset(bindparam("offset")))
+        login = {"action": "login"}
+        page, statements = _statements(app, lambda: paginate(
+            prebuilt, page=1, per_page=3, rows=True, params=login,
+            to_items=lambda rows: [r.entity_id for r in rows]))
+        assert page.items == ["0", "1", "2"] and statements == 1  # a full page, yet no count
+        assert (page.total, page.pages, page.has_next) == (7, 3, True)
+        page = paginate(prebuilt, page=3, per_page=3, rows=True, params=login)
+        assert [r.entity_id for r in page.items] == ["6"] and not page.has_next
+        # Past the end no row carries the total: counted apart (by `count` when given).
+        for count in (None, select(func.count(AuditEntry.id)).where(
+                AuditEntry.action == bindparam("action"))):
+            page, statements = _statements(app, lambda count=count: paginate(
+                prebuilt, page=4, per_page=3, rows=True, params=login, count=count,
+                error_out=False, to_items=lambda rows: 1 / 0))
+            assert (page.items, page.total, statements) == ([], 7, 2)
+        with pytest.raises(NotFound):
+            paginate(prebuilt, page=4, per_page=3, rows=True, params=login)
+        page = paginate(prebuilt, page=1, per_page=3, rows=True, params={"action": "none"})
+        assert (page.items, page.total, page.pages) == ([], 0, 0)
+        # Entities with a window count: the entities are the items.
+        entities = select(AuditEntry, func.count().over()).order_by(AuditEntry.id)
+        page, statements = _statements(app, lambda: paginate(entities, page=2, per_page=4))
+        assert [e.entity_id for e in page.items] == ["4", "5", "6", "x"] and statements == 1
+        assert (page.total, page.pages, page.has_next) == (9, 3, True)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import User
 from ..extensions import db
 from ..forms import strip
+from ..paging import paginate
 from ..permissions import treating_staff
 from ..text import fold
 from ..timeutil import utcnow
@@ -122,28 +123,11 @@ _LIST_COLUMNS = select(Patient.id, Patient.family_name, Patient.given_name,
     User, User.id == Patient.primary_practitioner_id)
 
 
-class _ListPage(Pagination):
-    """A page of the register as plain rows (what the list shows), and how many match."""
-
-    def _query_items(self) -> list:
-        rows = db.session.execute(self._query_args["select"].limit(self.per_page)
-                                  .offset(self._query_offset)).all()
-        # Past the last page no row carries the total: counted apart then.
-        self._total = rows[0].total if rows else (0 if self.page == 1 else None)
-        return rows
-
-    def _query_count(self) -> int:
-        if self._total is None:
-            self._total = db.session.scalar(select(func.count()).select_from(
-                self._query_args["select"].order_by(None).subquery()))
-        return self._total
-
-
 def list_page(q: str, sort: str, archived: bool, page: int, per_page: int) -> Pagination:
     """The register's page `page` for a search (search_query's matches and order) as rows of
     the columns the list shows."""
-    return _ListPage(page=page, per_page=per_page, max_per_page=100,
-                     select=_searched(_LIST_COLUMNS, q, sort, archived, None))
+    return paginate(_searched(_LIST_COLUMNS, q, sort, archived, None), page=page,
+                    per_page=per_page, max_per_page=100, rows=True)
 
 
 def _searched(stmt: Select, q: str, sort: str, archived: bool,

@@ -16,6 +16,7 @@ from ..clinical import safety
 from ..extensions import db
 from ..flags import services as flag_services
 from ..measurements import services as measurements
+from ..paging import paginate
 from ..patients.models import Patient
 from ..plans import services as plans
 from ..schedule import services as schedule
@@ -523,37 +524,24 @@ _TIMELINE_PARTS = union_all(
     .where(SessionAdjunct.session_id.in_(bindparam("ids", expanding=True))))
 
 
-class _TimelinePage(Pagination):
-    """A patient's session records, newest first, paginated as light rows: two statements
-    (whole records with their four lists took seven)."""
-
-    def _query_items(self) -> list[TimelineRow]:
-        patient_id = self._query_args["patient_id"]
-        found = db.session.execute(_TIMELINE_ROWS, {
-            "patient_id": patient_id, "limit": self.per_page, "offset": self._query_offset}
-        ).all()
-        # Past the last page there is no row to carry the total: counted apart then.
-        self._total = found[0][-1] if found else (0 if self.page == 1 else None)
-        rows = {r[0]: TimelineRow(*r[:-1]) for r in found}
-        if rows:
-            parts = db.session.execute(_TIMELINE_PARTS, {"ids": list(rows)}).all()
-            for session_id, adjunct, _, _, value in sorted(parts, key=itemgetter(2, 3)):
-                if adjunct:
-                    rows[session_id].adjuncts.append(TimelineAdjunct(value))
-                else:
-                    rows[session_id].points.append(TimelinePoint(value))
-        return list(rows.values())
-
-    def _query_count(self) -> int:
-        if self._total is None:
-            self._total = db.session.execute(
-                _TIMELINE_COUNT, {"patient_id": self._query_args["patient_id"]}).scalar()
-        return self._total
+def _timeline_rows(found: list) -> list[TimelineRow]:
+    """The page's rows (the total, a window count, last) as TimelineRows with their points and
+    other treatments, read in one more statement."""
+    rows = {r[0]: TimelineRow(*r[:-1]) for r in found}
+    parts = db.session.execute(_TIMELINE_PARTS, {"ids": list(rows)}).all()
+    for session_id, adjunct, _, _, value in sorted(parts, key=itemgetter(2, 3)):
+        if adjunct:
+            rows[session_id].adjuncts.append(TimelineAdjunct(value))
+        else:
+            rows[session_id].points.append(TimelinePoint(value))
+    return list(rows.values())
 
 
 def timeline_page(patient_id: int, page: int, per_page: int, max_per_page: int | None = 100,
                   error_out: bool = True) -> Pagination:
     """A page of the patient's session records, newest first, as read-only TimelineRow items
-    (what the timeline rows show), with the pager's figures."""
-    return _TimelinePage(page=page, per_page=per_page, max_per_page=max_per_page,
-                         error_out=error_out, patient_id=patient_id)
+    (what the timeline rows show), with the pager's figures: two statements (whole records
+    with their four lists took seven)."""
+    return paginate(_TIMELINE_ROWS, page=page, per_page=per_page, max_per_page=max_per_page,
+                    error_out=error_out, rows=True, count=_TIMELINE_COUNT,
+                    params={"patient_id": patient_id}, to_items=_timeline_rows)
