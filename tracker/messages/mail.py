@@ -13,9 +13,8 @@ from pathlib import Path
 
 from flask import current_app
 
-from .. import clock
+from .. import clock, sealing
 from ..settings.models import ClinicSettings
-from . import sealing
 from .outbox import Content, host
 
 TLS_MODES = {"starttls": "STARTTLS (port 587)", "ssl": "Implicit TLS (port 465)",

@@ -11,9 +11,8 @@ from urllib.parse import urlsplit
 from flask import current_app, has_request_context, request
 from sqlalchemy import select, update
 
-from .. import clock
+from .. import clock, sealing
 from ..extensions import db
-from . import sealing
 from .models import CHANNELS, OutboundMessage
 
 

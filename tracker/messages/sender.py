@@ -19,13 +19,13 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock
+from .. import clock, sealing
 from ..checkins import services as checkins
 from ..extensions import db
 from ..schedule.models import Appointment
 from ..settings.services import get_settings
 from ..timeutil import as_utc
-from . import hold, mail, notify, outbox, sealing, sms
+from . import hold, mail, notify, outbox, sms
 from .models import OutboundMessage
 
 log = logging.getLogger("tracker.messages")

@@ -35,7 +35,7 @@ class ClinicSettings(db.Model):
     smtp_tls: Mapped[str] = mapped_column(String(10), default="starttls",
                                           server_default="starttls")
     smtp_username: Mapped[str] = mapped_column(String(254), default="", server_default="")
-    # Encrypted with the instance's secrets key (messages/sealing.py), never the plain password.
+    # Encrypted with the instance's secrets key (tracker/sealing.py), never the plain password.
     smtp_password_sealed: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Appointment reminders go this many hours before each visit (0: none).
     reminder_hours: Mapped[int] = mapped_column(default=24, server_default="24")

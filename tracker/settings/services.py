@@ -69,12 +69,12 @@ def update(row: ClinicSettings, data: dict) -> None:
 
 
 def set_smtp_password(row: ClinicSettings, password: str, clear: bool = False) -> None:
-    """Store a new SMTP password encrypted (messages/sealing.py); empty keeps the current one.
+    """Store a new SMTP password encrypted (tracker/sealing.py); empty keeps the current one.
     The audit trail records that it changed, never the value (the column is skipped)."""
     if not password and not (clear and row.smtp_password_sealed):
         return
     from ..audit.trail import record
-    from ..messages.sealing import seal
+    from ..sealing import seal
     row.smtp_password_sealed = seal(password) if password else ""
     record("update", "ClinicSettings", row.id or "",
            changes={"smtp_password": ["", "changed" if password else "removed"]})
