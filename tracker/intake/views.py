@@ -33,14 +33,6 @@ bp = Blueprint("intake", __name__)
 SHOWN_LINKS = "intake_links_to_show"
 
 
-@bp.app_template_global()
-def intakes_waiting_count() -> int:
-    # The navigation bar's count is on every page, so the layout asks for it (one statement for
-    # every badge, tracker/nav.py); page panels get their data from their views (tracker/panels.py).
-    from .. import nav
-    return nav.count("intakes")
-
-
 @bp.app_template_filter("intake_progress")
 def intake_progress(code: str) -> str:
     """A patient's intake progress code as its word ('In progress')."""

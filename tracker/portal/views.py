@@ -15,13 +15,6 @@ from .models import VisitRequest
 bp = Blueprint("portal", __name__)
 
 
-@bp.app_template_global()
-def visit_requests_open() -> int:
-    """The nav badge: requests waiting for reception (only asked where the user may see them)."""
-    from .. import nav  # one statement for every badge
-    return nav.count("requests")
-
-
 @bp.route("/patients/<int:patient_id>/own-page", methods=["POST"])
 @require("clinical.edit")
 def toggle(patient_id: int):
