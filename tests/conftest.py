@@ -103,19 +103,25 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def statements_for(app: Flask, client, url: str) -> tuple[int, str]:
-    """How many SQL statements a GET of `url` runs, and the page's text."""
+def statements_seen(app: Flask, client, url: str) -> tuple[list[str], str]:
+    """The SQL statements a GET of `url` runs, and the page's text."""
     import sqlalchemy as sa
-    seen = []
+    seen: list[str] = []
     with app.app_context():
-        listener = lambda *a, **k: seen.append(1)  # noqa: E731
+        listener = lambda conn, cursor, statement, *a: seen.append(statement)  # noqa: E731
         sa.event.listen(db.engine, "before_cursor_execute", listener)
         try:
             response = client.get(url)
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", listener)
     assert response.status_code == 200, url
-    return len(seen), response.data.decode()
+    return seen, response.data.decode()
+
+
+def statements_for(app: Flask, client, url: str) -> tuple[int, str]:
+    """How many SQL statements a GET of `url` runs, and the page's text."""
+    seen, text = statements_seen(app, client, url)
+    return len(seen), text
 
 
 def make_user(app: Flask, role: str = "practitioner", email: str | None = None, **profile):

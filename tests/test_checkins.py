@@ -289,9 +289,9 @@ def test_checkins_due_opens_each_week_once_and_queues_its_message(app, auth):
         assert checkins.checkins_due(db.session, later + timedelta(hours=4)) == []
 
 
-def test_the_queue_command_opens_the_weeks_checkins(app, auth, runner):
-    pytest.importorskip("tracker.messages.outbox")
-    user_id = auth.login("practitioner")
+def weekly_checkin_due_today(app, user_id: int):
+    """Ana's course asks for a weekly check-in on today's weekday; returns an hour after the
+    send hour, when it is due."""
     with app.app_context():
         patient = factories.patient(email="ana@example.org")
         plan = course(patient, user_id, [6], days_ago=3)
@@ -299,7 +299,13 @@ def test_the_queue_command_opens_the_weeks_checkins(app, auth, runner):
         checkins.set_schedule(plan, today.weekday(), ["nrs_average_week"], True,
                               db.session.get(factories.User, user_id))
         db.session.commit()
-        ten = clock.to_utc(today, checkins.SEND_HOUR) + timedelta(hours=1)
+        return clock.to_utc(today, checkins.SEND_HOUR) + timedelta(hours=1)
+
+
+def test_the_queue_command_opens_the_weeks_checkins(app, auth, runner):
+    pytest.importorskip("tracker.messages.outbox")
+    user_id = auth.login("practitioner")
+    ten = weekly_checkin_due_today(app, user_id)
     with clock.freeze(ten):
         assert runner.invoke(args=["checkins", "queue"]).output == "1 check-in queued.\n"
         assert runner.invoke(args=["checkins", "queue"]).output == "0 check-ins queued.\n"
@@ -310,14 +316,7 @@ def test_the_sender_opens_the_weeks_checkins_and_delivers_their_message(app, aut
     before it sends, so the patient's link arrives in the same run."""
     from tests.mail_server import use_smtp
     user_id = auth.login("practitioner")
-    with app.app_context():
-        patient = factories.patient(email="ana@example.org")
-        plan = course(patient, user_id, [6], days_ago=3)
-        today = clock.today()
-        checkins.set_schedule(plan, today.weekday(), ["nrs_average_week"], True,
-                              db.session.get(factories.User, user_id))
-        db.session.commit()
-        ten = clock.to_utc(today, checkins.SEND_HOUR) + timedelta(hours=1)
+    ten = weekly_checkin_due_today(app, user_id)
     with clock.freeze(ten):
         with app.app_context():
             use_smtp(smtp)

@@ -60,6 +60,7 @@ def test_nav_badges_come_from_one_statement_for_what_the_role_may_see(app, clien
     import sqlalchemy as sa
 
     from tests import factories
+    from tests.conftest import statements_seen
     from tracker.portal.models import VisitRequest
     with app.test_request_context():
         mei = factories.practitioner()
@@ -71,14 +72,7 @@ def test_nav_badges_come_from_one_statement_for_what_the_role_may_see(app, clien
 
     def page(role: str) -> tuple[dict, list[str]]:
         auth.login(role, f"{role}-badges@example.org")
-        seen = []
-        with app.app_context():
-            listener = lambda c, cur, stmt, *a: seen.append(stmt)  # noqa: E731
-            sa.event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                html = client.get("/patients/").text
-            finally:
-                sa.event.remove(db.engine, "before_cursor_execute", listener)
+        seen, html = statements_seen(app, client, "/patients/")
         auth.logout()
         counting = [s for s in seen if "count(*)" in s and ("FROM intake " in s
                                                             or "FROM visit_request " in s)]
@@ -102,7 +96,7 @@ def test_login_lookup_brings_the_clinic_settings_fresh_on_every_request(app, cli
     yet, the defaults."""
     import sqlalchemy as sa
 
-    from tests.conftest import statements_for
+    from tests.conftest import statements_for, statements_seen
     from tracker.settings.models import ClinicSettings
     from tracker.settings.services import get_settings
     auth.login("admin")
@@ -113,14 +107,7 @@ def test_login_lookup_brings_the_clinic_settings_fresh_on_every_request(app, cli
         row.idle_timeout_minutes = 30
         db.session.add(row)
         db.session.commit()
-    seen = []
-    with app.app_context():
-        listener = lambda c, cur, stmt, *a: seen.append(stmt)  # noqa: E731
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            html = client.get("/account/").text
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
+    seen, html = statements_seen(app, client, "/account/")
     assert 'data-idle-seconds="1800"' in html
     assert not [s for s in seen if s.lstrip().startswith("SELECT clinic_settings.")]
     assert sum("FROM login_session" in s and "clinic_settings" in s for s in seen) == 1
