@@ -18,7 +18,8 @@ def seed(app):
         patient = factories.patient("Ana", "Silva", phone="+44 7700 900123")
         flags.raise_flag(patient.id, db.session.get(factories.User, practitioner),
                          {"kind": "bleeding_risk", "detail": "Warfarin"})
-        appt = factories.appointment(patient, practitioner, clock.now() + timedelta(hours=1))
+        # Started a few minutes ago: recordable at any hour (an hour ahead is tomorrow after 23:00).
+        appt = factories.appointment(patient, practitioner, clock.now() - timedelta(minutes=5))
         db.session.commit()
         return patient.id, appt.id
 

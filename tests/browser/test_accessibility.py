@@ -64,7 +64,8 @@ def seed(app) -> dict:
         ana = factories.patient("Ana", "Silva")
         ana.primary_practitioner_id = mei.id
         intake = factories.submitted_intake(ana)
-        today = factories.appointment(ana, mei, clock.now() + timedelta(hours=1))
+        # A visit of today at any hour (an hour ahead is tomorrow after 23:00).
+        today = factories.appointment(ana, mei, clock.now() - timedelta(minutes=5))
         record = factories.opened_session(today, mei)
         ben = factories.patient("Ben", "Okoro")
         invitation, token = intake_services.create_invitation(ben, mei, 14)
