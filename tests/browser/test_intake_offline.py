@@ -57,6 +57,7 @@ def test_offline_answers_wait_on_the_phone_and_are_sent_when_back(live_server, p
     # Back online: it posts by itself.
     phone.context.set_offline(False)
     expect(phone.get_by_role("heading", name="Your pain")).to_be_visible()
+    phone.wait_for_load_state()  # its script listens for typing (the heading can come first)
 
     # Typing never sent with a button (a closed tab) is on the server a moment later ...
     phone.get_by_label("What brings you here?").fill("Sharp pain behind the right knee")

@@ -153,6 +153,7 @@ def test_intake_on_a_360_px_phone(live_server, page_factory):
 
     # Typing on the open step is on the server before the tab closes.
     expect(phone.get_by_role("heading", name="Treatments and goals")).to_be_visible()
+    phone.wait_for_load_state()  # its script listens for typing (the heading can come first)
     phone.get_by_label("What would you like to be able to do again?").fill(
         "Garden for an afternoon")
     for _ in range(300):  # a second after typing stops (far longer on a busy test machine)
