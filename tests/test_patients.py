@@ -38,7 +38,8 @@ def test_register_and_view_patient(app, client, auth):
     assert b"14 Mar 1975" in page.data
 
 
-future = (date.today() + timedelta(days=1)).isoformat()
+# A month ahead: collected before midnight and run after it, tomorrow would be today.
+future = (date.today() + timedelta(days=30)).isoformat()
 ancient = (date.today() - timedelta(days=121 * 366)).isoformat()
 
 
