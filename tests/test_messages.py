@@ -216,9 +216,9 @@ def test_a_rebooked_course_cancels_the_visits_it_replaced_and_a_paused_one_cance
     found = calendar_of(rebooked).walk("VEVENT")
     events = {str(e["UID"]): e for e in found}
     assert len(events) == len(found)  # one event per UID
-    # (SQLite may reuse a replaced visit's id, so its UID: that event is updated, not cancelled)
-    cancelled_uids = sorted(set(first_uids) - set(second_uids))
-    assert sorted(events) == sorted(set(first_uids) | set(second_uids))
+    assert not set(first_uids) & set(second_uids)  # a deleted visit's id is never handed out
+    cancelled_uids = first_uids
+    assert sorted(events) == sorted(first_uids + second_uids)
     assert {str(events[u]["STATUS"]) for u in second_uids} == {"CONFIRMED"}
     assert all(str(events[u]["STATUS"]) == "CANCELLED" and events[u]["SEQUENCE"] == 1
                for u in cancelled_uids)
@@ -230,9 +230,9 @@ def test_a_rebooked_course_cancels_the_visits_it_replaced_and_a_paused_one_cance
     assert "These appointments are cancelled" in body(paused)
 
 
-def test_a_new_visit_that_takes_a_deleted_visits_id_is_still_confirmed(app):
-    """SQLite gives a new row the id of the highest deleted one; the UID (and a key built from
-    it alone) would repeat."""
+def test_a_new_visit_never_takes_a_deleted_visits_id_and_is_confirmed(app):
+    """Without AUTOINCREMENT SQLite gives a new row the id of the highest deleted one, and the
+    visit's calendar UID would repeat on the patient's phone."""
     with app.app_context():
         ana, bo = patient_with("Ana"), patient_with("Bo", "bo@example.net")
         mei = factories.practitioner()
@@ -244,8 +244,7 @@ def test_a_new_visit_that_takes_a_deleted_visits_id_is_still_confirmed(app):
         db.session.commit()
         second = schedule.book(bo.id, mei.id, clock.now() + timedelta(days=4), 45)
         db.session.commit()
-        if db.engine.dialect.name == "sqlite":
-            assert second.id == first_id  # the case this guards
+        assert second.id != first_id  # on SQLite too (migration 0027)
         assert [r.recipient for r in rows(kind="booked")] == ["ana@example.net",
                                                               "bo@example.net"]
 
@@ -649,3 +648,29 @@ def test_reception_records_the_patients_channel_and_opt_out(app, client, auth):
             AuditEntry.entity == "Patient", AuditEntry.action == "update")).all()
         assert entry.changes["reminder_opt_out"] == [False, True]
         assert notify.contact(patient) == notify.Contact("sms", "+44 7700 900123")
+
+
+def test_the_migration_keeps_ids_of_visits_deleted_before_it_from_coming_back(tmp_path):
+    """0027 on a clinic's existing SQLite file: the highest id ever handed out (from the audit
+    trail) stays used even when that visit is gone."""
+    from flask_migrate import upgrade
+
+    from tests.test_adjuncts import insert, migrated_app, scratch_database
+    with scratch_database(tmp_path) as url:
+        app = migrated_app(url)
+        with app.app_context():
+            upgrade(revision="0026")
+            patient = insert("patient", given_name="Ana", family_name="Test")
+            user = insert("user", email="p@example.org", role="practitioner")
+            kept = insert("appointment", patient_id=patient, practitioner_id=user)
+            gone = insert("appointment", patient_id=patient, practitioner_id=user)
+            insert("audit_entry", action="create", entity="Appointment", entity_id=str(gone))
+            with db.engine.begin() as conn:
+                conn.execute(text("DELETE FROM appointment WHERE id = :id"), {"id": gone})
+            db.engine.dispose()
+            upgrade()
+            new = schedule.book(patient, user, clock.now() + timedelta(days=2), 45)
+            db.session.commit()
+            assert new.id == gone + 1 == kept + 2  # not the deleted visit's id
+            db.session.remove()
+            db.engine.dispose()

@@ -127,7 +127,7 @@ def _booking(kind: str, patient: Patient, entries: list[CalendarEntry], key: str
 
 def event_key(kind: str, entry: CalendarEntry) -> str:
     """One message per calendar change: the visit's UID and SEQUENCE, with its patient and time
-    because SQLite may give a new visit the id of a deleted one."""
+    (keys queued before ids stopped being reused on SQLite, migration 0027, keep this shape)."""
     appt = entry.appointment
     return (f"{kind}:{entry.uid_id}:{entry.sequence}:{appt.patient_id}:"
             f"{appt.start_utc:%Y%m%dT%H%M}")
@@ -157,11 +157,7 @@ def course_booked(plan, created: list[Appointment],
     ids = {a.id for a in created}
     entries = [e for e in calendar_entries(plan.patient_id, limit=500)
                if e.appointment.id in ids]
-    # SQLite may give a new visit the id (so the UID) of a replaced one: that event is updated by
-    # the new visit, and must not be cancelled beside it.
-    kept = {e.uid_id for e in entries}
-    return _booking("course_booked", plan.patient, entries, None, None,
-                    [e for e in replaced if e.uid_id not in kept])
+    return _booking("course_booked", plan.patient, entries, None, None, list(replaced))
 
 
 def withdrawn_entries(appts: list[Appointment]) -> list[CalendarEntry]:

@@ -25,7 +25,9 @@ class Appointment(db.Model):
     __audited__ = True
     __table_args__ = (Index("ix_appointment_practitioner_start", "practitioner_id", "starts_at"),
                       # A plan's sessions, and its upcoming ones (the dashboard's "ending soon").
-                      Index("ix_appointment_plan_start", "plan_id", "starts_at"))
+                      Index("ix_appointment_plan_start", "plan_id", "starts_at"),
+                      # Its id is its calendar UID: SQLite must not hand a deleted one out again.
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
