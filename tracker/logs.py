@@ -18,6 +18,7 @@ import secrets
 import time
 
 from flask import Flask, g, request
+from sqlalchemy import inspect
 
 log = logging.getLogger("tracker.request")
 
@@ -37,8 +38,10 @@ def loggable_path(path: str) -> str:
 def _user_id():
     # The user Flask-Login already loaded for this request, if any: never a query just to log.
     # Their database id, never get_id() (that is the login session's token).
-    user = g.get("_login_user")
-    return getattr(user, "id", None) if user is not None and user.is_authenticated else None
+    # Read from the identity map's key: the user's attributes expire when the request commits,
+    # and `id` or `is_authenticated` would then reload the row.
+    state = inspect(g.get("_login_user"), raiseerr=False)  # None for the anonymous user
+    return state.identity[0] if state is not None and state.identity else None
 
 
 def init_app(app: Flask) -> None:

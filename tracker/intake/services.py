@@ -5,6 +5,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, literal_column, select, union_all, update
+from sqlalchemy.orm import joinedload
 
 from .. import links, submissions
 from ..clinical import body_regions, conditions, interactions, safety
@@ -87,12 +88,17 @@ def revoke(invitation: IntakeInvitation, user) -> None:
 
 
 def invitations_for(patient_id: int) -> list[IntakeInvitation]:
-    return list(db.session.scalars(select(IntakeInvitation).where(
-        IntakeInvitation.patient_id == patient_id).order_by(IntakeInvitation.created_at.desc())))
+    """With who made each (the patient page names them): no query per link."""
+    return list(db.session.scalars(
+        select(IntakeInvitation).options(joinedload(IntakeInvitation.created_by))
+        .where(IntakeInvitation.patient_id == patient_id)
+        .order_by(IntakeInvitation.created_at.desc())))
 
 
 def intakes_for(patient_id: int) -> list[Intake]:
-    return list(db.session.scalars(select(Intake).where(Intake.patient_id == patient_id)
+    """With who reviewed each (the patient page names them)."""
+    return list(db.session.scalars(select(Intake).options(joinedload(Intake.reviewed_by))
+                                   .where(Intake.patient_id == patient_id)
                                    .order_by(Intake.id.desc())))
 
 
