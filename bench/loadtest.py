@@ -12,8 +12,6 @@ import http.client
 import os
 import random
 import re
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,45 +26,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.run import SECRET, drop_database, fresh_database
+from bench.run import drop_database, fresh_database
+from bench.server import SECRET, Server, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "load-test-password-1"
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-class Server:
-    def __init__(self, url: str, port: int, workers: int, env: dict | None = None,
-                 argv: list[str] | None = None):
-        self.url, self.port, self.workers = url, port, workers
-        self.env = env or {}
-        self.argv = argv or [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b",
-                             f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"]
-        self.base = f"http://127.0.0.1:{port}"
-        self.proc = None
-
-    def start(self):
-        env = os.environ | {"TRACKER_DATABASE_URL": self.url, "TRACKER_SECRET_KEY": SECRET,
-                            "TRACKER_SESSION_COOKIE_SECURE": "false"} | self.env
-        self.proc = subprocess.Popen(
-            self.argv, cwd=ROOT, env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(self.base + "/healthz", timeout=2)  # noqa: S310
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("gunicorn did not start")
-
-    def kill(self):
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(15)
 
 
 class Client(threading.Thread):
@@ -307,12 +272,14 @@ def phase(kind: str, args, kill: bool) -> bool:
         # Behind nginx: TLS, so Secure cookies stay on, and one trusted proxy hop.
         env = {"TRACKER_SESSION_COOKIE_SECURE": "true",
                "TRACKER_TRUSTED_PROXY_HOPS": str(args.hops)} if args.nginx else {}
-        port = 5900 + os.getpid() % 45 * 2
+        port = free_port(5900 + os.getpid() % 45 * 2)
         # Behind nginx, two instances (deploy/tracker.service twice), each with half the workers.
         # Each started with deploy/tracker.service's gunicorn command line.
-        servers = [Server(url, port + i, max(1, args.workers // 2), env, argv=behind_nginx
-                          .unit_command(port + i, max(1, args.workers // 2)))
-                   for i in range(2)] if args.nginx else [Server(url, port, args.workers, env)]
+        half = max(1, args.workers // 2)
+        ports = [port, free_port(port + 1)] if args.nginx else [port]
+        servers = [Server(url, p, half, env=env, argv=behind_nginx.unit_command(p, half))
+                   for p in ports] if args.nginx else [
+            Server(url, port, args.workers, timeout=60, env=env)]
         server = servers[0]  # the one killed
         edge = guesser = None
         try:

@@ -14,7 +14,6 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
@@ -24,6 +23,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask_migrate import upgrade
+
+from bench.server import SECRET, Server, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MEDIAN, TARGET_FLOOR = 0.10, 0.05
@@ -180,25 +181,13 @@ def in_process(app, ids: dict, requests: int) -> dict[str, float]:
 def measure(url: str, ids: dict, seconds: float, workers: int = 2) -> tuple[dict, str]:
     """Per page: `ROUNDS` pairs of (/healthz, the page) slices of seconds / ROUNDS each, so both
     see the same machine; returns requests and worker CPU seconds per page and per /healthz."""
-    log = open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "w")  # noqa: SIM115
-    port = 5300 + os.getpid() % 250
-    env = os.environ | {"TRACKER_DATABASE_URL": url, "TRACKER_SECRET_KEY": _secret(),
-                        "TRACKER_SESSION_COOKIE_SECURE": "false"}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b",
-                               f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=log)
-    base = f"http://127.0.0.1:{port}"
     tool = "wrk" if shutil.which("wrk") else "python threads"
     load = with_wrk if tool == "wrk" else with_threads
     slice_ = max(1, round(seconds / ROUNDS))  # wrk takes whole seconds
     rows = {}
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz")  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.1)
+    with Server(url, free_port(5300 + os.getpid() % 250), workers,
+                log=os.environ.get("BENCH_SERVER_LOG")) as server:
+        base = server.base
         cookie = log_in(base, ids["email"], ids["password"])
         for _name, path in pages(ids):  # warm both workers' templates and caches
             load(base, path, cookie, 1)
@@ -209,16 +198,7 @@ def measure(url: str, ids: dict, seconds: float, workers: int = 2) -> tuple[dict
                     before = cpu_seconds(server.pid)
                     row[kind] += load(base, target, cookie, slice_)
                     row[f"{kind}_cpu"] += cpu_seconds(server.pid) - before
-    finally:
-        server.terminate()
-        server.wait(10)
-        log.close()
     return {"pages": rows, "seconds": slice_ * ROUNDS}, tool
-
-
-def _secret() -> str:
-    from bench.run import SECRET
-    return SECRET
 
 
 def report(result: dict, medians: dict, tool: str, kind: str) -> tuple[str, float, float]:
@@ -250,7 +230,7 @@ def run(kind: str, seconds: float, requests: int) -> tuple[str, bool]:
     with tempfile.TemporaryDirectory() as tmp:
         url = fresh_database(kind, Path(tmp))
         try:
-            app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": _secret(),
+            app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET,
                               "WTF_CSRF_ENABLED": False, "LOG_REQUESTS": False})
             ids = demo_clinic(app)
             medians = in_process(app, ids, requests)

@@ -8,7 +8,6 @@ import os
 import platform
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -24,12 +23,12 @@ from flask_migrate import upgrade
 
 from bench import appointments, populate, summaries
 from bench import sessions as bench_sessions
+from bench.server import SECRET, Server, free_port
 from tracker import create_app
 from tracker.extensions import db
 from tracker.reports import plan_outcomes
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
 
 
 def pages(ids: dict) -> list[tuple[str, str]]:
@@ -145,27 +144,11 @@ def throughput(base: str, path: str, seconds: float, threads: int) -> float:
 
 
 def through_gunicorn(url: str, ids: dict, seconds: float) -> dict[str, float]:
-    port = 5600 + os.getpid() % 300
-    env = os.environ | {"TRACKER_DATABASE_URL": url, "TRACKER_SECRET_KEY": SECRET,
-                        "TRACKER_SESSION_COOKIE_SECURE": "false"}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b",
-                               f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz")  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.1)
-        results = {"hello (/healthz)": throughput(base, "/healthz", seconds, 4)}
+    with Server(url, free_port(5600 + os.getpid() % 300), workers=2) as server:
+        results = {"hello (/healthz)": throughput(server.base, "/healthz", seconds, 4)}
         for name, path in pages(ids):
-            results[name] = throughput(base, path, seconds, 4)
+            results[name] = throughput(server.base, path, seconds, 4)
         return results
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def run(kind: str, args) -> str:
