@@ -123,10 +123,14 @@ def test_reception_switches_nothing_on_and_a_clinicians_own_change_needs_no_conf
         app, client, auth, smtp):
     patient_id, due = checkins_on(app, auth, own_page=False)
     auth.login("reception")
+    page = client.get(f"/patients/{patient_id}").text
+    # Reception is told who can, not invited to press a switch it does not have.
+    assert "A practitioner can switch it on" in page and "page on</button>" not in page
     assert client.post(f"/patients/{patient_id}/own-page",
                        data={"enabled": "1"}).status_code == 403
     auth.logout()
     auth.login("practitioner")
+    assert "Switch the patient&#39;s page on</button>" in client.get(f"/patients/{patient_id}").text
     new = "ana.new@example.org"
     assert client.post(f"/patients/{patient_id}/edit", data=edit_data(new)).status_code == 302
     assert "to confirm" not in client.get(f"/patients/{patient_id}").text
