@@ -674,3 +674,41 @@ def test_the_migration_keeps_ids_of_visits_deleted_before_it_from_coming_back(tm
             assert new.id == gone + 1 == kept + 2  # not the deleted visit's id
             db.session.remove()
             db.engine.dispose()
+
+
+def test_staff_are_told_when_email_is_not_set_up_or_the_sender_has_stopped(app, client, auth,
+                                                                           smtp):
+    """Never "on its way" while nothing can send it: no mail server set, or no sender run for
+    ten minutes; both said on the message log and by the share page's email button."""
+    auth.login("reception")
+    with app.app_context():
+        ana = patient_with()
+        db.session.commit()
+        ana_id = ana.id
+    link = client.post(f"/patients/{ana_id}/intake-links")
+    share = client.get(link.headers["Location"]).text
+    assert "Email is not set up yet" in share  # before the email is sent: copy the link instead
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', share).group(1)
+    sent = client.post(link.headers["Location"] + "/email",
+                       data={"email": "ana@example.net", "token": token}, follow_redirects=True)
+    assert "is queued but cannot go out: email is not set up" in sent.text
+    assert "on its way" not in sent.text
+    assert "Email is not set up" in client.get("/messages/").text
+    with app.app_context():
+        use_smtp(smtp)
+        db.session.commit()
+    assert "Email is not set up" not in client.get("/messages/").text
+    start = clock.now()
+    with app.app_context(), clock.freeze(start):
+        outbox.enqueue(kind="intake_link", channel="email", recipient="ana@example.net",
+                       content=outbox.Content("Your questionnaire", "x"), patient_id=ana_id)
+        db.session.commit()
+    with clock.freeze(start + timedelta(minutes=9)):
+        assert "not going out" not in client.get("/messages/").text  # a minute's cron is fine
+    with clock.freeze(start + timedelta(minutes=10)):
+        page = client.get("/messages/").text
+        assert "Messages are not going out" in page and "2 waiting since" in page
+    with app.app_context(), clock.freeze(start + timedelta(minutes=10)):
+        assert sender.run_once().sent == 2  # the link queued before the server was set, too
+    with clock.freeze(start + timedelta(minutes=10)):
+        assert "not going out" not in client.get("/messages/").text

@@ -133,11 +133,15 @@ class FileTransport:
         pass
 
 
-def transport(settings: ClinicSettings):
+def backend(settings: ClinicSettings) -> str:
     """MAIL_BACKEND: smtp, console or file; unset, SMTP when the settings name a host, else the
     console (development)."""
-    choice = current_app.config.get("MAIL_BACKEND") or ("smtp" if settings.smtp_host
-                                                         else "console")
+    return current_app.config.get("MAIL_BACKEND") or ("smtp" if settings.smtp_host
+                                                      else "console")
+
+
+def transport(settings: ClinicSettings):
+    choice = backend(settings)
     if choice == "smtp":
         return SmtpTransport(settings)
     if choice == "file":

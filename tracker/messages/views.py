@@ -13,7 +13,7 @@ from ..patients.models import Patient
 from ..permissions import require
 from ..security import public_url, query_int
 from ..settings.services import get_settings
-from . import notify
+from . import delivery, notify
 from .forms import IntakeEmailForm
 from .models import OutboundMessage
 
@@ -28,7 +28,7 @@ def intake_email_panel(invitation: IntakeInvitation, token: str | None = None,
         form = IntakeEmailForm(formdata=None, email=invitation.intake.patient.email,
                                token=token or "")
     sent = notify.intake_link_sent(invitation.id)
-    return {"form": form, "sent": sent,
+    return {"form": form, "sent": sent, "delivery": delivery.state(),
             "can_resend": any(m.body_sealed for m in sent)
             and invitation.state() in ("open", "started")}
 
@@ -61,7 +61,9 @@ def email_intake_link(invitation_id: int):
                                          "link (it continues the same intake).")
             else:
                 db.session.commit()
-                flash(f"The intake link is on its way to {form.email.data}.", "success")
+                going = delivery.state()
+                flash(delivery.queued_text("The intake link", form.email.data, going),
+                      "success" if going.going_out else "warning")
                 return redirect(url_for("intake.share", invitation_id=invitation.id))
     url = qr = None
     if fresh:
@@ -84,7 +86,8 @@ def log():
         patient = db.get_or_404(Patient, patient_id)
         stmt = stmt.where(OutboundMessage.patient_id == patient_id)
     page = db.paginate(stmt, page=query_int("page", 1), per_page=50, max_per_page=200)
-    html = render_template("messages/log.html", page=page, patient=patient)
+    html = render_template("messages/log.html", page=page, patient=patient,
+                           delivery=delivery.state())
     # Recorded once the page is drawn: a commit first would expire and reload what it shows.
     record("view", "MessageLog", patient_id or "", patient_id=patient_id,
            changes={"page": page.page, "messages": [m.id for m in page.items]})
