@@ -38,10 +38,19 @@ def digits(text: str) -> str:
     return re.sub(r"\D", "", text or "")
 
 
+# Folding can lengthen a name (æ is 'ae', ﬃ is 'ffi'): each folded name is cut to a name
+# token's width and the sort key to its column, so a save never overflows either column.
+TOKEN_WIDTH = PatientNameToken.token.type.length
+
+
+def sort_key(family_name: str, given_name: str) -> str:
+    return f"{fold(family_name)} {fold(given_name)}"[:Patient.sort_name.type.length]
+
+
 def refresh_search_columns(patient: Patient) -> None:
-    patient.search_name = " ".join(fold(n) for n in (
+    patient.search_name = " ".join(fold(n)[:TOKEN_WIDTH] for n in (
         patient.given_name, patient.preferred_name, patient.family_name) if n)
-    patient.sort_name = f"{fold(patient.family_name)} {fold(patient.given_name)}"
+    patient.sort_name = sort_key(patient.family_name, patient.given_name)
     patient.phone_digits = digits(patient.phone)
 
 
@@ -83,7 +92,7 @@ def likely_duplicates(given: str, family: str, born: date, except_id: int | None
     """Patients with the same folded name and date of birth."""
     stmt = select(Patient).where(
         Patient.date_of_birth == born,
-        Patient.sort_name == f"{fold(family)} {fold(given)}",
+        Patient.sort_name == sort_key(family, given),
     )
     if except_id:
         stmt = stmt.where(Patient.id != except_id)
