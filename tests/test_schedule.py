@@ -233,8 +233,7 @@ def test_actions_rules(ctx, clock):
                       recurrence.to_utc(date(2026, 10, 29), time(10), LONDON), 45)
     assert "on or after the day" in sched.action_problem(appt, "no_show", "")
     assert "on or after the day" in sched.action_problem(appt, "attended", "")
-    assert sched.action_problem(appt, "cancelled_patient", " ") == \
-        "Give a reason for the cancellation."
+    assert sched.action_problem(appt, "cancelled_patient", " ") == ""  # the button says who
     assert sched.action_problem(appt, "explode", "") == "Choose one of the actions offered."
     clock["now"] = datetime(2026, 10, 29, 9, 0, tzinfo=UTC)
     assert sched.action_problem(appt, "check_in", "") == ""
@@ -324,8 +323,8 @@ def test_reception_books_cancels_and_reschedules_but_sees_no_clinical_content(
     page = client.get(f"/schedule/appointments/{appt_id}").data.decode()
     assert "Cancelled by patient" in page and "Reschedule" in page
     bad = client.post(f"/schedule/appointments/{appt_id}/action",
-                      data={"action": "cancelled_patient", "reason": ""})
-    assert bad.status_code == 400 and b"Give a reason for the cancellation." in bad.data
+                      data={"action": "no_show", "reason": ""})  # the day has not come
+    assert bad.status_code == 400 and b"on or after the day of the appointment" in bad.data
     clash = client.post(f"/schedule/patients/{patient_id}/appointments/new", data={
         "practitioner_id": pract_id, "plan_id": "0", "day": "2026-10-23", "start": "10:15",
         "minutes": "45", "reason": "Extra session"})
@@ -349,7 +348,8 @@ def test_reception_books_cancels_and_reschedules_but_sees_no_clinical_content(
 def test_no_state_change_on_get_and_actions_need_post(app, client, auth, clock):
     auth.login("practitioner")
     appt_id, _, _ = seed_appointment(app, recurrence.to_utc(date(2026, 10, 21), time(9), LONDON))
-    assert client.get(f"/schedule/appointments/{appt_id}/action").status_code == 405
+    back = client.get(f"/schedule/appointments/{appt_id}/action")
+    assert back.status_code == 302 and back.headers["Location"].endswith(f"/{appt_id}")
     with app.app_context():
         assert db.session.get(Appointment, appt_id).status == "scheduled"
     response = client.post(f"/schedule/appointments/{appt_id}/action",

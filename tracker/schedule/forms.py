@@ -34,7 +34,7 @@ class SlotFields:
         InputRequired("Enter the length in minutes."),
         NumberRange(10, 240, "Choose between 10 and 240 minutes.")])
     reason = StringField("Reason or note", filters=S, validators=[Length(max=300)])
-    book_anyway = BooleanField("Book anyway, even though it clashes")
+    book_anyway = BooleanField("Book anyway")  # worded for what was found (Slot.override)
 
 
 class AppointmentForm(SlotFields, FlaskForm):

@@ -21,7 +21,6 @@ ACTIONS = {
     "cancelled_clinic": "Cancelled by clinic", "late_cancel": "Late cancellation",
     "no_show": "No-show", "scheduled": "Back to scheduled",
 }
-NEEDS_REASON = {"cancelled_patient", "cancelled_clinic", "late_cancel"}
 ON_THE_DAY = {"check_in", "attended", "no_show"}  # only once the day has come
 
 
@@ -107,10 +106,25 @@ class Slot:
     minutes: int
     problems: list[str] = field(default_factory=list)
     alternative: datetime | None = None
+    kinds: set[str] = field(default_factory=set)  # of OVERRIDES: what the problems are
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def override(self) -> str:
+        """The words of the box that books it all the same, naming what was found."""
+        found = [words for kind, words in OVERRIDES.items() if kind in self.kinds]
+        if not found:
+            return "Book anyway"
+        listed = found[0] if len(found) == 1 else ", ".join(found[:-1]) + " and " + found[-1]
+        return f"Book anyway, even though {listed}"
+
+
+# What a slot's problem is, as the override names it, in the order it is listed.
+OVERRIDES = {"clash": "it clashes", "closed": "the clinic is closed that day",
+             "hours": "it is outside the practitioner's working hours"}
 
 
 def check(practitioner_id: int, patient_id: int | None, starts: list[datetime], minutes: int,
@@ -134,15 +148,19 @@ def check(practitioner_id: int, patient_id: int | None, starts: list[datetime], 
             if recurrence.overlaps(span, (b_start, b_end)):
                 who = ("the practitioner" if appt.practitioner_id == practitioner_id
                        else "the patient")
+                slot.kinds.add("clash")
                 slot.problems.append(
                     f"Clashes with {who}'s appointment with {appt.patient.full_name} at "
                     f"{recurrence.local(b_start, tz):%H:%M}.")
         if any(recurrence.overlaps(span, b) for b in booked):
+            slot.kinds.add("clash")
             slot.problems.append("Clashes with another session in this booking.")
         if recurrence.local(start, tz).date() in closed:
+            slot.kinds.add("closed")
             slot.problems.append(f"The clinic is closed that day "
                                  f"({closed[recurrence.local(start, tz).date()] or 'closure'}).")
         if not recurrence.within_hours(start, minutes, tz, hours):
+            slot.kinds.add("hours")
             slot.problems.append("Outside the practitioner's working hours.")
         if slot.problems:
             slot.alternative = recurrence.next_free(
@@ -376,9 +394,12 @@ def _tell_patient(appt: Appointment, kind: str) -> None:
 
 
 def active_plans(patient_id: int) -> list[TreatmentPlan]:
-    """The plans a one-off appointment may belong to."""
+    """The plans an appointment booked by hand may belong to, the most recent first (the
+    booking form's default: a visit for a patient in a course is one of its sessions, numbered
+    by `renumber` as `book` adds it)."""
     return list(db.session.scalars(select(TreatmentPlan).where(
-        TreatmentPlan.patient_id == patient_id, TreatmentPlan.status == "active")))
+        TreatmentPlan.patient_id == patient_id, TreatmentPlan.status == "active")
+        .order_by(TreatmentPlan.start_on.desc(), TreatmentPlan.id.desc())))
 
 
 def replacement(appt: Appointment) -> Appointment | None:
@@ -389,13 +410,16 @@ def replacement(appt: Appointment) -> Appointment | None:
         Appointment.rescheduled_from_id == appt.id)).one_or_none()
 
 
-def reschedule(appt: Appointment, start: datetime, minutes: int, reason: str = "") -> Appointment:
-    """The old row stays as 'rescheduled' (history); a new row takes its place and number."""
+def reschedule(appt: Appointment, start: datetime, minutes: int,
+               reason: str | None = None) -> Appointment:
+    """The old row stays as 'rescheduled' (history); a new row takes its place and number, and
+    its note: the visit's reason goes with it unless a `reason` is given ('' clears it)."""
+    note = appt.reason if reason is None else reason.strip()
     appt.status = "rescheduled"
-    appt.reason = reason or appt.reason
+    appt.reason = note or appt.reason
     db.session.flush()
     new = book(appt.patient_id, appt.practitioner_id, start, minutes, appt.plan,
-               reason=reason, rescheduled_from=appt)
+               reason=note, rescheduled_from=appt)
     _tell_patient(new, "moved")
     return new
 
@@ -408,8 +432,6 @@ def action_problem(appt: Appointment, action: str, reason: str) -> str:
         return "This appointment was rescheduled; act on the new one."
     if action in ON_THE_DAY and local_date(appt.start_utc) > today():
         return f"{ACTIONS[action]} can only be recorded on or after the day of the appointment."
-    if action in NEEDS_REASON and not reason.strip():
-        return "Give a reason for the cancellation."
     if action == "scheduled" and appt.status == "scheduled":
         return "The appointment is already scheduled."
     if action == "scheduled" and appt.status in CANCELLED:
@@ -423,14 +445,15 @@ def action_problem(appt: Appointment, action: str, reason: str) -> str:
 
 
 def act(appt: Appointment, action: str, reason: str = "") -> None:
-    """Check in, attended, cancel (with reason), late cancel, no-show, or back to scheduled.
-    No-show is only ever set here, by a person."""
+    """Check in, attended, cancel, late cancel, no-show, or back to scheduled. No-show is only
+    ever set here, by a person. A reason is optional (the action says who cancelled): one given
+    replaces the visit's note, none leaves the note as it was."""
     restored = action == "scheduled" and appt.status in CANCELLED
     if action == "check_in":
         appt.checked_in_at = now()
     else:
         appt.status = action
-        if action in NEEDS_REASON or reason:
+        if reason.strip():
             appt.reason = reason.strip()
         if action == "scheduled":
             appt.checked_in_at = None

@@ -160,18 +160,18 @@ def _appointment_page(appt: Appointment, form: ActionForm, code: int = 200):
         panels=panels.for_appointment(appt, current_user)), code
 
 
-@bp.route("/appointments/<int:appointment_id>/action", methods=["POST"])
+@bp.route("/appointments/<int:appointment_id>/action", methods=["GET", "POST"])
 @require("schedule.manage")
 def action(appointment_id: int):
     appt = db.get_or_404(Appointment, appointment_id)
+    if request.method == "GET":  # the address a refused action left in the bar: its page
+        return redirect(url_for(".appointment", appointment_id=appt.id))
     form = ActionForm()
     if not form.validate_on_submit():
         return _appointment_page(appt, form, 400)
     problem = services.action_problem(appt, form.action.data, form.reason.data or "")
     if problem:
-        missing_reason = form.action.data in services.NEEDS_REASON and not (
-            form.reason.data or "").strip()
-        (form.reason if missing_reason else form.action).errors = [problem]
+        form.action.errors = [problem]
         return _appointment_page(appt, form, 400)
     services.act(appt, form.action.data, form.reason.data or "")
     db.session.commit()
@@ -187,6 +187,7 @@ def _slot_problem(form, practitioner_id: int, patient_id: int, exclude: set[int]
     slot = services.check(practitioner_id, patient_id, [start], form.minutes.data, exclude)[0]
     if slot.ok or form.book_anyway.data:
         return start, None
+    form.book_anyway.label.text = slot.override  # names what was found: clash, hours, closure
     offer = (f" Next free slot: {local_dt(slot.alternative)}." if slot.alternative
              else " No free slot in the next four weeks.")
     form.start.errors = [*form.start.errors, " ".join(slot.problems) + offer]
@@ -206,6 +207,7 @@ def reschedule(appointment_id: int):
         local = clock.local(appt.start_utc)
         form.day.data, form.start.data, form.minutes.data = local.date(), local.time(), \
             appt.minutes
+        form.reason.data = appt.reason  # the visit's note goes with it unless changed here
     elif form.validate_on_submit():
         start, slot = _slot_problem(form, appt.practitioner_id, appt.patient_id, {appt.id})
         if slot is None and (done := submissions.claim()) is not None:
@@ -216,7 +218,9 @@ def reschedule(appointment_id: int):
                 flash("This appointment was moved or changed by someone else meanwhile.",
                       "warning")
                 return redirect(url_for(".appointment", appointment_id=appt.id))
-            new = services.reschedule(appt, start, form.minutes.data, form.reason.data or "")
+            new = services.reschedule(appt, start, form.minutes.data,
+                                      form.reason.data or "" if "reason" in request.form
+                                      else None)  # no field sent: the note stays
             db.session.flush()
             if (done := submissions.commit(url_for(".appointment", appointment_id=new.id))
                     ) is not None:
@@ -240,6 +244,8 @@ def new_appointment(patient_id: int):
         form.practitioner_id.data = (patient.primary_practitioner_id
                                      or own_practitioner_id(current_user))
         form.day.data = clock.today() + timedelta(days=1)
+        # A patient in a course: the visit is one of its sessions unless one-off is chosen.
+        form.plan_id.data = plans[0].id if plans else 0
         _prefill(form)
     elif form.validate_on_submit():
         start, slot = _slot_problem(form, form.practitioner_id.data, patient.id, set())
