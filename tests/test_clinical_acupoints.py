@@ -70,3 +70,24 @@ def test_tcm_vocabulary_slugs_and_icd11_codes():
     assert tcm.pattern_labels(["qi-stagnation", "nope"]) == ["Qi stagnation (SE91)"]
     for vocab in (tcm.TONGUE_COLOUR, tcm.COATING_QUALITY, tcm.PULSE_QUALITIES):
         assert all(slug == slug.lower() and " " not in slug for slug in vocab)
+
+
+@pytest.mark.parametrize("code, midline", [
+    ("GV4", True), ("GV20", True), ("CV6", True), ("CV24", True), ("EX-HN3", True),
+    ("EX-B8", True), ("LI4", False), ("BL23", False), ("KI1", False), ("EX-HN5", False),
+    ("EX-B2", False), ("EX-HN1", False),
+])
+def test_the_registry_knows_which_points_lie_on_the_midline(code, midline):
+    assert acupoints.points()[code].midline is midline
+
+
+def test_a_midline_point_is_midline_whatever_side_was_chosen():
+    for side in ("bilateral", "left", "right", "midline"):
+        assert acupoints.side_for("GV4", side) == "midline"
+        assert acupoints.side_for("EX-HN3", side) == "midline"
+    assert acupoints.side_for(acupoints.parse_point("Ren 6").code, "bilateral") == "midline"
+    # Other points and free-text places keep the side chosen.
+    assert acupoints.side_for("LI4", "left") == "left"
+    assert acupoints.side_for("BL23", "bilateral") == "bilateral"
+    assert acupoints.side_for(None, "bilateral") == "bilateral"
+    assert acupoints.side_for("XX1", "right") == "right"

@@ -98,6 +98,16 @@ def test_per_point_settings_and_places_are_carried():
     assert labels(start.removed) == ["Ashi: left trapezius left"]
 
 
+def test_midline_points_never_start_bilateral_nor_count_as_moved_by_the_plan():
+    # Rows stored before the midline rule said "bilateral" for GV4 and CV4.
+    old_plan = pts("BL23", "GV4", "CV4")
+    start = merge(visit("BL23", "GV4", "CV4 left"), old_plan, pts("BL23", "GV4 midline", "CV4"))
+    assert labels(start.points) == ["BL23 bilateral", "GV4 midline", "CV4 midline"]
+    assert start.resided == [] and labels(start.carried) == labels(start.points)
+    first = merge(None, None, pts("GV20", "EX-HN3", "LI4"))
+    assert labels(first.points) == ["GV20 midline", "EX-HN3 midline", "LI4 bilateral"]
+
+
 # --- through the app ----------------------------------------------------------------------------
 
 def _signed_visit(app, world, days_ago: int, points, plan_id=None, **fields) -> int:
@@ -239,3 +249,19 @@ def test_the_day_list_records_a_visit_in_one_step_for_clinicians_only(app, clien
     desk = client.get("/").text
     assert "Eriksen" in desk  # the visit is on reception's list, without its record
     assert action not in desk and "/sessions/" not in desk
+
+
+def test_the_follow_up_from_a_visit_stored_bilateral_starts_midline(app, client, world):
+    # Visit 1 was saved before the midline rule: GV4 bilateral, counted as 2 needles.
+    _signed_visit(app, world, 7, [("BL23", "bilateral"), ("GV4", "bilateral")])
+    session_id, page = _open(client, world)
+    assert _points(app, session_id) == [("BL23", "bilateral"), ("GV4", "midline")]
+    start = page.split("data-followup-start>")[1].split("</p>")[0]
+    start = " ".join(re.sub(r"<[^>]+>", " ", start).split())
+    assert re.match(r"From last visit [^:]+: BL23 bilateral, GV4 midline\.$", start), start
+    assert re.search(r'name="points-1-side".*?<option selected value="midline"', page, re.S)
+    assert re.search(r"Insertions \(computed\): <strong data-insertions>3<", page)
+    response = client.post(f"/sessions/{session_id}/edit", data=payload(page, action="sign"))
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(SessionRecord, session_id).insertions == 3

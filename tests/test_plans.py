@@ -137,6 +137,32 @@ def test_plan_saved_with_points_aliases_free_locations_and_remedies(app, client,
     assert count(app, Appointment) == 0  # a draft books nothing
 
 
+def test_midline_points_are_saved_and_shown_as_midline_whatever_the_side(app, client, auth):
+    login(auth)
+    pid = make_patient(app)
+    plan_id = create_plan(client, pid, **{
+        "points-3-point": "DU4", "points-3-side": "bilateral",   # the form's default side
+        "points-4-point": "Ren 6", "points-4-side": "left",      # a side chosen by mistake
+        "points-5-point": "EX-HN3 Yintang", "points-5-side": "right"})
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text(client.get(f"/plans/{plan_id}"))))
+    assert "GV4 Mingmen (midline)" in page and "CV6 Qihai (midline)" in page
+    assert "EX-HN3 Yintang (midline)" in page and "BL23 Shenshu (bilateral)" in page
+    assert "LR3 Taichong (left)" in page
+    with app.app_context():
+        plan = db.session.get(TreatmentPlan, plan_id)
+        assert [(p.code, p.side) for p in plan.points] == [
+            ("BL23", "bilateral"), ("LR3", "left"), (None, "left"), ("GV4", "midline"),
+            ("CV6", "midline"), ("EX-HN3", "midline")]
+    # The form shows the side it saved, and shows midline at once when it is sent back.
+    edit = client.get(f"/plans/{plan_id}/edit").text
+    assert re.search(r'name="points-3-side".*?<option selected value="midline"', edit, re.S)
+    again = client.post(f"/plans/patients/{pid}/new", data=plan_data(**{
+        "points-3-point": "GV20", "points-3-side": "bilateral", "points-1-point": "LI40"}))
+    assert again.status_code == 400
+    assert re.search(r'name="points-3-side".*?<option selected value="midline"', again.text,
+                     re.S)
+
+
 @pytest.mark.parametrize("changes, message", [
     ({"points-1-point": "LI40"}, "LI40 is not a WHO point code"),
     ({"weekdays": []}, "Choose at least one day."),

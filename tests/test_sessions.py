@@ -111,6 +111,61 @@ def test_points_by_code_alias_pinyin_or_place_and_insertions_computed(app, clien
         assert point_entries and {e.patient_id for e in point_entries} == {world["patient"]}
 
 
+def test_midline_points_count_one_needle_whatever_side_was_left(app, client, world):
+    session_id, page = open_record(client, world)
+    data = payload(page, **{"points-2-point": "Du20", "points-2-side": "bilateral",
+                            "points-3-point": "CV12", "points-3-side": "left",
+                            "points-4-point": "EX-HN3", "points-4-side": "bilateral",
+                            "extra_insertions": "0", "action": "save"})
+    assert client.post(f"/sessions/{session_id}/edit", data=data).status_code == 302
+    with app.app_context():
+        record = db.session.get(SessionRecord, session_id)
+        assert [(p.code, p.side) for p in record.points] == [
+            ("BL23", "bilateral"), ("GB30", "left"), ("GV20", "midline"), ("CV12", "midline"),
+            ("EX-HN3", "midline")]
+        assert record.insertions == 2 + 1 + 1 + 1 + 1
+    edit = client.get(f"/sessions/{session_id}/edit").text
+    assert re.search(r'name="points-2-side".*?<option selected value="midline"', edit, re.S)
+    assert re.search(r"Insertions \(computed\): <strong data-insertions>6<", edit)
+    # A form sent back with an error already shows midline and the count it will save.
+    data.pop("pain_before")
+    data["version"] = re.search(r'name="version" type="hidden" value="(\d+)"', edit).group(1)
+    again = client.post(f"/sessions/{session_id}/edit", data=data)
+    assert again.status_code == 400
+    assert re.search(r'name="points-2-side".*?<option selected value="midline"', again.text,
+                     re.S)
+    assert re.search(r"Insertions \(computed\): <strong data-insertions>6<", again.text)
+
+
+def test_the_record_says_what_response_was_sought_and_whether_it_was_obtained(
+        app, client, world):
+    def shown(session_id) -> str:
+        view = client.get(f"/sessions/{session_id}").text
+        return " ".join(re.sub(r"<[^>]+>", " ", view).split())
+
+    session_id, page = open_record(client, world)
+    assert client.post(f"/sessions/{session_id}/edit", data=payload(
+        page, response_sought="de_qi", response_obtained=None,
+        action="sign")).status_code == 302
+    view = shown(session_id)
+    assert "Response sought De qi · obtained: not recorded" in view
+    assert "Response De qi" not in view
+    # The STRICTA items carry the labels of sessions/stricta.py.
+    assert "Needles inserted 3" in view and "Retention (min) 25" in view
+    with app.app_context():
+        record = factories.signed_session(world["patient"], world["user"],
+                                          response_sought="de_qi", response_obtained=True)
+        got = factories.signed_session(world["patient"], world["user"],
+                                       response_sought="twitch", response_obtained=False)
+        none = factories.signed_session(world["patient"], world["user"],
+                                        response_sought="none")
+        db.session.commit()
+        ids = record.id, got.id, none.id
+    assert "Response sought De qi · obtained: yes" in shown(ids[0])
+    assert "Response sought Local twitch response · obtained: no" in shown(ids[1])
+    assert "Response sought None sought Stimulation" in shown(ids[2])
+
+
 def test_unknown_code_is_an_error_not_a_silent_place(client, world):
     session_id, page = open_record(client, world)
     response = client.post(f"/sessions/{session_id}/edit", data=payload(

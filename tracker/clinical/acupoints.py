@@ -24,6 +24,13 @@ ALIASES = {
 }
 CODE_RE = re.compile(r"^\s*([A-Za-z]{1,4})\s*[-.\s]?\s*(\d{1,3})\s*$")
 EXTRA_RE = re.compile(r"^\s*EX\s*[-\s]?\s*(HN|B|CA|UE|LE)\s*[-\s]?\s*(\d{1,2})\s*$", re.I)
+# Points on the midline are one needle: never left, right or bilateral. Every point of the
+# Governor and Conception Vessels, and the extra points the WHO standard places on the midline
+# (extra_points.csv does not say which): Yintang between the eyebrows (coded GV29 in the 2021
+# Chinese national standard) and Shiqizhui below the spinous process of L5.
+MIDLINE = "midline"
+MIDLINE_MERIDIANS = frozenset({"GV", "CV"})
+MIDLINE_EXTRA_POINTS = frozenset({"EX-HN3", "EX-B8"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,10 @@ class Point:
     @property
     def is_extra(self) -> bool:
         return self.meridian == "EX"
+
+    @property
+    def midline(self) -> bool:
+        return self.meridian in MIDLINE_MERIDIANS or self.code in MIDLINE_EXTRA_POINTS
 
 
 @cache
@@ -74,6 +85,14 @@ def normalise(text: str) -> str | None:
     prefix = match.group(1).upper()
     prefix = prefix if prefix in MERIDIANS else ALIASES.get(prefix, prefix)
     return f"{prefix}{int(match.group(2))}"
+
+
+def side_for(code: str | None, side: str) -> str:
+    """The side a point row is stored, shown and counted with: a midline point is "midline"
+    whatever side was chosen (the forms default to bilateral, which would count two needles);
+    any other point or free-text place keeps the side chosen. `code`: a WHO code as stored."""
+    point = points().get(code) if code else None
+    return MIDLINE if point is not None and point.midline else side
 
 
 def looks_like_code(text: str) -> bool:

@@ -135,6 +135,13 @@ class PointForm(Form):
                         render_kw={"list": "acupoint-list", "autocomplete": "off"})
     side = SelectField("Side", choices=choices(tcm.SIDES.items()), default="bilateral")
 
+    def process(self, *args, **kwargs) -> None:
+        """A midline point (GV, CV, Yintang ...) shows and saves as midline, whatever side was
+        chosen or defaulted (acupoints.side_for)."""
+        super().process(*args, **kwargs)
+        self.side.data = acupoints.side_for(acupoints.parse_point(self.point.data).code,
+                                            self.side.data)
+
 
 class RemedyForm(Form):
     kind = SelectField("Kind", choices=choices([("herbal", "Herbal formula"),

@@ -153,7 +153,7 @@ def save_plan(plan: TreatmentPlan | None, patient_id: int, practitioner_id: int,
         for i, p in enumerate(x for x in data["points"] if (x.get("point") or "").strip()):
             parsed = acupoints.parse_point(p["point"])
             rows.append(PlanPoint(position=i, code=parsed.code, location=parsed.location,
-                                  side=p["side"]))
+                                  side=acupoints.side_for(parsed.code, p["side"])))
         plan.points = rows
     if "remedies" in data:
         plan.remedies = [PlanRemedy(position=i, kind=r["kind"], name=r["name"], dose=r["dose"])
@@ -210,8 +210,8 @@ def copy_plan(source: TreatmentPlan, practitioner_id: int, today: date) -> Treat
             setattr(plan, key, list(value) if isinstance(value, list) else value)
     plan.goals = [PlanGoal(position=g.position, description=g.description, measure=g.measure,
                            baseline=g.baseline, target=g.target) for g in source.goals]
-    plan.points = [PlanPoint(position=p.position, code=p.code, location=p.location, side=p.side)
-                   for p in source.points]
+    plan.points = [PlanPoint(position=p.position, code=p.code, location=p.location,
+                             side=acupoints.side_for(p.code, p.side)) for p in source.points]
     plan.remedies = [PlanRemedy(position=r.position, kind=r.kind, name=r.name, dose=r.dose)
                      for r in source.remedies]
     db.session.add(plan)

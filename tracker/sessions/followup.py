@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from ..clinical import acupoints
+
 # Needling defaults carried from the last visit (the record's own columns).
 DEFAULTS = ("style", "depth", "response_sought", "stimulation", "manual_technique",
             "retention_minutes", "needle_type", "setting")
@@ -24,6 +26,12 @@ class Point:
     depth: str = ""
     stimulation: str = ""
     retention_minutes: int | None = None
+
+    def __post_init__(self) -> None:
+        # A midline point is midline however the plan or the last visit stored it (rows saved
+        # before the rule said "bilateral"): the start never brings bilateral back for it, and
+        # such a row is not taken for a side the plan changed.
+        object.__setattr__(self, "side", acupoints.side_for(self.code, self.side))
 
     @property
     def key(self) -> str:

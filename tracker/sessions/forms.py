@@ -45,6 +45,13 @@ class PointRow(Form):
         [("", "As session")] + list(STIMULATION.items())), default="")
     retention_minutes = minutes("Retention (min)")
 
+    def process(self, *args, **kwargs) -> None:
+        """A midline point (GV, CV, Yintang ...) shows, counts and saves as midline, whatever
+        side was chosen, defaulted or restored from a draft (acupoints.side_for)."""
+        super().process(*args, **kwargs)
+        self.side.data = acupoints.side_for(acupoints.parse_point(self.point.data).code,
+                                            self.side.data)
+
     def validate_point(self, field):
         parsed = acupoints.parse_point(field.data)
         if parsed.error:

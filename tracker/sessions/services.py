@@ -11,8 +11,8 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock, courses, submissions
+from ..clinical import acupoints, safety
 from ..clinical import instruments as registry
-from ..clinical import safety
 from ..extensions import db
 from ..flags import services as flag_services
 from ..measurements import services as measurements
@@ -344,7 +344,8 @@ def apply(record: SessionRecord, form, user, warnings: list[rules.Warning]) -> N
                        for i, row in enumerate(form.adjunct_values())]
     record.points = [
         SessionPoint(position=i, code=parsed.code, location=parsed.location if not parsed.code
-                     else "", side=row.side.data, depth=row.depth.data or "",
+                     else "", side=acupoints.side_for(parsed.code, row.side.data),
+                     depth=row.depth.data or "",
                      stimulation=row.stimulation.data or "",
                      retention_minutes=row.retention_minutes.data)
         for i, (parsed, row) in enumerate(form.parsed_points())]

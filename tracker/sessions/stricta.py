@@ -60,6 +60,9 @@ ITEMS = (
     Item("patient_told", "4b", "Patient was told", lambda r: r.patient_told, free_text=True),
 )
 
+# Each item's label by its key, for pages that show an item on its own (the record's page).
+LABELS = {item.key: item.label for item in ITEMS}
+
 
 def values(record: SessionRecord) -> dict[str, str]:
     return {item.key: item.value(record) or "" for item in ITEMS}

@@ -27,7 +27,7 @@ from ..patients.models import Patient
 from ..permissions import require
 from ..schedule.models import Appointment
 from ..security import query_int, safe_next
-from . import rules, services
+from . import rules, services, stricta
 from .forms import SessionForm
 from .models import DECISIONS, RESPONSES, SETTINGS, STIMULATION, SessionRecord
 
@@ -101,7 +101,8 @@ def _render(record, form, status=200, **extra):
     last, start = services.follow_up(record) if not amending else (None, None)
     return render_template(
         "sessions/form.html", record=record, form=form, flags=flags,
-        points=acupoints.points(), row_notes=row_notes, insertions=count,
+        points=acupoints.points(), code_aliases=acupoints.ALIASES, row_notes=row_notes,
+        insertions=count,
         phrases=phrases, sections=SECTIONS, last=last, start=start, amending=amending,
         **extra), status
 
@@ -257,7 +258,7 @@ def view(session_id: int):
         reeval=services.reeval_scores(record) if record.is_reevaluation else [],
         adverse_labels=dict(safety.ADVERSE_EVENTS),
         stimulation=STIMULATION, responses=RESPONSES, decisions=DECISIONS, settings=SETTINGS,
-        flags=flag_services.active_for(record.patient_id))
+        stricta=stricta.LABELS, flags=flag_services.active_for(record.patient_id))
     # Recorded once the page is drawn: a commit first would expire and reload what it shows.
     audit("view", "SessionRecord", record.id, patient_id=record.patient_id)
     db.session.commit()

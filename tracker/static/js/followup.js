@@ -37,6 +37,45 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 
+  // A midline point (GV, CV, Yintang ...) is one needle: its row's side turns to midline as soon
+  // as its code is typed or chosen, or another side is picked for it, so the count is right at
+  // once. The server applies the same rule on saving (clinical.acupoints.side_for); the codes
+  // and the old meridian names come from it (the page's data-midline, data-code-aliases).
+  const pointRows = document.querySelector(".point-rows[data-midline]");
+  if (pointRows) {
+    const midline = new Set(pointRows.dataset.midline.split(" ").filter(Boolean));
+    let aliases = {};
+    try { aliases = JSON.parse(pointRows.dataset.codeAliases || "{}"); } catch { aliases = {}; }
+    const codeOf = (text) => {
+      const typed = (text || "").trim();
+      const extra = /^EX\s*[-\s]?\s*(HN|B|CA|UE|LE)\s*[-\s]?\s*(\d{1,2})(?:\s|$)/i.exec(typed);
+      if (extra) return `EX-${extra[1].toUpperCase()}${parseInt(extra[2], 10)}`;
+      const code = /^([A-Za-z]{1,4})\s*[-.\s]?\s*(\d{1,3})(?:\s|$)/.exec(typed);
+      if (!code) return "";
+      const prefix = code[1].toUpperCase();
+      return `${aliases[prefix] || prefix}${parseInt(code[2], 10)}`;
+    };
+    // A side this script set goes back to what it was when the point typed is no longer one
+    // on the midline (GV4 corrected to GB34).
+    const settle = (event) => {
+      const row = event.target.closest(".point-row");
+      const point = row && row.querySelector('input[name$="-point"]');
+      const side = row && row.querySelector('select[name$="-side"]');
+      if (!point || !side) return;
+      if (midline.has(codeOf(point.value))) {
+        if (side.value === "midline") return;
+        side.dataset.sideBefore = event.target === side ? "bilateral" : side.value;
+        side.value = "midline";
+      } else if (side.dataset.sideBefore && event.target === point) {
+        if (side.value === "midline") side.value = side.dataset.sideBefore;
+        delete side.dataset.sideBefore;
+      }
+    };
+    // On the rows, so the side is settled before the page's count (app.js, on the document).
+    pointRows.addEventListener("input", settle);
+    pointRows.addEventListener("change", settle);
+  }
+
   // One tick for a routine visit: "None" for adverse events and every needle counted out;
   // unticking it undoes what it set (and nothing the practitioner set by hand).
   const allClear = document.querySelector('input[name="all_clear"]');
