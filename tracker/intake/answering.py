@@ -28,12 +28,12 @@ class Posted:
 
 def post_step(intake: Intake, code: str, answers: dict[str, list[str]], *,
               action: str = "next", valid: bool = True, expired: bool = False,
-              by: str | None = None) -> Posted:
+              by: str | None = None, sees_all: bool = False) -> Posted:
     """Save one step's raw answers (`answers` as posted: name -> list of values) and move the
     intake along. `valid` is whether the step's form accepted them; `by` names the browser
-    session typing them (services.save_draft)."""
+    session typing them and `sees_all` whether it was shown every answer (services.save_draft)."""
     position = steps.index(code)
-    save_draft = partial(services.save_draft, by=by)
+    save_draft = partial(services.save_draft, by=by, sees_all=sees_all)
     reached = int((intake.draft or {}).get("_reached", 0))
     if expired:  # too late on this link, but what they typed is kept for the next one
         save_draft(intake, code, answers, reached)

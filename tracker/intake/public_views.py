@@ -11,7 +11,7 @@ reception sees each link it creates, so holding a link must not be enough to rea
 
 These views check the CSRF token themselves (the blueprint is exempt from the global check) so
 that an expired token re-shows the step with the patient's answers instead of an error page."""
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from .. import clock, links
 from ..audit.trail import record
@@ -29,6 +29,13 @@ COOKIE = "intake_link"
 # expiry and revocation are checked on every request whatever the cookie says.
 SESSION_HOURS = 12
 LINK = links.LinkCookie(COOKIE, "intake-link", "INTAKE_SESSION_HOURS", SESSION_HOURS)
+# Answers given on the same link in another browser are kept and sent, never shown here
+# (services.visible_draft); the patient is told so, on the step and before sending.
+KEPT_ELSEWHERE = ("Some answers on this page were given on another device. They are kept, "
+                  "though not shown here for your privacy; only what you type here changes them.")
+SENT_ELSEWHERE = ("Answers given on another device are included when you send, though not "
+                  "shown here for your privacy.")
+SHOWN_ELSEWHERE = "Answered on another device: kept and sent (not shown here)"
 
 
 def _unavailable(reason: str, status: int):
@@ -129,6 +136,8 @@ def step(code: str):
         if position > reached:  # no skipping ahead past unanswered steps
             return redirect(url_for(".step", code=steps.CODES[reached]))
         form = _shown(invitation, by, code)
+        if services.hidden_answers(invitation, by, code):
+            flash(KEPT_ELSEWHERE, "info")
         page = _page(invitation, code, form)
         # A link page shows clinical answers: each read is in the audit trail, as the link.
         record("view", "Intake", intake.id, patient_id=intake.patient_id,
@@ -147,7 +156,8 @@ def step(code: str):
         return _page(invitation, code, form, not_saved=g.db_unavailable), 503
     posted = answering.post_step(intake, code, request.form.to_dict(flat=False),
                                  action=request.form.get("action", "next"), valid=valid,
-                                 expired=state == "expired", by=by)
+                                 expired=state == "expired", by=by,
+                                 sees_all=services.sees_all(invitation))
     db.session.commit()
     if posted.outcome == "expired":
         return _unavailable("expired_saved", 410)
@@ -190,7 +200,8 @@ def review():
         # A step that became invalid (e.g. red flags now apply): show it, with its answers
         # only if this session may see them.
         shown = posted.form
-        if posted.code not in services.visible_draft(invitation, by):
+        if (posted.code not in services.visible_draft(invitation, by)
+                or services.hidden_answers(invitation, by, posted.code)):
             shown = _shown(invitation, by, posted.code)
             for name, errors in posted.form.errors.items():
                 if name in shown._fields and all(isinstance(e, str) for e in errors):
@@ -204,17 +215,38 @@ def review():
 def _review_page(invitation: IntakeInvitation, by: str, form, **extra):
     draft = invitation.intake.draft or {}
     visible = services.visible_draft(invitation, by)
-    sections = []
+    sections, told = [], False
     for step_ in steps.STEPS:
         checked = steps.checked(step_.code, draft)
         shown = _shown(invitation, by, step_.code) if step_.code in visible else None
+        rows = readback.rows(step_.code, shown) if shown else None
+        hidden = services.hidden_answers(invitation, by, step_.code)
+        if hidden and not told:
+            told = True
+            flash(SENT_ELSEWHERE, "info")
+        if rows and hidden:  # a step answered on two devices: the other's answers unshown
+            rows = _rows_kept_elsewhere(shown, rows, hidden)
         sections.append({"step": step_, "needs_attention": not checked.valid,
-                         "rows": readback.rows(step_.code, shown) if shown else None,
+                         "rows": rows,
                          "regions": shown.regions.data if step_.code == "pain" and shown
                          else None})
     return render_template(
         "intake/public/check.html", form=form, sections=sections, steps=steps.STEPS,
         reached=len(steps.CODES), clinic=get_settings(), body_map=body_map.render, **extra)
+
+
+def _rows_kept_elsewhere(form, rows: list, hidden: set[str]) -> list:
+    """Review rows with each answer given on another device said to be kept, not shown (a
+    medicine list keeps this device's rows and says the others are kept)."""
+    labels = {form[name].label.text: form[name].type for name in
+              {n.split("-")[0] for n in hidden} if name in form._fields}
+    result = []
+    for label, value in rows:
+        if value is not None and label in labels:
+            value = (f"{value}\n{SHOWN_ELSEWHERE}" if value and labels[label] == "FieldList"
+                     else SHOWN_ELSEWHERE)
+        result.append((label, value))
+    return result
 
 
 @bp.route("/intake/<code>/save", methods=["POST"])
@@ -241,7 +273,8 @@ def save(code: str):
     answers.pop("action", None)
     resume_at = intake.current_step  # a save landing after "Save and continue" moves nothing
     try:
-        services.save_draft(intake, code, answers, reached, by=by)
+        services.save_draft(intake, code, answers, reached, by=by,
+                            sees_all=services.sees_all(invitation))
         intake.current_step = resume_at
     except services.DraftTooLarge:
         db.session.rollback()
@@ -263,7 +296,8 @@ def _shown(invitation: IntakeInvitation, by: str, code: str):
         # tells a link holder nothing about what was answered there.
         draft = invitation.intake.draft or {}
         form.asks_red_flags = steps.asks_red_flags(draft) or (
-            "pain" in draft and "pain" not in services.visible_draft(invitation, by))
+            "pain" in draft and "pain" not in services.visible_draft(invitation, by)) or bool(
+            services.hidden_answers(invitation, by, "pain"))
     return form
 
 

@@ -1,4 +1,5 @@
 """Intake rules: links, drafts, submission (once), reopening and review. No request needed."""
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import itemgetter
@@ -6,8 +7,10 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, literal_column, select, union_all, update
 from sqlalchemy.orm import joinedload
+from wtforms import SelectMultipleField
+from wtforms.fields.core import UnboundField
 
-from .. import links, submissions
+from .. import clock, links, submissions
 from ..clinical import body_regions, conditions, interactions, safety
 from ..clinical import instruments as registry
 from ..extensions import db
@@ -103,11 +106,45 @@ def intakes_for(patient_id: int) -> list[Intake]:
 
 
 def save_draft(intake: Intake, step: str, formdata: dict[str, list[str]], reached: int,
-               by: str | None = None) -> None:
+               by: str | None = None, *, sees_all: bool = False) -> None:
     """Keep the patient's raw answers for a step, whatever state they are in. `by` names the
-    browser session that typed them (a hash; see `visible_draft`)."""
-    answers = conditional.prune_answers(step, {k: v for k, v in formdata.items()
-                                               if k != "csrf_token"})
+    browser session that typed them (a hash; see `visible_draft`); `sees_all` says that session
+    was shown every answer (a clinician's link).
+
+    The posted page is merged into what is kept, answer by answer (`_merge`): an answer given in
+    another browser session, and so not shown to this one, keeps its value unless this session
+    typed a new value for it. A field shown empty (or with the register's prefill) because the
+    answer is hidden is not a deliberate clearing; a field this session was shown is."""
+    answers = {k: v for k, v in formdata.items() if k != "csrf_token"}
+    _check_size(answers)
+    # Merged into the latest draft under the intake's row lock: two tabs posting different
+    # steps (or two phones the same step) at the same moment keep both.
+    submissions.lock_row(Intake, intake.id)
+    draft = dict(intake.draft or {})
+    authors = _authors(draft, step)
+    if draft.get(step) and not _typed(answers):
+        # A page shown blank (its answers were typed in another browser and are not shown
+        # here) never erases them when the patient presses Back or Continue.
+        answers = draft[step]
+    else:
+        hidden = set() if sees_all or by is None else _hidden(draft, step, by)
+        answers, authors = _merge(step, draft.get(step) or {}, authors, answers, hidden, by,
+                                  _defaults(intake, step))
+        answers = conditional.prune_answers(step, answers)
+        _check_size(answers)
+    draft[step] = answers
+    draft["_reached"] = max(int(draft.get("_reached", 0)), reached)
+    if by:
+        kept = {name: who for name, who in authors.items() if name in answers and who}
+        single = set(kept.values())
+        draft["_by"] = {**(draft.get("_by") or {}),
+                        step: single.pop() if len(single) == 1 and len(kept) == len(answers)
+                        else kept}
+    intake.draft = draft  # a new dict so the JSON column is seen as changed
+    intake.current_step = step
+
+
+def _check_size(answers: dict[str, list[str]]) -> None:
     if (len(answers) > DRAFT_FIELDS_MAX
             or any(len(v) > DRAFT_VALUES_MAX for v in answers.values())
             or any(len(x) > DRAFT_VALUE_MAX for v in answers.values() for x in v)
@@ -115,41 +152,164 @@ def save_draft(intake: Intake, step: str, formdata: dict[str, list[str]], reache
         raise DraftTooLarge("These answers are longer than this step can keep (no answer here "
                             "takes more than 4,000 characters). Nothing from this page was "
                             "saved; shorten the longest answers and send it again.")
-    # Merged into the latest draft under the intake's row lock: two tabs posting different
-    # steps at the same moment keep both.
-    submissions.lock_row(Intake, intake.id)
-    draft = dict(intake.draft or {})
-    if draft.get(step) and not _typed(answers):
-        # A page shown blank (its answers were typed in another browser and are not shown
-        # here) never erases them when the patient presses Back or Continue.
-        answers = draft[step]
-    draft[step] = answers
-    draft["_reached"] = max(int(draft.get("_reached", 0)), reached)
-    if by:
-        draft["_by"] = {**(draft.get("_by") or {}), step: by}
-    intake.draft = draft  # a new dict so the JSON column is seen as changed
-    intake.current_step = step
+
+
+def _is_answer(name: str) -> bool:
+    """Buttons and form keys are not answers."""
+    return name != "action" and not name.startswith(("csrf", "submission"))
 
 
 def _typed(answers: dict[str, list[str]]) -> bool:
     """Whether a posted step holds any answer (buttons and form keys are not answers)."""
-    return any(value.strip() for name, values in answers.items()
-               if name != "action" and not name.startswith(("csrf", "submission"))
+    return any(value.strip() for name, values in answers.items() if _is_answer(name)
                for value in values)
+
+
+def _blank(values: list[str] | None) -> bool:
+    return not any(v.strip() for v in values or ())
+
+
+def _authors(draft: dict, step: str) -> dict[str, str]:
+    """Which browser session gave each kept answer of a step: `_by[step]` is one session's hash
+    (the whole step typed there) or, once two sessions answered it, a hash per field."""
+    who = (draft.get("_by") or {}).get(step)
+    if isinstance(who, dict):
+        return dict(who)
+    return dict.fromkeys(draft.get(step) or {}, who) if who else {}
+
+
+def _hidden(draft: dict, step: str, by: str | None) -> set[str]:
+    """The kept answers of a step that a link page in session `by` does not show."""
+    authors = _authors(draft, step)
+    return {name for name in draft.get(step) or {}
+            if _is_answer(name) and (not by or authors.get(name) != by)}
+
+
+_ROW = re.compile(r"^(?P<list>[a-z_]+)-(?P<index>\d+)-(?P<field>[a-z_]+)$")
+
+
+def _multi_choice(step: str) -> set[str]:
+    """A step's tick-box lists (conditions, body areas): each box is its own answer."""
+    from .steps import BY_CODE
+    form_class = BY_CODE[step].form_class
+    return {name for name in dir(form_class)
+            if isinstance(getattr(form_class, name, None), UnboundField)
+            and issubclass(getattr(form_class, name).field_class, SelectMultipleField)}
+
+
+def _merge(step: str, kept: dict[str, list[str]], authors: dict[str, str],
+           posted: dict[str, list[str]], hidden: set[str], by: str | None,
+           shown: dict[str, list[str]]) -> tuple[dict, dict]:
+    """The step's answers after session `by` posted `posted`, and who gave each.
+
+    An answer this session was shown (its own, or none kept) takes the posted value, empty
+    included: a deliberate clearing clears. An answer it was not shown (`hidden`: given in
+    another session) keeps its value unless the posted one was typed here, i.e. is not empty
+    and not what the page showed in its place (`shown`: the register's prefill, today's date).
+    A tick-box list adds the boxes ticked here to those kept. A medicine row typed here over a
+    hidden row becomes a row of its own after the kept ones."""
+    merged: dict[str, list[str]] = {}
+    who: dict[str, str] = {}
+    multi = _multi_choice(step) if hidden else set()
+
+    def untouched(name: str, values: list[str]) -> bool:
+        default = [v.strip() for v in shown.get(name) or ()]
+        return _blank(values) or [v.strip() for v in values] == default
+
+    rows_hidden = {(m["list"], m["index"]) for m in map(_ROW.match, hidden) if m}
+    moved: dict[tuple[str, str], str] = {}
+    if rows_hidden:
+        used = {(m["list"], int(m["index"])) for m in map(_ROW.match, [*kept, *posted]) if m}
+        rows_posted: dict[tuple[str, str], list[str]] = {}
+        for name, values in posted.items():
+            m = _ROW.match(name)
+            if m and (m["list"], m["index"]) in rows_hidden:
+                rows_posted.setdefault((m["list"], m["index"]), []).extend(values)
+        for (list_, index), values in sorted(rows_posted.items(), key=lambda r: int(r[0][1])):
+            if not _blank(values):
+                new = max(i for lst, i in used if lst == list_) + 1
+                used.add((list_, new))
+                moved[(list_, index)] = str(new)
+    for name, values in posted.items():
+        m = _ROW.match(name)
+        if m and (m["list"], m["index"]) in rows_hidden:
+            new = moved.get((m["list"], m["index"]))
+            if new is not None:
+                merged[f"{m['list']}-{new}-{m['field']}"] = values
+                who[f"{m['list']}-{new}-{m['field']}"] = by
+            continue  # an untouched row over a hidden one: the kept row stays (below)
+        if name not in hidden:
+            merged[name], who[name] = values, by
+        elif untouched(name, values):
+            continue  # kept below
+        elif name in multi:
+            merged[name] = [*kept[name], *(v for v in values if v not in kept[name])]
+            who[name] = authors.get(name)  # still not shown here: it holds the other's boxes
+        else:
+            merged[name], who[name] = values, by
+    for name in hidden:
+        if name not in merged:
+            merged[name], who[name] = kept[name], authors.get(name)
+    return merged, who
+
+
+def _defaults(intake: Intake, step: str) -> dict[str, list[str]]:
+    """What a step's page shows in a field with no answer of this session's, as it would be
+    posted back: the register's details on 'About you', today's date on the consent (the same
+    prefill as the link page's, tracker/intake/public_views.py)."""
+    if step == "consent":
+        return {"consent_date": [clock.today().isoformat()]}
+    if step != "about":
+        return {}
+    p = intake.patient
+    values = {name: getattr(p, name) for name in (
+        "given_name", "family_name", "date_of_birth", "phone", "email", "address",
+        "emergency_contact_name", "emergency_contact_phone")}
+    values["family_doctor"] = p.referring_physician
+    return {name: [value.isoformat() if hasattr(value, "isoformat") else str(value)]
+            for name, value in values.items() if value not in (None, "")}
+
+
+def sees_all(invitation: IntakeInvitation) -> bool:
+    """A clinician's link (a reopened or continued intake, a clinical action) shows every
+    answer; any other link shows a browser session only what it typed."""
+    creator = invitation.created_by
+    return creator is not None and role_can(creator.role, "clinical.view")
+
+
+def hidden_answers(invitation: IntakeInvitation, by: str | None, step: str) -> set[str]:
+    """A step's answers given in another browser session and not shown to session `by` (kept,
+    and sent with the intake). Those left empty there are not counted."""
+    if sees_all(invitation):
+        return set()
+    draft = invitation.intake.draft or {}
+    kept = draft.get(step) or {}
+    return {name for name in _hidden(draft, step, by) if not _blank(kept[name])}
 
 
 def visible_draft(invitation: IntakeInvitation, by: str | None) -> dict:
     """The part of the draft a link page may show: answers typed in this browser session (`by`),
     and on a clinician's link (a reopened or continued intake, a clinical action) everything.
     Reception creates links and sees each token once, so a link alone must not read answers: a
-    page opened from the link in another browser shows none typed elsewhere (they are kept)."""
+    page opened from the link in another browser shows none typed elsewhere (they are kept).
+    Where a step was answered in two sessions, each sees its own answers, and in place of the
+    others what the page shows with no answer (the register's prefill on 'About you')."""
     draft = invitation.intake.draft or {}
-    creator = invitation.created_by
-    if creator is not None and role_can(creator.role, "clinical.view"):
+    if sees_all(invitation):
         return draft
-    typed_by = draft.get("_by") or {}
-    return {k: v for k, v in draft.items()
-            if k.startswith("_") or (by and typed_by.get(k) == by)}
+    shown = {}
+    for key, value in draft.items():
+        if key.startswith("_"):
+            shown[key] = value
+            continue
+        hidden = _hidden(draft, key, by)
+        own = {name: v for name, v in value.items() if name not in hidden}
+        if not hidden:
+            shown[key] = value
+        elif any(_is_answer(name) for name in own):
+            defaults = _defaults(invitation.intake, key)
+            shown[key] = {**{n: v for n, v in defaults.items() if n in hidden}, **own}
+    return shown
 
 
 def awaiting_review_counted():
