@@ -15,6 +15,7 @@ from .plans import services as plans
 from .plans.models import TreatmentPlan
 from .schedule import services as schedule
 from .schedule.models import Appointment
+from .templating import date_text
 
 BOOKABLE = ("draft", "active", "on_hold")
 
@@ -137,11 +138,24 @@ def progress_of(items: list[TreatmentPlan]) -> list[tuple[TreatmentPlan, schedul
 
 
 class EndingPlan(NamedTuple):
-    """A plan ending soon as the dashboard lists it: its id and its patient's name."""
+    """A plan ending soon as the dashboard lists it: its id, its patient's name, and why it is
+    ending soon: the sessions still booked (a plan of so many sessions) or its end date."""
     id: int
     given_name: str
     family_name: str
+    sessions_planned: int | None
+    end_on: date | None
+    upcoming: int  # its scheduled visits from now on
     full_name = property(Patient.full_name.fget)  # the patient's own rule
+
+    @property
+    def when_text(self) -> str:
+        """"2 sessions left", "last session held", "ends 14 Mar 2026": what makes it end soon."""
+        if self.sessions_planned is not None and (self.end_on is None or self.upcoming <= 2):
+            if self.upcoming == 0:
+                return "no sessions left booked"
+            return f"{self.upcoming} session{'s' if self.upcoming != 1 else ''} left"
+        return f"ends {date_text(self.end_on)}" if self.end_on else ""
 
 
 # Built once (bound values for the day, the time and the practitioner): the dashboard runs them on
@@ -153,7 +167,8 @@ _UPCOMING = (select(func.count()).where(Appointment.plan_id == TreatmentPlan.id,
                                         Appointment.status == "scheduled",
                                         Appointment.starts_at >= bindparam("now"))
              .correlate(TreatmentPlan).scalar_subquery())
-_ENDING = (select(TreatmentPlan.id, Patient.given_name, Patient.family_name)
+_ENDING = (select(TreatmentPlan.id, Patient.given_name, Patient.family_name,
+                  TreatmentPlan.sessions_planned, TreatmentPlan.end_on, _UPCOMING)
            .join(Patient, Patient.id == TreatmentPlan.patient_id)
            .where(_ACTIVE, or_((TreatmentPlan.sessions_planned.is_not(None)) & (_UPCOMING <= 2),
                                TreatmentPlan.end_on <= bindparam("soon")))

@@ -2,7 +2,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from . import panels
+from . import nav, panels
 from .extensions import db
 from .patients.services import count_active
 from .permissions import require
@@ -70,5 +70,7 @@ def _database_problem() -> str | None:
 @bp.route("/")
 @require("patients.view")
 def dashboard():
+    # The intake card's total is the navigation badge's count (read once for both).
     return render_template("dashboard.html", patient_count=count_active(),
-                           panels=panels.for_dashboard(current_user))
+                           panels=panels.for_dashboard(current_user),
+                           intakes_waiting=nav.count("intakes"))

@@ -8,10 +8,12 @@ from .. import clock, courses, submissions
 from ..audit.trail import record
 from ..clinical import acupoints, tcm
 from ..extensions import db
+from ..flags import services as flag_services
 from ..forms import EmptyForm
 from ..patients.models import Patient
 from ..patients.services import practitioners
 from ..permissions import own_practitioner_id, require
+from ..reports import summary
 from . import services
 from .forms import AssessmentForm, PlanForm, StatusForm, confirm_form
 from .models import MEASURES, STATUSES, Assessment, TreatmentPlan
@@ -183,9 +185,13 @@ def plan(plan_id: int):
             shown = version.snapshot if version else None
     course = courses.course(item)
     confirmed, versions = services.history(item)
+    # Goals start from the course's baseline (the outcome engine's, as the summary states it).
+    goals = summary.with_starts(shown.get("goals") or [], summary.plan_goal_starts(item)) \
+        if shown else []
     page = render_template(
         "plans/plan.html", plan=item, patient=item.patient, shown=shown, at=at, version=version,
-        confirmed=confirmed, versions=versions,
+        confirmed=confirmed, versions=versions, goals=goals,
+        flags=flag_services.active_for(item.patient_id),
         appointments=course.appointments, progress=course.progress,
         status_form=StatusForm(), copy_form=EmptyForm(), tz=clock.zone())
     # A dated version is a read of what the plan said then: the audit names it.
@@ -225,6 +231,7 @@ def schedule_plan(plan_id: int):
     if form.errors and (done := submissions.replayed()) is not None:
         return done  # the twin booked while this one read the preview: the first result
     return render_template("plans/schedule_preview.html", plan=item, patient=item.patient,
+                           flags=flag_services.active_for(item.patient_id),
                            slots=proposal.slots, replace=proposal.replace, form=form,
                            tz=clock.zone(), closed=proposal.closed()
                            ), 400 if form.errors else 200

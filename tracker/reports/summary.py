@@ -117,6 +117,43 @@ def goal_words(measure: str | None) -> dict:
             "target_words": found.target_words}
 
 
+def goal_starts(outcomes: list[engine.Outcome]) -> dict[str, engine.Reading | None]:
+    """Goal measure key -> the course's baseline for it (None when the course has none): where
+    a goal on a scored measure starts. The engine's baseline, the one the outcomes table shows,
+    never the number typed on the plan (one fact, one home). PGIC has no baseline by design, and
+    a free "other" goal no measure to read one from: neither is a key."""
+    found = {o.registered.goal: o.baseline for o in outcomes
+             if o.registered is not None and o.registered.goal}
+    return {key: found.get(key) for key, i in registry.goal_measures().items()
+            if i.code != "pgic"}
+
+
+def with_starts(goals: list[dict], starts: dict[str, engine.Reading | None]) -> list[dict]:
+    """Each goal with `start` (the value it starts from, None if unknown) and `no_baseline`
+    (a scored measure the course has no baseline for). A free "other" goal starts from the
+    value typed on the plan: nothing else records it."""
+    out = []
+    for g in goals:
+        measure = g.get("measure")
+        if measure in starts:
+            reading = starts[measure]
+            out.append(g | {"start": reading.value if reading else None,
+                            "start_at": reading.taken_at if reading else None,
+                            "no_baseline": reading is None})
+        else:
+            out.append(g | {"start": g.get("baseline") if measure == "other" else None,
+                            "start_at": None, "no_baseline": False})
+    return out
+
+
+def plan_goal_starts(plan: TreatmentPlan) -> dict[str, engine.Reading | None]:
+    """goal_starts for a plan's course: the same sessions, rows and engine as its summary."""
+    records = db.session.execute(_PLAN_SESSIONS, {"patient_id": plan.patient_id,
+                                                   "plan_id": plan.id}).all()
+    start, end = _plan_span(plan, records)
+    return goal_starts(_outcomes(plan.patient_id, records, start, end, plan)[2])
+
+
 def _parse(kind, value):
     if value is None or isinstance(value, kind):
         return value
@@ -375,6 +412,8 @@ def build(patient: Patient, plan: TreatmentPlan | None = None, start: date | Non
     now_outcome = next((o for o in found if (o.instrument, o.time_frame) == ("nrs", "now")), None)
     shown = plan or _main_plan(patient.id, records, end)
     view = plan_view(shown, end) if shown else None
+    if view is not None:
+        view.goals = with_starts(view.goals, goal_starts(found))
     return Summary(
         patient=patient, plan=plan, start=start, end=end, version=version, clinic=get_settings(),
         practitioner=(shown.practitioner if shown else None) or patient.primary_practitioner

@@ -63,8 +63,9 @@ def seed_demo(rng: random.Random, patients=None, practitioners=None) -> int:
             "start_on": start, "sessions_planned": rng.choice([6, 8, 10, 12]), "end_on": None,
             "reeval_every": 6, "modalities": rng.sample(["moxa-indirect", "cupping-dry",
                                                          "electro", "exercise"], 2),
+            # No typed baseline: the goal starts from the course's own (the outcome engine's).
             "goals": [{"description": "Reduce average pain", "measure": "nrs_average",
-                       "baseline": float(rng.randint(5, 8)), "target": 3.0, "target_on": None}],
+                       "baseline": None, "target": 3.0, "target_on": None}],
             "points": [{"point": p, "side": "bilateral"} for p in points],
             "remedies": []})
         _book_from(plan, clock.day_start(start))
