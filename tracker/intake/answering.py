@@ -46,7 +46,11 @@ def post_step(intake: Intake, code: str, answers: dict[str, list[str]], *,
         return Posted("back", steps.CODES[max(position - 1, 0)])
     if not valid:
         save_draft(intake, code, answers, reached)
-        return Posted("invalid", code)
+        # A page that does not show answers given on another device (services.visible_draft)
+        # is complete when the step's kept answers are: they are not asked again.
+        if not (not sees_all and services.answered_elsewhere(intake, code, by)
+                and steps.checked(code, intake.draft).valid):
+            return Posted("invalid", code)
     # The last step leads to the review page; once every step was answered, so does any step
     # (the patient came to change it from there).
     last = code == steps.CODES[-1] or reached >= len(steps.CODES)

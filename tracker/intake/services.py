@@ -270,6 +270,11 @@ def _defaults(intake: Intake, step: str) -> dict[str, list[str]]:
             for name, value in values.items() if value not in (None, "")}
 
 
+def answered_elsewhere(intake: Intake, step: str, by: str | None) -> bool:
+    """Whether a step holds answers a link page in session `by` does not show."""
+    return bool(by) and bool(_hidden(intake.draft or {}, step, by))
+
+
 def sees_all(invitation: IntakeInvitation) -> bool:
     """A clinician's link (a reopened or continued intake, a clinical action) shows every
     answer; any other link shows a browser session only what it typed."""
