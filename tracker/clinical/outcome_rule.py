@@ -32,17 +32,19 @@ CATEGORY_LABELS = {
 }
 THRESHOLD_TEXT = ("Responder: 30 % or more (NRS also 2 points or more); substantial: 50 % or "
                   "more (IMMPACT, Dworkin 2008).")
-# The same categories for the patient's own summary: what the change means, in plain words.
+# The same categories for the patient's own summary and page: what the change means, in plain
+# words (no percentages: PLAIN_THRESHOLD_TEXT explains them where a page has room). "The start"
+# is the earlier of the two values compared, which the sentence before each label names.
 PLAIN_LABELS = {
     "substantial": "A big improvement: down by half or more.",
-    "responder": "A real improvement: a drop of 30 % or more is usually felt as one.",
-    "minimal": "A small improvement, less than the 30 % drop usually felt as a real one.",
+    "responder": "A real improvement: a change this size is one most people feel.",
+    "minimal": "A small improvement, smaller than most people feel as a real one.",
     "not_responder_small": "A small change of less than 2 points.",
-    "no_change": "About the same as before.",
-    "worse": "Worse than before treatment: please talk to us about it.",
-    "no_baseline": "You had none of it when treatment began.",
-    "improved": "Better than before treatment.",
-    "same": "The same as before treatment.",
+    "no_change": "About the same as at the start.",
+    "worse": "Worse than at the start: please talk to us about it.",
+    "no_baseline": "You had none of it at the start.",
+    "improved": "Better than at the start.",
+    "same": "The same as at the start.",
 }
 PLAIN_THRESHOLD_TEXT = (f"A drop of {RESPONDER_PERCENT} % or more (and at least 2 points on a "
                         f"0 to 10 pain scale) is usually felt as a real improvement, and a drop "

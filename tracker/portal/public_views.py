@@ -16,7 +16,7 @@ from ..schedule import calendar
 from ..schedule import services as schedule
 from ..security import attachment, public_host
 from ..settings.services import get_settings
-from ..templating import date_text, datetime_text
+from ..templating import datetime_text
 from . import services
 from .forms import RequestForm
 
@@ -40,7 +40,7 @@ def _page(checkin: Checkin, form: RequestForm):
                                        for e in upcoming)
     progress = services.progress(patient)
     charts = [chart.progress_chart(
-        [(date_text(clock.local_date(p.when), year=False), p.value) for p in item.points],
+        [(services.day_text(p.when), p.value) for p in item.points],
         item.maximum, item.what, chart_id=f"progress-{i}") for i, item in enumerate(progress)]
     return render_template("portal/me.html", patient=patient, clinic=get_settings(),
                            upcoming=upcoming, requested=services.open_requests_by_appointment(

@@ -17,6 +17,7 @@ from ..plans.models import TreatmentPlan
 from ..reports import summary
 from ..schedule import services as schedule
 from ..schedule.models import Appointment
+from ..templating import date_text
 from ..timeutil import utcnow
 from .models import KINDS, PatientPage, VisitRequest
 
@@ -112,44 +113,71 @@ def mark_done(item: VisitRequest, user) -> None:
 class Point:
     when: datetime
     value: float
-    where: str  # "before treatment", "at your visit", "your check-in"
+    where: str  # "before treatment", "at your visit", "in your check-in"
 
 
 @dataclass(frozen=True)
 class Progress:
     """One measure of the patient's current course, told without codes."""
-    what: str          # "Your average pain over the past week"
+    what: str          # "Average pain over the past week"
     scale: str         # "0 is no pain, 10 the worst pain you can imagine"
     maximum: float
     points: list[Point]
-    sentence: str      # "It was 8 when you started and it is 4 now: 4 points lower. A big ..."
+    sentence: str      # "Pain on the day: 8 on 01 Dec (before treatment), then 4 on ..."
 
 
 WHERE = {"intake": "before treatment", "manual": "before treatment",
-         engine.CHECKIN: "your check-in", "reevaluation": "at your visit",
+         engine.CHECKIN: "in your check-in", "reevaluation": "at your visit",
          "session": "at your visit"}
+NO_EARLIER = "We have no answer from before treatment to compare with."
 
 
-def _sentence(outcome: engine.Outcome) -> str:
-    """The numbers, then what the change means (outcome_rule.PLAIN_LABELS: the same category
-    as the clinician's letter, in the patient's words)."""
+def day_text(when: datetime) -> str:
+    """A reading's day as the chart labels its dot: "04 Dec"."""
+    return date_text(clock.local_date(when), year=False)
+
+
+def _where(reading: engine.Reading, outcome: engine.Outcome) -> str:
+    if reading is outcome.baseline and reading.source == "session":
+        return "at your first visit, before treatment"
+    return WHERE.get(reading.source, "at your visit")
+
+
+def _sentence(what: str, outcome: engine.Outcome, shown: list[engine.Reading],
+              unit: str) -> str:
+    """What the chart shows, in words: the measure, the two answers compared (value, day and
+    where), by how much they differ and what that means (outcome_rule.PLAIN_LABELS, the same
+    rule and category as the clinician's letter). The course's baseline against its latest
+    value (engine.outcome) where the course has a baseline; without one, the first answer the
+    chart shows against the latest, by the same rule, said as such."""
     start, now = outcome.baseline, outcome.latest
-    if start is None or now is None:
+    change = outcome.change
+    if start is None and now is not None and shown and shown[0] is not now:
+        start, change = shown[0], engine.compare(shown[0], now)
+    if start is None or now is None or change is None:
         return "We need one more answer before we can show a change."
-    first, last = engine.number_text(start.value), engine.number_text(now.value)
+    told = (f"{what}: {engine.number_text(start.value)} on {day_text(start.taken_at)} "
+            f"({_where(start, outcome)}), then {engine.number_text(now.value)} on "
+            f"{day_text(now.taken_at)} ({_where(now, outcome)})")
     difference = round(abs(now.value - start.value), 1)
-    told = f"It was {first} when you started and it is {last} now"
     if difference:
-        way = "higher" if now.value > start.value else "lower"
-        told += f": {engine.number_text(difference)} point{'s' if difference != 1 else ''} {way}"
-    meaning = outcome_rule.PLAIN_LABELS.get(outcome.category, "")
-    return f"{told}. {meaning}".strip()
+        amount = engine.number_text(difference)
+        if unit == "days":
+            told += f", {amount} day{'s' if difference != 1 else ''} " \
+                    f"{'more' if now.value > start.value else 'fewer'}"
+        else:
+            told += f", {amount} point{'s' if difference != 1 else ''} " \
+                    f"{'higher' if now.value > start.value else 'lower'}"
+    meaning = outcome_rule.PLAIN_LABELS.get(change.category, "")
+    told = f"{told}. {meaning}".strip()
+    return f"{told} {NO_EARLIER}" if outcome.baseline is None else told
 
 
 def progress(patient: Patient) -> list[Progress]:
     """The patient's active (else latest) course, measure by measure, by the same engine as
     the treatment summary (reports/summary.build), named and scaled as the registry tells a
-    patient (Instrument.plain_name, plain_scale): no codes or abbreviations."""
+    patient (Instrument.plain_name, plain_scale): no codes or abbreviations. Each chart shows
+    the readings its sentence compares, oldest first."""
     plan = db.session.scalars(select(TreatmentPlan).where(
         TreatmentPlan.patient_id == patient.id, TreatmentPlan.status != "draft")
         .order_by((TreatmentPlan.status == "active").desc(), TreatmentPlan.start_on.desc())
@@ -162,11 +190,16 @@ def progress(patient: Patient) -> list[Progress]:
         found = outcome.registered
         if found is None or not found.plain or not found.plain_scale:
             continue
-        rows = [r for r in built.readings if (r.instrument, r.time_frame) ==
-                (outcome.instrument, outcome.time_frame)
-                and (r is outcome.baseline or r.taken_at >= (outcome.baseline or r).taken_at)]
-        points = [Point(r.taken_at, r.value, WHERE.get(r.source, "at your visit"))
-                  for r in rows if r.source != "intake" or r is outcome.baseline]
-        result.append(Progress(f"Your {found.plain}", found.plain_scale, found.maximum, points,
-                               _sentence(outcome)))
+        rows = sorted((r for r in built.readings if (r.instrument, r.time_frame) ==
+                       (outcome.instrument, outcome.time_frame)
+                       and (r is outcome.baseline
+                            or r.taken_at >= (outcome.baseline or r).taken_at)
+                       and (r.source != "intake" or r is outcome.baseline)),
+                      key=lambda r: r.taken_at)
+        points = [Point(r.taken_at, r.value, _where(r, outcome)) for r in rows]
+        # The registry's plain name reads after "Your" in a sentence; as a heading it stands
+        # alone ("Days you took medicine...", never "Your days you took medicine...").
+        what = found.plain_name[:1].upper() + found.plain_name[1:]
+        result.append(Progress(what, found.plain_scale, found.maximum, points,
+                               _sentence(what, outcome, rows, found.unit_text)))
     return result

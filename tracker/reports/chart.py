@@ -182,7 +182,8 @@ def bar_chart(bars: Sequence[tuple[str, float | None, str]], title: str,
 def progress_chart(values: Sequence[tuple[str, float]], maximum: float, title: str,
                    chart_id: str = "progress-chart") -> Markup:
     """A patient's own measure over time for their page: one dot per answer (labelled with its
-    date), joined by a line; 0 at the bottom, `maximum` at the top. Narrow enough for a phone."""
+    date), joined by a line; 0 at the bottom, `maximum` at the top, whole-number ticks for a
+    whole-number maximum. Narrow enough for a phone."""
     width, height, left, right, top, bottom = 340, 180, 28, 10, 12, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     n = len(values)
@@ -199,7 +200,9 @@ def progress_chart(values: Sequence[tuple[str, float]], maximum: float, title: s
            f'xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, sans-serif" '
            f'font-size="11">', f'<title id="{chart_id}-t">{escape(title)}</title>',
            f'<desc id="{chart_id}-d">{escape(desc)}</desc>']
-    for v in (0, maximum / 2, maximum):
+    # A scale of whole numbers (days, points) is labelled in whole numbers: 0, 3, 7 for days.
+    middle = maximum // 2 if float(maximum).is_integer() else maximum / 2
+    for v in (0, middle, maximum):
         out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(v)}" '
                    f'y2="{y(v)}" stroke="#e3e7eb" stroke-width="1"/>'
                    f'<text class="axis" x="{left - 4}" y="{y(v) + 4}" text-anchor="end" '
