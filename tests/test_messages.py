@@ -712,3 +712,29 @@ def test_staff_are_told_when_email_is_not_set_up_or_the_sender_has_stopped(app, 
         assert sender.run_once().sent == 2  # the link queued before the server was set, too
     with clock.freeze(start + timedelta(minutes=10)):
         assert "not going out" not in client.get("/messages/").text
+
+
+def test_a_moved_visit_is_told_from_its_old_time_to_the_new(app, tmp_path, smtp):
+    """The patient reads which visit moved: its old time, then the new one (email and text)."""
+    app.config["SMS_FILE"] = str(tmp_path / "sms.jsonl")
+    with app.app_context(), clock.freeze(datetime(2026, 12, 1, 9, 0, tzinfo=UTC)):
+        use_smtp(smtp)
+        ana = patient_with()
+        bo = patient_with("Bo", "bo@example.net", phone="+44 7700 900124",
+                          preferred_channel="sms")
+        mei = factories.practitioner()
+        db.session.commit()
+        for who in (ana, bo):
+            first = schedule.book(who.id, mei.id, datetime(2026, 12, 7, 9, 30, tzinfo=UTC), 45)
+            schedule.reschedule(first, datetime(2026, 12, 8, 9, 0, tzinfo=UTC), 45)
+        db.session.commit()
+        assert sender.run_once().sent == 4
+    import json
+    moved_email = [m for m in smtp.inbox.received if "moved" in m["Subject"]]
+    assert len(moved_email) == 1
+    assert ("Your appointment on Mon 07 Dec 2026, 09:30 has moved. The new time is: "
+            "- Tue 08 Dec 2026, 09:00, with") in " ".join(body(moved_email[0]).split())
+    texts = [json.loads(line)["text"] for line in
+             (tmp_path / "sms.jsonl").read_text().splitlines()]
+    assert any("your appointment on Mon 07 Dec 2026, 09:30 has moved to Tue 08 Dec 2026, "
+               "09:00." in t for t in texts), texts

@@ -103,19 +103,20 @@ def _calendar(entries: list[CalendarEntry]) -> Attachment:
 
 
 def _booking(kind: str, patient: Patient, entries: list[CalendarEntry], key: str | None,
-             appointment_id: int | None, withdrawn: list[CalendarEntry] = ()
-             ) -> OutboundMessage | None:
+             appointment_id: int | None, withdrawn: list[CalendarEntry] = (),
+             moved_from: str = "") -> OutboundMessage | None:
     """`entries` are the visits the message is about; `withdrawn` only ride in its calendar
     file (visits a rebooking replaced, cancelled there so a phone drops them). `key` makes a
     message for one calendar change once; a course's messages need none (their booking's own
-    transaction and submission key make them once)."""
+    transaction and submission key make them once). `moved_from`: a moved visit's old time."""
     to = contact(patient)
     if to is None or not entries:
         return None
     template = f"{kind}.{'sms' if to.channel == 'sms' else 'txt'}"
     text = _text(template, patient=patient, visits=[
         {"when": when_text(e.appointment.start_utc),
-         "practitioner": e.appointment.practitioner.display_name} for e in entries])
+         "practitioner": e.appointment.practitioner.display_name} for e in entries],
+        moved_from=moved_from)
     attachments = (_calendar([*entries, *withdrawn]),) if to.channel == "email" else ()
     subject = f"{SUBJECTS[kind]}: {get_settings().name}"
     if kind == "cancelled" and len(entries) > 1:
@@ -134,9 +135,10 @@ def event_key(kind: str, entry: CalendarEntry) -> str:
 
 
 def appointment_changed(appt: Appointment, kind: str) -> OutboundMessage | None:
-    """A visit booked, moved or cancelled: the message carries the visit's calendar event under
-    the UID of its first booking with its SEQUENCE (schedule.calendar), so a phone that imported
-    the earlier one updates it. Past visits and patients without an address get nothing."""
+    """A visit booked, moved (from its old time to the new) or cancelled: the message carries
+    the visit's calendar event under the UID of its first booking with its SEQUENCE
+    (schedule.calendar), so a phone that imported the earlier one updates it. Past visits and
+    patients without an address get nothing."""
     if contact(appt.patient) is None:
         return None  # nothing to send: spare the calendar query
     db.session.flush()
@@ -144,7 +146,11 @@ def appointment_changed(appt: Appointment, kind: str) -> OutboundMessage | None:
                  None)
     if entry is None:
         return None
-    return _booking(kind, appt.patient, [entry], event_key(kind, entry), appt.id)
+    # A moved visit is a new row in place of the old (schedule.reschedule): the message says
+    # from which time to which, so the patient knows which visit moved.
+    old = appt.rescheduled_from if kind == "moved" else None
+    return _booking(kind, appt.patient, [entry], event_key(kind, entry), appt.id,
+                    moved_from=when_text(old.start_utc) if old else "")
 
 
 def course_booked(plan, created: list[Appointment],
