@@ -65,7 +65,7 @@ def test_link_is_random_hashed_and_shown_once_with_a_qr_code(app, client, auth, 
 def test_link_opens_the_first_step_without_an_account(client, token):
     response = client.get(f"/i/{token}", follow_redirects=True)
     assert response.status_code == 200
-    assert "Step 1 of 7" in response.text and 'value="Amélie"' in response.text
+    assert "Step 1 of 8" in response.text and 'value="Amélie"' in response.text
     assert response.headers["Cache-Control"] == "no-store"
     assert "Log out" not in response.text
 
@@ -126,7 +126,7 @@ def test_a_clinicians_new_link_continues_the_unfinished_intake(app, client, auth
     ("pain", {"conditions": []}, "Please tick at least one"),
     ("pain", {"conditions": ["other"]}, "please tell us what it is"),
     ("pain", {"regions": []}, "mark at least one area"),
-    ("pain", {"nrs_least_week": "9"}, "least pain cannot be higher than your worst"),
+    ("pain", {"nrs_least_week": "9"}, "Your least pain (9) is higher than your worst pain (8)"),
     ("pain", {"nrs_average_week": "9"}, "between your least and your worst"),
     ("pain", {"nrs_now": "11"}, "Not a valid choice"),
     ("pain", {"conditions": ["fibromyalgia"]}, "You ticked fibromyalgia"),
@@ -160,7 +160,7 @@ def test_red_flag_questions_only_for_back_pain(client, token):
     fill(client, token, answers(pain={"conditions": ["migraine"], "regions": ["temple_l"]}),
          upto="health")
     page = client.get("/intake/safety").text
-    assert "About your back pain" not in page
+    assert "A few more questions about your back" not in page
     response = client.post("/intake/safety", data=answers(safety={"red_fever": ""})["safety"])
     assert response.status_code == 302
 
@@ -516,7 +516,7 @@ def test_a_change_that_makes_a_step_incomplete_is_shown_before_anything_is_sent(
     assert "still need your attention" in review
     response = client.post("/intake/review")
     assert response.status_code == 400
-    assert "About your back pain" in response.text and 'aria-invalid="true"' in response.text
+    assert "A few more questions about your back" in response.text and 'aria-invalid="true"' in response.text
     with app.app_context():
         assert db.session.scalars(select(Intake)).one().status == "draft"
 

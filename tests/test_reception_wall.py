@@ -105,7 +105,7 @@ def test_receptions_new_link_on_a_draft_starts_a_fresh_intake(app, client, auth,
     assert desk.get(f"/i/{second}").headers["Location"].endswith("/intake/about")
     pages = every_step(desk)
     assert not any(marker in pages for marker in MARKERS)
-    assert "Step 1 of 7" in pages
+    assert "Step 1 of 8" in pages
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Intake)).scalar_one() == 2
         old = db.session.scalars(select(Intake).order_by(Intake.id)).first()

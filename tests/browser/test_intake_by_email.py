@@ -50,6 +50,6 @@ def test_reception_emails_the_link_and_the_patient_opens_it_on_a_phone(live_serv
 
     phone = page_factory(**PHONE)
     phone.goto(link.group(0))
-    expect(phone.get_by_text("Step 1 of 7")).to_be_visible()
+    expect(phone.get_by_text("Step 1 of 8")).to_be_visible()
     expect(phone.get_by_label("First name")).to_have_value("Chloé")
     no_horizontal_scroll(phone)

@@ -44,7 +44,7 @@ def test_offline_answers_wait_on_the_phone_and_are_sent_when_back(live_server, p
 
     phone = page_factory(**PHONE)
     phone.goto(f"{base}/i/{token}")
-    expect(phone.get_by_text("Step 1 of 7")).to_be_visible()
+    expect(phone.get_by_text("Step 1 of 8")).to_be_visible()
     phone.get_by_label("Family doctor").fill("Dr Offline Practice")
 
     # The connection drops: the press waits, says so, and the page (and typing) stays.

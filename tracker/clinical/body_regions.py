@@ -32,6 +32,22 @@ def label(code: str) -> str:
     return region.label if region else code
 
 
+# What the patient reads for a region whose label in body_regions.csv is a clinical word
+# (staff pages keep the csv's label); the other labels are plain already.
+PATIENT_LABELS = {
+    "shoulder_girdle_l": "left shoulder and shoulder blade",
+    "shoulder_girdle_r": "right shoulder and shoulder blade",
+    "hip_l": "left hip and buttock",
+    "hip_r": "right hip and buttock",
+    "abdomen": "stomach area (abdomen)",
+}
+
+
+def patient_label(code: str) -> str:
+    """A region in the patient's words (the intake's list, body map and review)."""
+    return PATIENT_LABELS.get(code) or label(code)
+
+
 def wpi(codes) -> int:
     """Number of WPI areas marked (0-19); other regions add detail but do not count."""
     table = regions()

@@ -17,6 +17,9 @@ CONDITIONS = {
     "carpal_tunnel": "Carpal tunnel syndrome",
     "other": "Other",
 }
+# The intake's answer when none of CONDITIONS applies or the patient does not know: it answers
+# the question, it is not a condition (never stored, never listed for staff).
+NONE_OF_THESE = ("none", "None of these / not sure")
 BACK_PAIN = frozenset({"low_back_pain", "sciatica"})
 
 DURATIONS = {

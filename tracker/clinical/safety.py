@@ -75,13 +75,25 @@ class RedFlag:
     group: str
     question: str
     emergency: bool = False
+    # A red flag the safety screen already asks (the code of its SafetyItem): the patient is
+    # asked once, and the red flag takes that answer.
+    same_as: str = ""
 
 
+# The clinical names, for staff pages (the intake review, flags, the session's warnings).
 RED_FLAG_GROUPS = {
     "fracture": "Possible fracture",
     "tumour_infection": "Possible tumour or infection",
     "cauda_equina": "Possible cauda equina syndrome",
     "not_improving": "Not improving",
+}
+# The same groups as the patient reads them on the intake: neutral words, no diagnosis named.
+RED_FLAG_PATIENT_HEADING = "A few more questions about your back"
+RED_FLAG_PATIENT_GROUPS = {
+    "fracture": "How your back pain started",
+    "tumour_infection": "Your general health",
+    "cauda_equina": "Feeling, bladder and bowel",
+    "not_improving": "Care so far",
 }
 RED_FLAGS = (
     RedFlag("major_trauma", "fracture", "Did your back pain start after a major injury, such as "
@@ -92,7 +104,7 @@ RED_FLAGS = (
             "a long time?"),
     RedFlag("age_onset", "tumour_infection", "Did this back pain first start when you were "
             "over 50 or under 20?"),
-    RedFlag("cancer_history", "tumour_infection", "Have you ever had cancer?"),
+    RedFlag("cancer_history", "tumour_infection", "Have you ever had cancer?", same_as="cancer"),
     RedFlag("fever", "tumour_infection", "Have you had a fever or chills with this pain?"),
     RedFlag("weight_loss", "tumour_infection", "Have you lost weight recently without trying?"),
     RedFlag("infection_risk", "tumour_infection", "Have you recently had a bacterial infection, "
@@ -110,6 +122,33 @@ RED_FLAGS = (
 )
 RED_FLAG_ADVICE = "Refer for medical assessment before or alongside acupuncture."
 EMERGENCY_ADVICE = "Possible cauda equina syndrome: same-day emergency care."
+# The answer to a red-flag question that raises it (red_flags_raised); an emergency one raises
+# `cauda_equina` for staff and, on the patient's own pages, URGENT_HELP at once.
+RAISING_ANSWER = "yes"
+
+# What the patient reads, on the step as soon as the answer is given and again after sending,
+# when an emergency red flag is answered "yes" (safety.md: cauda equina signs need same-day
+# emergency care). The clinic's country is not known: no number is named.
+URGENT_HELP_TITLE = "Please get urgent medical help now"
+URGENT_HELP = (
+    "Numbness around your bottom or genitals, new trouble passing urine or controlling your "
+    "bladder or bowel, and severe or worsening weakness or numbness in your legs can be signs "
+    "that the nerves at the bottom of your back are being pressed on. This needs checking by a "
+    "doctor the same day.",
+    "Please do not wait for your appointment here: call your emergency number or go to an "
+    "emergency department now, and tell them about these symptoms.",
+)
+# Low mood answered "nearly every day" (PHQ-2 item 2 at its highest answer, instruments.py
+# FREQUENCY_CHOICES): a gentle line on where to get help. No helpline is named: the clinic's
+# country is not known.
+LOW_MOOD_ITEM, LOW_MOOD_ANSWER = "phq2_2", "3"
+MOOD_HELP = (
+    "Feeling down nearly every day is hard, and help is available: your family doctor can talk "
+    "it through with you, and you do not need to wait for your appointment here to ask.",
+    "If you ever feel you might harm yourself, call your emergency number or go to an "
+    "emergency department now.",
+)
+EMERGENCY, LOW_MOOD = "emergency", "low_mood"
 
 ADVERSE_EVENTS = (
     ("bleeding", "Bleeding at site"), ("bruising", "Bruising / haematoma"),
@@ -130,7 +169,31 @@ def flags_from_screen(answers: dict[str, str]) -> list[str]:
 
 
 def red_flags_raised(answers: dict[str, str]) -> list[RedFlag]:
-    return [flag for flag in RED_FLAGS if answers.get(flag.code) == "yes"]
+    return [flag for flag in RED_FLAGS if answers.get(flag.code) == RAISING_ANSWER]
+
+
+def emergency_red_flags(answers: dict[str, str]) -> list[RedFlag]:
+    """Red flags answered "yes" that need same-day emergency care: the staff's `cauda_equina`
+    flag (screen_flags) and the patient's URGENT_HELP both come from this."""
+    return [flag for flag in red_flags_raised(answers) if flag.emergency]
+
+
+def red_flag_answers(red: dict[str, str], screen: dict[str, str]) -> dict[str, str]:
+    """Red-flag answers with those asked once on the safety screen (`same_as`) filled in."""
+    return {**red, **{flag.code: screen.get(flag.same_as) for flag in RED_FLAGS
+                      if flag.same_as}}
+
+
+def patient_help(red: dict[str, str] | None, mood: dict[str, str] | None) -> list[str]:
+    """Which help the patient is told to seek now, from their own answers: EMERGENCY when an
+    emergency red flag is answered "yes" (`red` None when those questions were not asked),
+    LOW_MOOD when low mood is answered "nearly every day". Most urgent first."""
+    found = []
+    if emergency_red_flags(red or {}):
+        found.append(EMERGENCY)
+    if str((mood or {}).get(LOW_MOOD_ITEM)) == LOW_MOOD_ANSWER:
+        found.append(LOW_MOOD)
+    return found
 
 
 def emergency_acknowledgement(action: str | None, note: str | None) -> str | None:
@@ -165,8 +228,9 @@ def screen_flags(answers: dict[str, str], details: dict[str, str] | None = None,
             # The flag's label names the risk; the detail is the patient's own answer.
             found.append((item.flag, f"Patient answered “{how}”" + (
                 f": {detail}" if detail else "")))
+    emergency = set(emergency_red_flags(red or {}))
     for flag in red_flags_raised(red or {}):
-        found.append(("cauda_equina" if flag.emergency else "red_flag",
+        found.append(("cauda_equina" if flag in emergency else "red_flag",
                       f"{RED_FLAG_GROUPS[flag.group]}: {flag.question}"))
     for flag in red_flags_unsure(red or {}):
         found.append(("red_flag_unsure", f"{RED_FLAG_GROUPS[flag.group]}: {flag.question} "

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from ..clinical import body_regions
 from ..clinical.body_regions import regions
 
 # (code without side, views, kind, x, y, w or r, h): x is measured towards the patient's left
@@ -44,9 +45,11 @@ def _shape(kind, x, y, a, b, cls, code, label):
     return f'<ellipse {attrs} cx="{x}" cy="{y}" rx="{a}" ry="{b}">{title}</ellipse>'
 
 
-def _view(view: str, selected: set, bases=None) -> list[str]:
-    """One view's region shapes around its midline (only `bases`, when given)."""
+def _view(view: str, selected: set, bases=None, patient: bool = False) -> list[str]:
+    """One view's region shapes around its midline (only `bases`, when given), each titled in
+    the patient's words on the patient's pages (`patient`)."""
     table, parts = regions(), []
+    name = body_regions.patient_label if patient else body_regions.label
     for base, views, kind, x, y, a, b in SHAPES:
         if view not in views or (bases is not None and base not in bases):
             continue
@@ -60,11 +63,12 @@ def _view(view: str, selected: set, bases=None) -> list[str]:
             else:
                 sx = x if sign == 0 else x * mirror
             cls = "region on" if code in selected else "region"
-            parts.append(_shape(kind, sx, y, a, b, cls, code, table[code].label))
+            parts.append(_shape(kind, sx, y, a, b, cls, code, name(code)))
     return parts
 
 
-def _labelled_view(view: str, name: str, centre: int, selected: set) -> list[str]:
+def _labelled_view(view: str, name: str, centre: int, selected: set,
+                   patient: bool = False) -> list[str]:
     """One view placed at `centre`, named below and marked with the patient's own left and right
     (the group is left open for the caller's extras)."""
     # Where the patient's own left and right are in this view.
@@ -73,15 +77,16 @@ def _labelled_view(view: str, name: str, centre: int, selected: set) -> list[str
             f'text-anchor="middle">{name}</text>',
             f'<text class="side" x="{left_x}" y="20" text-anchor="middle">L</text>'
             f'<text class="side" x="{-left_x}" y="20" text-anchor="middle">R</text>',
-            *_view(view, selected)]
+            *_view(view, selected, patient=patient)]
 
 
-def render(selected=(), caption: str = "Body map") -> Markup:
-    """Both views with the selected regions filled in, as a labelled image (review pages)."""
+def render(selected=(), caption: str = "Body map", patient: bool = False) -> Markup:
+    """Both views with the selected regions filled in, as a labelled image (review pages; the
+    patient's own in their words: `patient`)."""
     selected = set(selected)
     parts = []
     for view, name, centre in VIEWS:
-        parts.extend(_labelled_view(view, name, centre, selected))
+        parts.extend(_labelled_view(view, name, centre, selected, patient))
         parts.append("</g>")
     role = f'role="img" aria-label="{escape(caption)}"'
     # Every piece of text in the drawing went through escape() above.
@@ -121,11 +126,11 @@ def picker(selected=()) -> tuple[Markup, list[Zone]]:
     parts, zones = [], []
     for view, name, _ in VIEWS:
         centre = PICKER_CENTRES[view]
-        parts.extend(_labelled_view(view, name, centre, selected))
+        parts.extend(_labelled_view(view, name, centre, selected, patient=True))
         for key, area, bases, outline, box in ZONES:
             zone = Zone(f"{view}-{key}", f"{name}: {area[view]}", Markup(  # noqa: S704
                 f'<svg class="bodymap zoomed" viewBox="{box}" aria-hidden="true">'
-                f'{"".join(_view(view, selected, bases))}</svg>'))
+                f'{"".join(_view(view, selected, bases, patient=True))}</svg>'))
             zones.append(zone)
             parts.append(f'<path class="zone" d="{outline}" data-zone="{zone.key}">'
                          f'<title>{escape(zone.title)}</title></path>')

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from ..clinical import body_regions, safety
 from ..clinical import instruments as registry
-from ..clinical.conditions import CONDITIONS, DURATIONS
+from ..clinical.conditions import CONDITIONS, DURATIONS, NONE_OF_THESE
 from ..forms import (
     MultiCheckboxField,
     birth_date_check,
@@ -57,9 +57,13 @@ class PainForm(InstrumentForm):
     complaint = TextAreaField("What brings you here?", filters=S, validators=[
         DataRequired("Please tell us, in your own words, what brings you here."),
         Length(max=4000)], description="In your own words: where, what it feels like, when.")
+    # "None of these / not sure" answers the question on its own: it is never stored as a
+    # condition (the data of a valid form leaves it out) and cannot be ticked with another.
     conditions = MultiCheckboxField(
-        "Have you been told you have any of these?", choices=choices(CONDITIONS.items()),
-        validators=[DataRequired("Please tick at least one. If none fit, tick “Other”.")])
+        "Have you been told you have any of these?",
+        choices=choices([*CONDITIONS.items(), NONE_OF_THESE]),
+        validators=[DataRequired(f"Please tick at least one. If none fit, or you are not sure, "
+                                 f"tick “{NONE_OF_THESE[1]}”.")])
     condition_other = StringField("If other, what?", filters=S, validators=[Length(max=200)])
     pain_duration = RadioField("How long have you had this pain?",
                                choices=choices((k, v[0]) for k, v in DURATIONS.items()),
@@ -84,29 +88,43 @@ class PainForm(InstrumentForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.regions.choices = choices((r.code, r.label[:1].upper() + r.label[1:])
-                                      for r in body_regions.regions().values())
+        # In the patient's words (staff pages read body_regions.label).
+        self.regions.choices = choices((code, text[:1].upper() + text[1:]) for code, text in (
+            (r.code, body_regions.patient_label(r.code)) for r in body_regions.regions().values()))
 
     def validate_condition_other(self, field):
         if "other" in (self.conditions.data or []) and not field.data:
             raise ValidationError("You ticked “Other”: please tell us what it is.")
 
-    def validate_nrs_least_week(self, field):
-        worst = self.nrs_worst_week.data
-        if field.data is not None and worst is not None and field.data > worst:
-            raise ValidationError("Your least pain cannot be higher than your worst pain. "
-                                  "Please check both numbers.")
+    def validate_conditions(self, field):
+        if NONE_OF_THESE[0] in (field.data or []) and len(field.data) > 1:
+            raise ValidationError(f"You ticked “{NONE_OF_THESE[1]}” and another answer: please "
+                                  "untick one of them.")
 
-    def validate_nrs_average_week(self, field):
+    def pain_conflicts(self) -> dict[str, str]:
+        """Every disagreement between the week's pain numbers at once, each for the field it
+        is about: least above worst (on least), average outside least to worst (on average)."""
         worst, least = self.nrs_worst_week.data, self.nrs_least_week.data
-        if field.data is None or worst is None or least is None or least > worst:
-            return
-        if not least <= field.data <= worst:
-            raise ValidationError("Your average pain should be between your least and your "
-                                  "worst pain. Please check the numbers.")
+        average = self.nrs_average_week.data
+        found = {}
+        if least is not None and worst is not None and least > worst:
+            found["nrs_least_week"] = (f"Your least pain ({least}) is higher than your worst "
+                                       f"pain ({worst}). Please check both numbers.")
+        if average is not None and ((worst is not None and average > worst)
+                                    or (least is not None and average < least)):
+            span = (f" ({least} to {worst})" if least is not None and worst is not None
+                    and least <= worst else "")
+            found["nrs_average_week"] = (f"Your average pain ({average}) should be between your "
+                                         f"least and your worst pain{span}. Please check the "
+                                         "numbers.")
+        return found
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
+        for name, message in self.pain_conflicts().items():
+            if not self[name].errors:
+                self[name].errors = [*self[name].errors, message]
+                ok = False
         if "fibromyalgia" in (self.conditions.data or []):
             for name in ("sss_fatigue", "sss_unrefreshed", "sss_cognitive"):
                 field = self[name]
@@ -114,6 +132,8 @@ class PainForm(InstrumentForm):
                     field.errors = [*field.errors, "You ticked fibromyalgia: please answer "
                                     "this question too."]
                     ok = False
+        if ok and NONE_OF_THESE[0] in self.conditions.data:
+            self.conditions.data = []  # an answer, not a condition to store
         return ok
 
     @property
@@ -170,6 +190,8 @@ def _safety_form():
         ok = FlaskForm.validate(self, extra_validators)
         if self.asks_red_flags:
             for flag in safety.RED_FLAGS:
+                if flag.same_as:  # asked once, on the screen above (derive_red_flags)
+                    continue
                 field = self[f"red_{flag.code}"]
                 if not field.data:
                     field.errors = [*field.errors, "Please answer yes, no or not sure."]
@@ -190,11 +212,31 @@ def safety_fields(form):
             for i in safety.SAFETY_ITEMS]
 
 
+def derive_red_flags(form) -> None:
+    """A red flag the screen already asks (`same_as`) takes the screen's answer: the patient
+    answers once, and the red-flag rule reads both as before. When the red flags are asked,
+    the others are marked required, as the step checks them."""
+    for flag in safety.RED_FLAGS:
+        field = form[f"red_{flag.code}"]
+        if flag.same_as:  # whatever was posted for it (an older page) gives way
+            field.data = form[f"safety_{flag.same_as}"].data if form.asks_red_flags else None
+            field.raw_data = [field.data] if field.data else []
+        elif form.asks_red_flags:
+            field.flags.required = True
+
+
 def red_flag_fields(form):
+    """The red-flag questions the patient answers, under neutral headings: (heading, fields,
+    whether the group holds an emergency sign), in order. Clinical names are for staff."""
     groups = {}
     for flag in safety.RED_FLAGS:
-        groups.setdefault(safety.RED_FLAG_GROUPS[flag.group], []).append(form[f"red_{flag.code}"])
-    return groups
+        if flag.same_as:
+            continue
+        heading, fields, emergency = groups.get(flag.group) or (
+            safety.RED_FLAG_PATIENT_GROUPS[flag.group], [], False)
+        groups[flag.group] = (heading, [*fields, form[f"red_{flag.code}"]],
+                              emergency or flag.emergency)
+    return list(groups.values())
 
 
 class GoalsForm(FlaskForm):

@@ -11,15 +11,17 @@ reception sees each link it creates, so holding a link must not be enough to rea
 
 These views check the CSRF token themselves (the blueprint is exempt from the global check) so
 that an expired token re-shows the step with the patient's answers instead of an error page."""
+from functools import partial
+
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from .. import clock, links
 from ..audit.trail import record
-from ..clinical import instruments
+from ..clinical import instruments, safety
 from ..extensions import csrf, db
 from ..security import token_hash
 from ..settings.services import get_settings
-from . import answering, body_map, conditional, forms, readback, services, steps
+from . import answering, body_map, conditional, forms, readback, services, steps, urgent
 from .models import IntakeInvitation
 
 bp = Blueprint("intake_public", __name__)
@@ -44,16 +46,29 @@ def _unavailable(reason: str, status: int):
                            clinic=get_settings()), status
 
 
-def _closed(state: str):
-    """What a revoked, expired or sent link answers on every page (None while it is live)."""
+def _closed(state: str, invitation: IntakeInvitation | None = None, by: str | None = None):
+    """What a revoked, expired or sent link answers on every page (None while it is live). A
+    sent intake's page repeats the help its answers call for (urgent.py), to the browser
+    session that typed them (services.visible_draft) only."""
     if state in ("revoked", "expired"):
         return _unavailable(state, 410)
     if state == "submitted":
-        return render_template("intake/public/done.html", clinic=get_settings())
+        help_now = (urgent.from_draft(services.visible_draft(invitation, by))
+                    if invitation is not None and by else [])
+        return render_template("intake/public/done.html", clinic=get_settings(),
+                               help_now=help_now)
     return None
 
 
 bp.after_request(LINK.renew)
+
+
+@bp.app_context_processor
+def _intake_facts():
+    """What every page about the intake says of it (the link's message too): one declaration
+    in steps.py of the time it takes and its number of steps."""
+    return {"intake_estimate": steps.TIME_ESTIMATE, "intake_pages": steps.PAGES,
+            "intake_review_title": steps.REVIEW_TITLE, "help_messages": urgent.MESSAGES}
 
 
 def _resolve(token: str) -> IntakeInvitation | tuple:
@@ -114,7 +129,7 @@ def done():
     state = invitation.state()
     if state not in ("revoked", "expired", "submitted"):
         return redirect(url_for(".step", code=invitation.intake.current_step))
-    return _closed(state)
+    return _closed(state, invitation, found[1])
 
 
 @bp.route("/intake/<code>", methods=["GET", "POST"])
@@ -127,7 +142,7 @@ def step(code: str):
     if state == "expired":
         g.intake_link = None  # not renewed: the cookie lapses SESSION_HOURS after the expiry
     if state in ("revoked", "submitted") or (state == "expired" and request.method != "POST"):
-        return _closed(state)
+        return _closed(state, invitation, by)
     if code not in steps.BY_CODE:
         return redirect(url_for(".step", code=intake.current_step))
     position = steps.index(code)
@@ -180,7 +195,7 @@ def review():
     invitation, by = found
     intake, state = invitation.intake, invitation.state()
     if state in ("revoked", "submitted", "expired"):
-        return _closed(state)
+        return _closed(state, invitation, by)
     reached = int((intake.draft or {}).get("_reached", 0))
     if reached < len(steps.CODES):  # not every step answered yet: no review, no sending
         return redirect(url_for(".step", code=steps.CODES[reached]))
@@ -232,7 +247,9 @@ def _review_page(invitation: IntakeInvitation, by: str, form, **extra):
                          else None})
     return render_template(
         "intake/public/check.html", form=form, sections=sections, steps=steps.STEPS,
-        reached=len(steps.CODES), clinic=get_settings(), body_map=body_map.render, **extra)
+        reached=len(steps.CODES), clinic=get_settings(),
+        body_map=partial(body_map.render, patient=True), help_now=urgent.from_draft(visible),
+        soft_breaks=readback.soft_breaks, **extra)
 
 
 def _rows_kept_elsewhere(form, rows: list, hidden: set[str]) -> list:
@@ -321,6 +338,7 @@ def _page(invitation, code, form, **extra):
         "intake/public/step.html", form=form, step=steps.BY_CODE[code], steps=steps.STEPS,
         position=position, reached=int(draft.get("_reached", 0)),
         clinic=get_settings(), patient=invitation.intake.patient, instruments=instruments,
-        body_map=body_map.render, body_picker=body_map.picker,
+        body_map=partial(body_map.render, patient=True), body_picker=body_map.picker,
         show_when=conditional.show_when, safety_fields=forms.safety_fields,
-        red_flag_fields=forms.red_flag_fields, **extra)
+        red_flag_fields=forms.red_flag_fields, red_flag_heading=safety.RED_FLAG_PATIENT_HEADING,
+        help_now=urgent.from_form(code, form), help_when=urgent.show_when, **extra)

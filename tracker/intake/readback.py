@@ -1,8 +1,15 @@
 """A step's answers read back in words, as the review page before "Send" lists them."""
+import re
+
+from markupsafe import Markup, escape
 from wtforms import Field
 
+from ..clinical import safety
 from ..templating import date_text
 from . import conditional
+
+# Red-flag questions the screen asks already (their answer is the screen's): not read twice.
+DERIVED = frozenset(f"red_{flag.code}" for flag in safety.RED_FLAGS if flag.same_as)
 
 NOT_SHOWN = frozenset({"CSRFTokenField", "HiddenField", "SubmitField"})
 
@@ -15,7 +22,7 @@ def rows(code: str, form) -> list[tuple[str, str | None]]:
         data = form[name].data
         return [str(v) for v in data] if isinstance(data, list) else [str(data)]
 
-    skipped = conditional.dropped(code, values)
+    skipped = conditional.dropped(code, values) | DERIVED
     if not getattr(form, "asks_red_flags", True):
         skipped |= {name for name in form._fields if name.startswith("red_")}
     legends = {f.name: group.legend for group in getattr(form, "instrument_groups", list)()
@@ -44,3 +51,11 @@ def text(field: Field) -> str:
     if field.type == "DateField":
         return date_text(field.data) if field.data else ""
     return str(field.data or "")
+
+
+def soft_breaks(value: str) -> Markup:
+    """An answer for a narrow column: an email address may wrap after its "@", never
+    mid-word; the page's CSS breaks inside a word only as a last resort."""
+    if "@" not in value:
+        return escape(value)
+    return Markup("<wbr>").join(escape(part) for part in re.split(r"(?<=@)", value))

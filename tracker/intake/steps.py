@@ -26,6 +26,11 @@ STEPS = (
 BY_CODE = {step.code: step for step in STEPS}
 CODES = [step.code for step in STEPS]
 REVIEW = "review"  # the page after the last step: every answer, and the only "Send"
+REVIEW_TITLE = "Check and send"
+# What the patient is told of the whole form, in one place: the link's message, the first page
+# and the progress line on every page ("Step 1 of 8": the review page is a step too) read these.
+PAGES = len(STEPS) + 1
+TIME_ESTIMATE = "about 15 minutes"
 
 
 def index(code: str) -> int:
@@ -55,6 +60,7 @@ def build(code: str, draft: dict, formdata=None, defaults: dict | None = None, m
         form = step.form_class(formdata=conditional.prune(code, formdata), **kwargs)
     if code == "safety":
         form.asks_red_flags = asks_red_flags(draft)
+        forms.derive_red_flags(form)
     return form
 
 

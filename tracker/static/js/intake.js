@@ -13,16 +13,31 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!form) return;
 
   // Follow-up questions wait until the answer they follow is given: data-show-when holds
-  // "question=answer|answer" (tracker/intake/conditional.py, which the server applies too).
+  // "question=answer|answer" (tracker/intake/conditional.py, which the server applies too),
+  // or several such joined by ";" for "any of these" (the help to seek now, urgent.py).
   const followUps = [...form.querySelectorAll("[data-show-when]")].filter((el) => el.dataset.showWhen);
+  const answered = (rule) => {
+    const [name, values] = rule.split("=");
+    const wanted = values.split("|");
+    const given = [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
+    return given.some((v) => wanted.includes(v));
+  };
   const showFollowUps = () => {
     followUps.forEach((el) => {
-      const [name, values] = el.dataset.showWhen.split("=");
-      const wanted = values.split("|");
-      const given = [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
-      el.hidden = !given.some((v) => wanted.includes(v));
+      el.hidden = !el.dataset.showWhen.split(";").some(answered);
     });
   };
+  // "None of these / not sure" answers a ticked list on its own: ticking it clears the others,
+  // ticking another clears it (the server refuses both together).
+  form.querySelectorAll(".exclusive-none").forEach((group) => {
+    group.addEventListener("change", (event) => {
+      const box = event.target;
+      if (!box.checked || box.type !== "checkbox") return;
+      group.querySelectorAll('input[type="checkbox"]').forEach((other) => {
+        if (other !== box && (box.value === "none" || other.value === "none")) other.checked = false;
+      });
+    });
+  });
   form.addEventListener("change", showFollowUps);
   showFollowUps();
 
