@@ -5,6 +5,8 @@ form asks which visit; a second request for a visit says what it replaced."""
 import re
 from datetime import time, timedelta
 
+from sqlalchemy import select
+
 from tests import factories
 from tests.test_checkins import answer, course, make_link
 from tracker import clock
@@ -14,6 +16,7 @@ from tracker.clinical import outcome_rule
 from tracker.clinical.outcomes import CHECKIN
 from tracker.extensions import db
 from tracker.measurements import services as measurements
+from tracker.portal.models import VisitRequest
 from tracker.templating import date_text
 
 
@@ -80,3 +83,51 @@ def test_the_patients_words_for_a_change_are_plain():
     for label in outcome_rule.PLAIN_LABELS.values():
         assert "%" not in label and "baseline" not in label.lower(), label
         assert "before treatment" not in label  # the sentence names what is compared
+
+
+def test_the_request_form_asks_which_visit_and_keeps_the_typing(app, client, auth):
+    ids, phone = worse_week(app, client, auth)
+    page = phone.get("/me").text
+    select_html = re.search(r'<select[^>]*name="appointment".*?</select>', page, re.S).group(0)
+    options = re.findall(r'<option([^>]*)>([^<]*)</option>', select_html)
+    assert options[0][1] == "Choose a visit" and 'value="0"' in options[0][0]
+    assert not any("selected" in attrs for attrs, _ in options)  # no visit chosen for them
+    # Cancel and Send without choosing: asked to choose, beside the field; nothing requested.
+    for sent in ({"kind": "cancel", "note": "Mornings suit me"},
+                 {"appointment": "0", "kind": "cancel", "note": "Mornings suit me"}):
+        refused = phone.post("/me/request", data=sent)
+        assert refused.status_code == 400
+        assert re.search(r'id="appointment-error">Choose a visit\.</p>', refused.text)
+        assert "Mornings suit me" in refused.text  # the typing is kept
+        assert re.search(r'<input[^>]*checked[^>]*value="cancel"|<input[^>]*value="cancel"'
+                         r'[^>]*checked', refused.text)
+    with app.app_context():
+        assert db.session.scalars(select(VisitRequest)).all() == []
+    chosen = phone.post("/me/request", data={"appointment": ids["visits"][1], "kind": "cancel"})
+    assert chosen.status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(VisitRequest.appointment_id)).all() == [ids["visits"][1]]
+
+
+def test_a_second_request_for_a_visit_says_it_replaces_the_first(app, client, auth):
+    ids, phone = worse_week(app, client, auth)
+    visit = ids["visits"][0]
+    first = phone.post("/me/request", data={"appointment": visit, "kind": "cancel"},
+                       follow_redirects=True)
+    assert "reception has your request" in first.text and "earlier request" not in first.text
+    second = phone.post("/me/request", data={"appointment": visit, "kind": "move",
+                                             "note": "Afternoons"}, follow_redirects=True)
+    assert ("Your earlier request to cancel this visit is replaced by this request to move "
+            "it.") in text_of(second.text)
+    assert "Change of time requested" in second.text
+    again = phone.post("/me/request", data={"appointment": visit, "kind": "move",
+                                            "note": "Any afternoon"}, follow_redirects=True)
+    assert "Your earlier request to move this visit is replaced by this one." in \
+        text_of(again.text)
+    other = phone.post("/me/request", data={"appointment": ids["visits"][1], "kind": "cancel"},
+                       follow_redirects=True)
+    assert "earlier request" not in other.text  # another visit: a request of its own
+    with app.app_context():
+        kept = db.session.scalars(select(VisitRequest).order_by(VisitRequest.id)).all()
+        assert [(r.appointment_id, r.kind, r.note) for r in kept] == [
+            (visit, "move", "Any afternoon"), (ids["visits"][1], "cancel", "")]

@@ -114,6 +114,7 @@ def test_a_checkin_answered_on_a_phone_reaches_the_practitioners_chart(live_serv
                                         r".*4 points lower"))).to_be_visible()
     expect(phone.get_by_role("link", name="Add to my calendar")).to_be_visible()
     assert no_sideways_scroll(phone)
+    phone.get_by_label("Which visit").select_option(index=1)  # after "Choose a visit"
     phone.get_by_label("Move to another time").check()
     phone.get_by_label("Anything reception should know (optional)").fill("Mornings suit me")
     phone.get_by_role("button", name="Send request").click()

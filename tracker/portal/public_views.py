@@ -18,7 +18,7 @@ from ..security import attachment, public_host
 from ..settings.services import get_settings
 from ..templating import datetime_text
 from . import services
-from .forms import RequestForm
+from .forms import CHOOSE, RequestForm
 
 bp = Blueprint("portal_public", __name__, url_prefix="/me")
 bp.after_request(LINK.renew)
@@ -36,8 +36,7 @@ def _link() -> Checkin | tuple:
 def _page(checkin: Checkin, form: RequestForm):
     patient = checkin.patient
     upcoming = services.upcoming(patient.id)
-    form.appointment.choices = choices((e.appointment.id, _visit_label(e.appointment))
-                                       for e in upcoming)
+    form.appointment.choices = _visit_choices(upcoming)
     progress = services.progress(patient)
     charts = [chart.progress_chart(
         [(services.day_text(p.when), p.value) for p in item.points],
@@ -51,6 +50,12 @@ def _page(checkin: Checkin, form: RequestForm):
 
 def _visit_label(appt) -> str:
     return datetime_text(appt.start_utc, weekday=True)
+
+
+def _visit_choices(upcoming) -> list:
+    """"Choose a visit" first, then the patient's booked visits."""
+    return choices([CHOOSE, *((e.appointment.id, _visit_label(e.appointment))
+                              for e in upcoming)])
 
 
 @bp.route("")
@@ -81,16 +86,17 @@ def ask():
     if not isinstance(checkin, Checkin):
         return checkin
     form = RequestForm()
-    form.appointment.choices = choices((e.appointment.id, "") for e in services.upcoming(
-        checkin.patient_id))
+    form.appointment.choices = _visit_choices(services.upcoming(checkin.patient_id))
     if not form.validate():
         return _page(checkin, form), 400
     try:
-        services.request_change(checkin.patient_id, form.appointment.data, form.kind.data,
-                                form.note.data, checkin.id)
+        done = services.request_change(checkin.patient_id, form.appointment.data,
+                                       form.kind.data, form.note.data, checkin.id)
     except services.RequestProblem as problem:
         form.appointment.errors = [str(problem)]
         return _page(checkin, form), 400
+    when = _visit_label(done.request.appointment)
     db.session.commit()
-    flash("Thank you: reception has your request and will contact you to confirm.", "success")
+    flash(" ".join(filter(None, (f"Thank you: reception has your request for {when} and will "
+                                 f"contact you to confirm.", done.replaced_text))), "success")
     return redirect(url_for(".me"))

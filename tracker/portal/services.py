@@ -66,10 +66,31 @@ class RequestProblem(ValueError):
     """Said beside the form: the visit is not the patient's, has passed, or the note is long."""
 
 
+@dataclass(frozen=True)
+class Requested:
+    request: VisitRequest
+    replaced: str | None  # the kind of the open request for the visit this one replaced
+
+    @property
+    def replaced_text(self) -> str:
+        """Said to the patient when this request took the place of an earlier one."""
+        if self.replaced is None:
+            return ""
+        earlier = EARLIER[self.replaced]
+        if self.replaced == self.request.kind:
+            return f"Your earlier request {earlier} is replaced by this one."
+        now = NOW[self.request.kind]
+        return f"Your earlier request {earlier} is replaced by this request {now}."
+
+
+EARLIER = {"cancel": "to cancel this visit", "move": "to move this visit"}
+NOW = {"cancel": "to cancel it", "move": "to move it"}
+
+
 def request_change(patient_id: int, appointment_id: int, kind: str, note: str,
-                   checkin_id: int | None) -> VisitRequest:
+                   checkin_id: int | None) -> Requested:
     """A request to cancel or move one of the patient's booked visits, for reception. A second
-    request for the same visit replaces the open one's kind and note."""
+    request for the same visit replaces the open one's kind and note, and says so (`replaced`)."""
     if kind not in KINDS:
         raise RequestProblem("Choose whether to cancel or move the visit.")
     note = (note or "").strip()
@@ -81,12 +102,12 @@ def request_change(patient_id: int, appointment_id: int, kind: str, note: str,
         raise RequestProblem("That visit can no longer be changed here; please call the "
                              "clinic.")
     found = open_requests_by_appointment(patient_id).get(appointment_id)
+    replaced = found.kind if found is not None else None
     if found is None:
-        found = VisitRequest(patient_id=patient_id, appointment_id=appointment_id,
-                             checkin_id=checkin_id)
+        found = VisitRequest(patient_id=patient_id, appointment=appt, checkin_id=checkin_id)
         db.session.add(found)
     found.kind, found.note = kind, note
-    return found
+    return Requested(found, replaced)
 
 
 def open_counted():
