@@ -516,7 +516,8 @@ def test_a_change_that_makes_a_step_incomplete_is_shown_before_anything_is_sent(
     assert "still need your attention" in review
     response = client.post("/intake/review")
     assert response.status_code == 400
-    assert "A few more questions about your back" in response.text and 'aria-invalid="true"' in response.text
+    assert "A few more questions about your back" in response.text
+    assert 'aria-invalid="true"' in response.text
     with app.app_context():
         assert db.session.scalars(select(Intake)).one().status == "draft"
 

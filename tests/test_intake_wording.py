@@ -19,7 +19,7 @@ from tracker.patients import services as patient_services
 from tracker.settings.services import get_settings
 from tracker.timeutil import utcnow
 
-URGENT = safety.URGENT_HELP[1]  # "... call your emergency number or go to an emergency ..."
+URGENT = safety.URGENT_HELP[0]  # "... call your emergency number or go to an emergency ..."
 MOOD = safety.MOOD_HELP[1]
 EMERGENCY_CODES = [f.code for f in safety.RED_FLAGS if f.emergency]
 

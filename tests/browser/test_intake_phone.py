@@ -10,11 +10,14 @@ from sqlalchemy import select
 
 from tests.browser.test_intake_journey import no_horizontal_scroll, pick, shot
 from tests.conftest import make_user
+from tests.intake_helpers import VALID
+from tracker.accounts.models import User
 from tracker.clinical import safety
 from tracker.extensions import db
 from tracker.intake import services
 from tracker.intake.models import Intake
 from tracker.patients import services as patient_services
+from tracker.settings.services import get_settings
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
@@ -201,3 +204,104 @@ def test_intake_on_a_360_px_phone(live_server, page_factory):
         assert intake.status == "submitted" and intake.goals == "Garden for a whole afternoon"
         assert sorted(r.code for r in intake.regions) == ["hip_r", "lower_back"]
         assert intake.condition_other == "Old whiplash"
+
+
+WRAP = """(text) => {
+    // Where the browser breaks an answer: the characters after which a new line starts.
+    const dd = [...document.querySelectorAll("dl.answers dd")]
+        .find((el) => el.textContent.replace(/\\s/g, "") === text);
+    const chars = [];
+    const walker = document.createTreeWalker(dd, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (let i = 0; i < node.length; i += 1) {
+            const range = document.createRange();
+            range.setStart(node, i); range.setEnd(node, i + 1);
+            const rect = range.getBoundingClientRect();
+            if (rect.width) chars.push({ch: node.data[i], top: Math.round(rect.top)});
+        }
+    }
+    return chars.filter((c, i) => i && c.top > chars[i - 1].top + 2)
+        .map((c) => chars[chars.indexOf(c) - 1].ch);
+}"""
+
+
+def test_emergency_answers_targets_and_an_email_on_a_360_px_phone(live_server, page_factory):
+    """Urgent help the moment an emergency sign is answered "yes", again after sending; the
+    step links, the header's phone link and the check-in's own-page link at least 24 px; an
+    email address on the review page wraps after its "@", never mid-word."""
+    base = live_server.live_url
+    user_id = make_user(live_server, "practitioner", "mei@example.org")
+    with live_server.app_context():
+        clinic = get_settings()
+        clinic.phone = "+44 20 7946 0000"
+        db.session.add(clinic)
+        patient = patient_services.save(None, {
+            "given_name": "Dana", "family_name": "Okafor", "date_of_birth": date(1968, 3, 9),
+            "email": "dana.okafor@example.net", "phone": "+44 7700 900555"})
+        # A practitioner's link: its pages show every saved answer (services.visible_draft).
+        invitation, token = services.create_invitation(patient, db.session.get(User, user_id),
+                                                       14)
+        about = dict(VALID["about"], email="dana.okafor@example.net")
+        for i, code in enumerate(("about", "pain", "sleep", "health")):
+            values = about if code == "about" else VALID[code]
+            services.save_draft(invitation.intake, code,
+                                {k: v if isinstance(v, list) else [v] for k, v in values.items()},
+                                i + 1)
+        invitation.intake.current_step = "safety"
+        db.session.commit()
+
+    phone = page_factory(**PHONE)
+    phone.goto(f"{base}/i/{token}")
+    expect(phone.get_by_role("heading", name="Safety questions")).to_be_visible()
+    expect(phone.get_by_text("Step 5 of 8")).to_be_visible()
+    for heading in safety.RED_FLAG_GROUPS.values():  # clinical names are for staff
+        expect(phone.get_by_text(heading)).to_have_count(0)
+    links = phone.evaluate(RECTS, ".steps a, .clinic-phone a")
+    assert len(links) == 5 and not small(links), links
+
+    for item in safety.SAFETY_ITEMS:
+        pick(phone, f"safety_{item.code}", "no")
+    for flag in (f for f in safety.RED_FLAGS if not f.same_as):
+        pick(phone, f"red_{flag.code}", "no")
+    urgent = phone.locator('[data-help="emergency"]')
+    expect(urgent).to_be_hidden()
+    pick(phone, "red_bladder_bowel", "yes")  # shown at once, before anything is sent
+    expect(urgent).to_be_visible()
+    expect(urgent).to_contain_text("call your emergency number or go to an emergency "
+                                   "department now")
+    urgent.scroll_into_view_if_needed()
+    shot(phone, "urgent-on-step")
+    pick(phone, "red_bladder_bowel", "no")
+    expect(urgent).to_be_hidden()
+    pick(phone, "red_saddle_numbness", "yes")
+    expect(urgent).to_be_visible()
+    no_horizontal_scroll(phone)
+    phone.get_by_role("button", name="Save and continue").click()
+    phone.get_by_label("What would you like to be able to do again?").fill("Sleep")
+    phone.get_by_role("button", name="Save and continue").click()
+    phone.get_by_label("Type your full name as your signature").fill("Dana Okafor")
+    phone.get_by_label("I have read and understood").check()
+    phone.get_by_role("button", name="Save and check your answers").click()
+
+    expect(phone.get_by_role("heading", name="Check your answers")).to_be_visible()
+    expect(phone.get_by_text("Step 8 of 8: check and send")).to_be_visible()
+    expect(phone.locator('[data-help="emergency"]')).to_be_visible()
+    breaks = phone.evaluate(WRAP, "dana.okafor@example.net")
+    assert breaks in ([], ["@"]), breaks  # on one line, or after the "@": never mid-word
+    expect(phone.locator("main")).to_contain_text("Left hip and buttock")
+    no_horizontal_scroll(phone)
+    shot(phone, "urgent-review")
+    phone.get_by_role("button", name="Send my answers").click()
+    expect(phone.get_by_role("heading", name="Thank you")).to_be_visible()
+    done = phone.locator('[data-help="emergency"]')
+    expect(done).to_be_visible()
+    assert done.bounding_box()["y"] < phone.get_by_role("heading", name="Thank you") \
+        .bounding_box()["y"]
+    shot(phone, "urgent-done")
+
+    # The check-in page shares this base and sheet: its own-page link is a 24 px target too.
+    phone.evaluate("""() => document.querySelector("main").insertAdjacentHTML("beforeend",
+        '<div class="narrow intake checkin"><p><a href="#">Your page: visits and progress</a>'
+        + '</p></div>')""")
+    own = phone.evaluate(RECTS, ".checkin > p > a")
+    assert len(own) == 1 and not small(own), own

@@ -131,12 +131,12 @@ RAISING_ANSWER = "yes"
 # emergency care). The clinic's country is not known: no number is named.
 URGENT_HELP_TITLE = "Please get urgent medical help now"
 URGENT_HELP = (
+    "Please do not wait for your appointment here: call your emergency number or go to an "
+    "emergency department now.",
     "Numbness around your bottom or genitals, new trouble passing urine or controlling your "
     "bladder or bowel, and severe or worsening weakness or numbness in your legs can be signs "
-    "that the nerves at the bottom of your back are being pressed on. This needs checking by a "
-    "doctor the same day.",
-    "Please do not wait for your appointment here: call your emergency number or go to an "
-    "emergency department now, and tell them about these symptoms.",
+    "that the nerves at the bottom of your back are being pressed on. A doctor needs to check "
+    "this the same day: tell them which of these you have.",
 )
 # Low mood answered "nearly every day" (PHQ-2 item 2 at its highest answer, instruments.py
 # FREQUENCY_CHOICES): a gentle line on where to get help. No helpline is named: the clinic's
