@@ -328,8 +328,12 @@ def test_changing_the_practitioner_of_an_active_plan_asks_to_regenerate(app, cli
     assert owners == {other}
 
 
-def test_new_plan_goals_take_their_baseline_from_the_intake(app, client, auth):
+def test_new_plan_goals_are_proposed_from_the_intake_and_start_from_the_course_baseline(
+        app, client, auth):
+    """A scored goal's start is the course's baseline (reports.summary.goal_starts), never a
+    number typed on the plan: the form proposes the goals and leaves the box for "Other"."""
     from tracker.measurements import services as measurements
+    from tracker.plans.models import PlanGoal
     from tracker.timeutil import utcnow
     login(auth)
     pid = make_patient(app)
@@ -340,8 +344,14 @@ def test_new_plan_goals_take_their_baseline_from_the_intake(app, client, auth):
         db.session.commit()
     form = client.get(f"/plans/patients/{pid}/new").data.decode()
     assert re.search(r'name="goals-0-description"[^>]*value="Reduce average pain"', form)
-    assert re.search(r'name="goals-0-baseline"[^>]*value="7.0"', form)
-    assert re.search(r'name="goals-1-baseline"[^>]*value="6.3"', form)
+    assert re.search(r'name="goals-1-description"[^>]*value="Less pain interference"', form)
+    assert not re.search(r'name="goals-0-baseline"[^>]*value="[^"]', form)
+    create_plan(client, pid, **{"goals-1-description": "Minutes walked a day",
+                                "goals-1-measure": "other", "goals-1-baseline": "20",
+                                "goals-1-target": "60"})
+    with app.app_context():
+        stored = {g.measure: g.baseline for g in db.session.scalars(select(PlanGoal))}
+    assert stored == {"nrs_average": None, "other": 20}  # the typed 7 of plan_data not kept
 
 
 def test_patient_page_queries_do_not_grow_with_the_number_of_plans(app, client, auth):

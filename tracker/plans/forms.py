@@ -109,7 +109,7 @@ class GoalForm(Form):
     description = StringField("Goal", filters=S, validators=[Length(max=300)],
                               description="What should change, e.g. average back pain.")
     measure = SelectField("Measure", choices=[], default="nrs_average")
-    baseline = FloatField("Baseline", validators=[Optional(), NumberRange(
+    baseline = FloatField("Baseline (“Other” measure)", validators=[Optional(), NumberRange(
         0, 100, "Enter a number between 0 and 100.")])
     target = FloatField("Target", validators=[Optional(), NumberRange(
         0, 100, "Enter a number between 0 and 100.")])

@@ -112,17 +112,24 @@ def prefill(patient_id: int, today: date) -> dict[str, Any]:
 
 
 def baseline_goals(patient_id: int) -> list[dict[str, Any]]:
-    """Goal rows prefilled with the patient's baseline measurements, where there are any."""
+    """Goal rows proposed for the measures the patient has recent scores on."""
     goals = []
     since = clock.now() - timedelta(days=get_settings().baseline_window_days)
     for measure, what in (("nrs_average", "Reduce average pain"), ("peg", "Less pain "
                                                                           "interference")):
         source = registry.goal_measures()[measure]
         found = latest(patient_id, source.code, source.time_frame, since)
-        if found is not None:
-            goals.append({"description": what, "measure": measure, "baseline": found.value,
+        if found is not None:  # a goal worth proposing; its start is the course's baseline
+            goals.append({"description": what, "measure": measure, "baseline": None,
                           "target": None, "target_on": None})
     return goals
+
+
+def typed_baseline(measure: str, value: float | None) -> float | None:
+    """A goal keeps a typed starting value only for a measure outside the registry ("other"):
+    a scored measure starts from the course's baseline (reports.summary.goal_starts), and
+    PGIC has none."""
+    return None if measure in registry.goal_measures() else value
 
 
 def save_plan(plan: TreatmentPlan | None, patient_id: int, practitioner_id: int, data: dict,
@@ -145,7 +152,8 @@ def save_plan(plan: TreatmentPlan | None, patient_id: int, practitioner_id: int,
     plan.practitioner_id = data.get("practitioner_id") or plan.practitioner_id
     if "goals" in data:
         plan.goals = [PlanGoal(position=i, description=g["description"], measure=g["measure"],
-                               baseline=g["baseline"], target=g["target"],
+                               baseline=typed_baseline(g["measure"], g["baseline"]),
+                               target=g["target"],
                                target_on=g["target_on"])
                       for i, g in enumerate(data["goals"]) if g.get("description")]
     if "points" in data:
