@@ -738,3 +738,23 @@ def test_a_moved_visit_is_told_from_its_old_time_to_the_new(app, tmp_path, smtp)
              (tmp_path / "sms.jsonl").read_text().splitlines()]
     assert any("your appointment on Mon 07 Dec 2026, 09:30 has moved to Tue 08 Dec 2026, "
                "09:00." in t for t in texts), texts
+
+
+def test_reception_can_tell_links_apart_and_is_told_of_the_live_ones(app, client, auth, smtp):
+    """Each link on the patient page says where it was emailed; a new link's page says the
+    earlier ones still open the same questionnaire."""
+    auth.login("reception")
+    with app.app_context():
+        use_smtp(smtp)
+        ana = patient_with()
+        db.session.commit()
+        ana_id = ana.id
+    first = client.post(f"/patients/{ana_id}/intake-links").headers["Location"]
+    share = client.get(first).text
+    assert "already has" not in share
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', share).group(1)
+    client.post(first + "/email", data={"email": "ana@example.net", "token": token})
+    second = client.post(f"/patients/{ana_id}/intake-links").headers["Location"]
+    assert "already has 1 link that still opens this questionnaire" in client.get(second).text
+    page = client.get(f"/patients/{ana_id}").text
+    assert page.count("Emailed to ana@example.net (queued") == 1  # the first link only

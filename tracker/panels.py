@@ -14,6 +14,7 @@ from .flags import services as flags
 from .intake import progress as intake_progress
 from .intake import services as intake
 from .intake import triage
+from .messages import notify
 from .patients.models import Patient
 from .permissions import can, own_diary_id
 from .plans import services as plans
@@ -30,7 +31,9 @@ def intake_panel(patient: Patient, user) -> dict:
     """Links and intakes for everyone who sees the page; answers and flags only for clinicians."""
     clinical = can(user, "clinical.view")
     intakes = intake.intakes_for(patient.id)  # newest first
-    return {"invitations": intake.invitations_for(patient.id), "intakes": intakes,
+    invitations = intake.invitations_for(patient.id)
+    return {"invitations": invitations, "intakes": intakes,
+            "emailed": notify.intake_links_sent([i.id for i in invitations]),
             "progress": intake_progress.of(intakes[0] if intakes else None),
             "flags": flags.active_for(patient.id) if clinical else [], "clinical": clinical}
 

@@ -65,11 +65,16 @@ def share(invitation_id: int):
     invitation = db.get_or_404(IntakeInvitation, invitation_id)
     token = (session.pop(SHOWN_LINKS, None) or {}).get(str(invitation_id))
     url = qr = None
+    older = []
     if token:
         url = public_url("intake_public.start", token=token)
         qr = segno.make(url, error="m").svg_inline(scale=5, border=2, title="Intake link QR code")
+        # Said once, as the new link is shown: the earlier ones still open the same form.
+        older = [i for i in services.invitations_for(invitation.patient_id)
+                 if i.id != invitation.id and i.state() in ("open", "started")]
     return render_template("intake/share.html", invitation=invitation, url=url, qr=qr,
-                           patient=invitation.intake.patient, form=EmptyForm(), token=token)
+                           patient=invitation.intake.patient, form=EmptyForm(), token=token,
+                           older=older)
 
 
 @bp.route("/intake-links/<int:invitation_id>/revoke", methods=["POST"])

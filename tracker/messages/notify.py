@@ -72,10 +72,20 @@ def intake_link(invitation, token: str, email: str, user_id: int | None) -> Outb
                    keep_body_until=invitation.expires_at)
 
 
+def intake_links_sent(invitation_ids: list[int]) -> dict[int, list[OutboundMessage]]:
+    """Each link's emails, newest first, in one statement (the patient page lists every link
+    with where it was sent, so reception can tell the links apart)."""
+    found: dict[int, list[OutboundMessage]] = {}
+    if invitation_ids:
+        for m in db.session.scalars(select(OutboundMessage).where(
+                OutboundMessage.invitation_id.in_(invitation_ids),
+                OutboundMessage.kind == "intake_link").order_by(OutboundMessage.id.desc())):
+            found.setdefault(m.invitation_id, []).append(m)
+    return found
+
+
 def intake_link_sent(invitation_id: int) -> list[OutboundMessage]:
-    return list(db.session.scalars(select(OutboundMessage).where(
-        OutboundMessage.invitation_id == invitation_id, OutboundMessage.kind == "intake_link")
-        .order_by(OutboundMessage.id.desc())))
+    return intake_links_sent([invitation_id]).get(invitation_id, [])
 
 
 def resend_intake_link(invitation, email: str, user_id: int | None) -> OutboundMessage | None:
