@@ -135,6 +135,27 @@ def test_a_second_course_has_its_own_baseline_everywhere(app, client, auth):
     assert baselines[(str(second_id), "2")] == ("5.0", "responder")
 
 
+def test_an_earlier_courses_intake_is_not_a_second_course_baseline_even_inside_the_window(
+        app, client, auth):
+    """instruments.md: an intake from an earlier course is not this course's baseline. The
+    intake (2) is 17 days old when the second course starts, inside the 30-day window, but the
+    first course treated the patient after it: the second starts from its own first score."""
+    user_id = auth.login("admin", "boss@example.org")
+    with app.app_context():
+        patient = factories.patient("Olga", "Yılmaz")
+        course(patient, user_id, [6], days_ago=24, intake=(2, None))
+        second = course(patient, user_id, [10, 7], days_ago=10)
+        db.session.commit()
+        patient_id, second_id = patient.id, second.id
+    found, row, category = everywhere(app, client, patient_id, second_id)
+    assert (found.baseline.source, found.baseline.value) == ("session", 10)
+    assert (found.category, category) == ("responder", "responder")  # 10 -> 7: exactly 30 %
+    assert row["first_resp"] == 2
+    page = client.get(f"/patients/{patient_id}").text
+    assert "worse than baseline" not in page.lower()
+    assert CATEGORY_LABELS["responder"].lower() in page.lower()
+
+
 def test_without_a_baseline_the_summary_says_so_and_offers_to_record_one(app, client, auth):
     user_id = auth.login("admin", "boss@example.org")
     reeval = {2: {"nrs_average_week": 4, "peg_enjoyment": 4, "peg_activity": 4}}

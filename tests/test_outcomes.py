@@ -144,3 +144,19 @@ def test_rates_never_divide_by_zero():
     assert outcomes.per_100(3, 40) == 7.5
     assert outcomes.per_100(0, 0) is None and outcomes.rate(0, 0) is None
     assert outcomes.percent_text(12.5) == "13 %"  # half up, not banker's rounding
+
+
+def test_an_earlier_course_is_one_that_ended_before_this_one_began():
+    from datetime import date
+
+    from tracker.clinical.outcomes import previous_last_visit
+    d = date(2026, 11, 1)
+    earlier = [(1, d), (1, date(2026, 11, 8))]
+    assert previous_last_visit(earlier, 2, date(2026, 11, 20)) == date(2026, 11, 8)
+    assert previous_last_visit(earlier, 2, date(2026, 11, 8)) is None  # still treating that day
+    concurrent = earlier + [(1, date(2026, 11, 22))]  # the other course goes on: not earlier
+    assert previous_last_visit(concurrent, 2, date(2026, 11, 20)) is None
+    assert previous_last_visit([(None, d)], 2, date(2026, 11, 20)) is None  # a one-off visit
+    assert previous_last_visit([(2, d)], 2, date(2026, 11, 20)) is None  # its own sessions
+    assert previous_last_visit(earlier + [(3, date(2026, 11, 12))], 2,
+                               date(2026, 11, 20)) == date(2026, 11, 12)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from statistics import mean
 
@@ -58,20 +58,40 @@ class Reading:
 
 @dataclass(frozen=True)
 class Course:
-    """Where a course of treatment starts: its first session (time and id), and how old a value
-    before it may be and still be its baseline."""
+    """Where a course of treatment starts: its first session (time and id), how old a value
+    before it may be and still be its baseline, and the day the patient's previous course last
+    treated them (previous_last_visit)."""
     start: datetime | None
     first_session_id: int | None = None
     window_days: int = DEFAULT_WINDOW_DAYS
+    previous_last_visit: date | None = None
+
+
+def previous_last_visit(visits: Iterable[tuple[int | None, date]], plan_id: int | None,
+                        first_day: date) -> date | None:
+    """The last day of the latest earlier course: one whose sessions all came before this
+    one's first. `visits` are the patient's sessions as (plan id, day); a one-off session (no
+    plan) is not a course, and a course still treating the patient alongside this one is not
+    an earlier one (an intake before both is both courses' baseline). A value from that day or
+    before belongs to the earlier course."""
+    last: dict[int, date] = {}
+    for plan, day in visits:
+        if plan is not None and plan != plan_id:
+            last[plan] = max(day, last.get(plan, day))
+    return max((day for day in last.values() if day < first_day), default=None)
 
 
 def course_baseline(rows: list[Reading], course: Course) -> Reading | None:
     """The course's own baseline: the newest intake or staff-entered value taken within the
-    window before the first session, else that session's own (pre-needling) value. An older
-    intake, say from an earlier course, is never reused. A scope without sessions (a date range
-    of entered scores) starts from its first value."""
+    window before the first session and after the previous course's last visit, else that
+    session's own (pre-needling) value. An intake from an earlier course is never reused, even
+    inside the window (instruments.md). A scope without sessions (a date range of entered
+    scores) starts from its first value."""
     if course.start is not None:
         earliest = course.start - timedelta(days=course.window_days)
+        if course.previous_last_visit is not None:
+            earliest = max(earliest, datetime.combine(
+                course.previous_last_visit + timedelta(days=1), time(0), tzinfo=UTC))
         before = [r for r in rows if r.source in BASELINE_SOURCES
                   and earliest <= r.taken_at <= course.start]
         if before:

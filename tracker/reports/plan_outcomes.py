@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from datetime import time as clock_time
 from itertools import chain
 
@@ -81,6 +81,13 @@ def course_responses(wanted, session=None, measures=(NOW,)) -> dict:
                    _measure_in(set(measures)))):
         before[patient_id].append(engine.Reading(code, frame, value, as_utc(taken_at), source,
                                                  items=items))
+    # Every course's visits of these patients (plan, day): where an earlier course ended.
+    courses_of: dict[int, list[tuple[int, date]]] = defaultdict(list)
+    for patient_id, plan_id, visit_on in session.execute(
+            select(SessionRecord.patient_id, SessionRecord.plan_id, SessionRecord.visit_on)
+            .where(SessionRecord.patient_id.in_(set(patients.values())),
+                   SessionRecord.plan_id.is_not(None))):
+        courses_of[patient_id].append((plan_id, visit_on))
     # Check-ins answered between visits: scored readings of the plan that asked for them.
     checkins: dict[int, list[engine.Reading]] = defaultdict(list)
     for plan_id, _, code, frame, value, taken_at, source, items in session.execute(
@@ -96,7 +103,8 @@ def course_responses(wanted, session=None, measures=(NOW,)) -> dict:
         # the visit's time), as the summary counts it.
         start = min((as_utc(row[4]) for row in scored[first_id]), default=None) or \
             datetime.combine(first_day, clock_time(0, 0), tzinfo=UTC)
-        course = engine.Course(start, first_id, window)
+        course = engine.Course(start, first_id, window, engine.previous_last_visit(
+            courses_of[patients[plan_id]], plan_id, first_day))
         visited = [(min((as_utc(row[4]) for row in scored[sid]), default=None)
                     or datetime.combine(day, clock_time(0, 0), tzinfo=UTC), number)
                    for day, _, _, sid, number in rows if number is not None]

@@ -372,7 +372,8 @@ def _outcomes(patient_id: int, records: list[SessionRecord], start: date, end: d
     by_session = {r.id: r for r in records}
     readings = [measurements.reading(m, by_session[m.session_id].number
                                      if m.session_id in by_session else None) for m in rows]
-    return rows, readings, engine.outcomes(readings, course_of(records, readings, start))
+    return rows, readings, engine.outcomes(readings, course_of(
+        records, readings, start, plan.id if plan is not None else None, patient_id))
 
 
 def headline_of(patient: Patient, plan: TreatmentPlan) -> engine.Outcome | None:
@@ -462,16 +463,26 @@ def referral(patient: Patient, session_id: int) -> Referral | None:
                              if (i.code, i.time_frame) in rows])
 
 
-def course_of(records: list[SessionRecord], readings: list[engine.Reading],
-              start: date) -> engine.Course:
+# The patient's sessions of every course (plan, day): where an earlier course ended.
+_COURSE_VISITS = (select(SessionRecord.plan_id, SessionRecord.visit_on)
+                  .where(SessionRecord.patient_id == bindparam("patient_id"),
+                         SessionRecord.plan_id.is_not(None)))
+
+
+def course_of(records: list[SessionRecord], readings: list[engine.Reading], start: date,
+              plan_id: int | None, patient_id: int) -> engine.Course:
     """The scope's first session starts the course; a range without sessions starts at its
-    first day."""
+    first day. The previous course's last visit bounds its baseline."""
     first = records[0] if records else None
     at = min((r.taken_at for r in readings if first and r.session_id == first.id),
              default=None)
+    first_day = first.visit_on if first else start
     if at is None:
-        at = _midnight(first.visit_on if first else start).replace(tzinfo=UTC)
-    return engine.Course(at, first.id if first else None, get_settings().baseline_window_days)
+        at = _midnight(first_day).replace(tzinfo=UTC)
+    previous = engine.previous_last_visit(
+        db.session.execute(_COURSE_VISITS, {"patient_id": patient_id}), plan_id, first_day)
+    return engine.Course(at, first.id if first else None, get_settings().baseline_window_days,
+                         previous)
 
 
 def _scope_statement(by_plan: bool):
