@@ -102,7 +102,7 @@ def test_the_page_shows_itt_completers_interval_curve_and_measure(app, client, a
     page = client.get("/reports/outcomes").text
     assert "Improved within 10 visits" in page
     assert "5 of 7 courses responded within 10 visits" in page and "71 %" in page
-    assert "95 % CI 35.9–91.8 %" in page
+    assert "95 % CI 36–92 %" in page
     assert "2 of 4 courses that reached visit 10" in page
     assert 'class="km"' in page and 'data-final="81"' in page
     assert "pain right now before needling" in page and "(7 courses)" in page

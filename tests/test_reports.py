@@ -128,7 +128,7 @@ def test_patient_page_links_to_the_summaries(client, auth, demo):
     page = client.get(f"/patients/{demo['patient_id']}").text
     assert "Summaries and exports" in page
     assert f"summary.pdf?plan={demo['plan_id']}" in page
-    assert "pain now 7 → 3 (57 %), substantial improvement" in page
+    assert "pain now 7 → 3 out of 10 (57 % reduction), substantial improvement" in page
 
 
 def test_date_range_summary_and_bad_requests(client, auth, app, demo):

@@ -56,8 +56,8 @@ def test_summary_goal_starts_from_the_course_baseline_its_table_shows(client, au
 def test_plan_page_goal_shows_the_course_baseline(client, auth, course):
     auth.login("practitioner", "mei@example.org")
     text = words(client.get(f"/plans/{course['plan_id']}").text)
-    assert ("Walk the dog for an hour — Average pain, past 7 days (NRS 0-10): "
-            "baseline 6.0, target 3.0") in text
+    assert ("Walk the dog for an hour: Average pain, past 7 days (NRS 0-10) "
+            "from 6 to 3 or less") in text
     assert "baseline 8" not in text
 
 
@@ -75,7 +75,7 @@ def test_goal_without_a_course_baseline_says_so(app, client, auth):
                      r"\(no baseline for this course\)", text), text[:3000]
     assert "from 8" not in text
     plan_text = words(client.get(f"/plans/{ids[1]}").text)
-    assert "no baseline for this course yet, target 3.0" in plan_text
+    assert "to 3 or less (no baseline for this course yet)" in plan_text
     assert "baseline 8" not in plan_text
 
 

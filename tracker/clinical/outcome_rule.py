@@ -118,3 +118,23 @@ def percent_text(value: float | None) -> str:
                                          SUBSTANTIAL_PERCENT) and exact < whole:
         return f"{exact.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} %"
     return f"{whole} %"
+
+
+def change_text(percent: float | None, higher_is_better: bool = False) -> str:
+    """A change from baseline in words: '57 % reduction', '250 % increase', '0 % change'.
+    `percent` is Change.percent (the improvement: negative is worse), so a worse score never
+    reads as a negative reduction; which way the number moved follows the measure's direction."""
+    if percent is None:
+        return ""
+    if percent == 0:
+        return f"{percent_text(0)} change"
+    went_down = (percent > 0) != higher_is_better
+    return f"{percent_text(abs(percent))} {'reduction' if went_down else 'increase'}"
+
+
+def outcome_change_text(outcome) -> str:
+    """change_text of an outcome (clinical.outcomes.Outcome): its percentage, its direction."""
+    change = outcome.change if outcome is not None else None
+    found = outcome.registered if change is not None else None
+    return change_text(change.percent if change else None,
+                       bool(found and found.higher_is_better))

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from ..clinical.outcome_rule import percent_text
 from ..clinical.outcomes import SessionPain
 
 WIDTH, HEIGHT = 640, 300
@@ -155,7 +156,7 @@ def bar_chart(bars: Sequence[tuple[str, float | None, str]], title: str,
     row_h, left, width = 34, 150, 560
     height = row_h * len(bars) + 30
     plot_w = width - left - 60
-    desc = "; ".join(f"{label}: {'no data' if pct is None else f'{pct:g} %'} ({caption})"
+    desc = "; ".join(f"{label}: {'no data' if pct is None else percent_text(pct)} ({caption})"
                      for label, pct, caption in bars)
     out = [f'<svg class="chart bar-chart" id="{chart_id}" viewBox="0 0 {width} {height}" '
            f'width="100%" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
@@ -172,7 +173,7 @@ def bar_chart(bars: Sequence[tuple[str, float | None, str]], title: str,
             w = round(plot_w * min(max(pct, 0), 100) / 100, 1)
             out.append(f'<rect class="bar" data-value="{pct:g}" x="{left}" y="{top + 4}" '
                        f'width="{w}" height="18" fill="{BEFORE}"/>')
-        text = "no data" if pct is None else f"{pct:g} %"
+        text = "no data" if pct is None else percent_text(pct)  # as the table beside it
         out.append(f'<text x="{left + plot_w + 6}" y="{top + 17}" fill="#222">'
                    f'{escape(text)}</text>')
     out.append("</svg>")

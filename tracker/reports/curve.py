@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from ..clinical.outcome_rule import percent_text
 from .chart import BEFORE, REEVAL
 
 WIDTH, HEIGHT = 480, 260
@@ -25,7 +26,8 @@ def step_chart(points: Sequence[tuple[int, float]], within: int, title: str,
     def y(pct: float) -> float:
         return round(TOP + plot_h * (1 - pct / 100), 1)
 
-    desc = ("; ".join(f"by visit {t}: {pct:g} %" for t, pct in points) or "No courses yet.")
+    desc = ("; ".join(f"by visit {t}: {percent_text(pct)}" for t, pct in points)
+            or "No courses yet.")
     out = [f'<svg class="chart step-chart" id="{chart_id}" viewBox="0 0 {WIDTH} {HEIGHT}" '
            f'width="100%" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
            f'xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, sans-serif" '

@@ -9,8 +9,11 @@ Definitions (shown on the page too):
   rule (clinical.outcome_rule: 30 % and 2 points); the denominator is the plans with a value at
   session k; the first session never responds (it is scored before any needling);
 - at discharge: the last session (by number) of completed or discontinued plans;
-- attendance and no-show rates: of appointments that reached their date (not scheduled, not
-  rescheduled).
+- attendance and no-show rates: the schedule's one rule (schedule.services.Attendance, as the
+  treatment summary counts them), over the appointments of the plans in the filter: attended
+  or no-shows out of attended + no-shows + late cancellations; cancellations with notice are
+  not counted. Counted from the appointments themselves (grouped by status), not from
+  plan_outcome's attended/no_show/settled columns, which count every cancellation.
 
 Outcome evidence ("how many improve within N visits", N chosen, default 10), on each course's
 evidence measure (plan_outcome.measure): average pain over the past 7 days where the course has
@@ -35,15 +38,18 @@ from sqlalchemy import Integer, and_, bindparam, case, func, or_, select
 
 from ..accounts.models import User
 from ..clinical import statistics
+from ..clinical.outcome_rule import percent_text
 from ..clinical.outcomes import per_100, rate
 from ..extensions import db
 from ..permissions import treating_staff
 from ..plans.models import TreatmentPlan
+from ..schedule.models import Appointment
+from ..schedule.services import Attendance
 from . import chart as charts
 from . import curve, plan_outcomes
 from .models import PlanOutcome
+from .summary import ENDED
 
-ENDED = ("completed", "discontinued")
 WITHIN = 10  # the default N of "responded within N visits"
 MEASURE_LABELS = {"nrs_average_week": "average pain over the past 7 days (NRS), asked at "
                   "intake, at re-evaluations and in weekly check-ins",
@@ -87,6 +93,14 @@ class Evidence:
         return _percent(statistics.wilson(self.completers.part, self.completers.whole))
 
     @property
+    def itt_interval_text(self) -> str:
+        return interval_text(self.itt_interval)
+
+    @property
+    def completers_interval_text(self) -> str:
+        return interval_text(self.completers_interval)
+
+    @property
     def km_within(self) -> float | None:
         """The Kaplan-Meier share responded by visit N, as a percentage."""
         if not self.curve:
@@ -96,6 +110,13 @@ class Evidence:
     @property
     def measure_labels(self) -> list[tuple[str, int]]:
         return [(MEASURE_LABELS.get(k, k), n) for k, n in self.measures.items() if n]
+
+
+def interval_text(pair: tuple[float, float] | None) -> str:
+    """'36–92 %': a 95 % interval at the precision of the share it goes with (percent_text)."""
+    if pair is None:
+        return ""
+    return f"{percent_text(pair[0]).removesuffix(' %')}–{percent_text(pair[1])}"
 
 
 def _percent(pair: tuple[float, float] | None) -> tuple[float, float] | None:
@@ -109,9 +130,7 @@ class Dashboard:
     responders: list[Rate]
     median_to_response: float | None
     responded: int
-    appointments: int
-    attended: int
-    no_show: int
+    attendance: Attendance
     sessions: int
     adverse_events: int
     pending: int = 0  # plans not counted yet (their rows are still being made)
@@ -119,11 +138,24 @@ class Dashboard:
 
     @property
     def attendance_rate(self) -> float | None:
-        return rate(self.attended, self.appointments)
+        return self.attendance.rate
 
     @property
     def no_show_rate(self) -> float | None:
-        return rate(self.no_show, self.appointments)
+        return self.attendance.no_show_rate
+
+    @property
+    def appointments(self) -> int:
+        """The rates' denominator (attended, no-shows and late cancellations)."""
+        return self.attendance.counted
+
+    @property
+    def attended(self) -> int:
+        return self.attendance.attended
+
+    @property
+    def no_show(self) -> int:
+        return self.attendance.no_show
 
     @property
     def ae_per_100(self) -> float | None:
@@ -193,7 +225,12 @@ def _statements(shape: tuple[bool, bool, bool, bool]):
     curve = (select(time, _total(o.m_first.is_not(None)), _total(o.m_first.is_(None)))
              .join(TreatmentPlan, TreatmentPlan.id == o.plan_id).where(*where, measured)
              .group_by(time))
-    return groups, shares, curve
+    # The appointments of the plans in the filter, by status (the schedule's Attendance counts
+    # them): the one attendance rule, which plan_outcome's columns do not hold.
+    statuses = (select(Appointment.status, func.count())
+                .join(TreatmentPlan, TreatmentPlan.id == Appointment.plan_id).where(*where)
+                .group_by(Appointment.status))
+    return groups, shares, curve, statuses
 
 
 def compute(start: date | None = None, end: date | None = None, condition: str = "",
@@ -208,15 +245,16 @@ def compute(start: date | None = None, end: date | None = None, condition: str =
     statements = _statements((bool(start), bool(end), bool(condition), bool(practitioner_id)))
     groups = db.session.execute(statements[0], values).all()
     sums = [sum(int(g[i] or 0) for g in groups) for i in range(1, 14)]
-    (plans, scored, seen6, resp6, seen10, resp10, ended_n, ended_resp, settled, attended,
-     no_show, sessions, events) = sums
+    (plans, scored, seen6, resp6, seen10, resp10, ended_n, ended_resp, _, _, _, sessions,
+     events) = sums
+    statuses = dict(db.session.execute(statements[3], values).all())
     firsts = [int(g[0]) for g in groups if g[0] is not None for _ in range(int(g[1]))]
     return Dashboard(
         plans=plans, with_baseline=scored,
         responders=[Rate("Visit 6", resp6, seen6), Rate("Visit 10", resp10, seen10),
                     Rate("Discharge", ended_resp, ended_n)],
         median_to_response=float(median(firsts)) if firsts else None, responded=len(firsts),
-        appointments=settled, attended=attended, no_show=no_show, sessions=sessions,
+        attendance=Attendance.of(statuses), sessions=sessions,
         adverse_events=events, pending=pending,
         evidence=evidence(statements, values))
 

@@ -28,7 +28,8 @@ from ..patients.models import Patient
 from ..plans import services as plans
 from ..plans.models import STATUSES as PLAN_STATUSES
 from ..plans.models import TreatmentPlan
-from ..schedule.models import CANCELLED, Appointment
+from ..schedule import services as schedule
+from ..schedule.models import Appointment
 from ..sessions import stricta
 from ..sessions.models import DECISIONS, AdverseEvent, SessionRecord
 from ..settings.services import get_settings
@@ -38,23 +39,18 @@ from ..timeutil import utcnow
 VERSIONS = {"clinical": "Clinical letter (physician or insurer)",
             "patient": "Plain-language summary (for the patient)"}
 AE_LABELS = dict(ADVERSE_EVENTS)
+ENDED = ("completed", "discontinued")  # a closed course: its result is final
 
 
 class ScopeError(ValueError):
     """The request names a plan of another patient, or an impossible date range."""
 
 
-@dataclass
-class Attendance:
-    planned: int
-    attended: int
-    cancelled: int
-    late_cancel: int
-    no_show: int
-
-    @property
-    def attendance_rate(self) -> float | None:
-        return engine.rate(self.attended, self.attended + self.no_show + self.late_cancel)
+@dataclass(frozen=True)
+class Attendance(schedule.Attendance):
+    """The scope's appointments by the schedule's one declaration (categories, words, rate),
+    with the sessions planned."""
+    planned: int = 0
 
 
 @dataclass
@@ -135,6 +131,7 @@ def with_starts(goals: list[dict], starts: dict[str, engine.Reading | None]) -> 
     out = []
     for g in goals:
         measure = g.get("measure")
+        g = g | goal_words(measure)  # the measure's name and direction, wherever the goal is shown
         if measure in starts:
             reading = starts[measure]
             out.append(g | {"start": reading.value if reading else None,
@@ -245,6 +242,20 @@ class Summary:
         rows = self.needling
         return [(item, Counter(v[item.key] for _, v in rows if v[item.key]).most_common())
                 for item in stricta.ITEMS]
+
+    @property
+    def course_open(self) -> bool:
+        """A baseline may still be recorded for the scope: a date range, or a plan not yet
+        completed or discontinued (a backdated baseline would change a finished course's
+        result)."""
+        return self.plan is None or self.plan.status not in ENDED
+
+    def outcome_label(self, o: engine.Outcome) -> str:
+        """The clinical category of an outcome; on a closed course without a baseline, that
+        none was recorded (none can be now)."""
+        if o.baseline is None and o.change is None and not self.course_open:
+            return "No baseline was recorded for this course"
+        return o.label
 
     @property
     def threshold_text(self) -> str:
@@ -358,7 +369,7 @@ def _plan_span(plan: TreatmentPlan, records: list[SessionRecord]) -> tuple[date,
     """A plan's summary runs from its first session (or start) to its last session once it is
     over, else to today."""
     start = records[0].visit_on if records else plan.start_on
-    end = (records[-1].visit_on if records and plan.status in ("completed", "discontinued")
+    end = (records[-1].visit_on if records and plan.status in ENDED
            else clock.today())
     return start, end
 
@@ -549,9 +560,7 @@ def _attendance(patient_id: int, plan: TreatmentPlan | None, start: date,
     counts = Counter(db.session.scalars(_STATUSES[plan is not None], found))
     booked = counts["scheduled"] + counts["attended"]
     planned = (plan.sessions_planned if plan and plan.sessions_planned else None) or booked
-    return Attendance(planned=planned, attended=counts["attended"],
-                      cancelled=sum(counts[s] for s in CANCELLED if s != "late_cancel"),
-                      late_cancel=counts["late_cancel"], no_show=counts["no_show"])
+    return Attendance(planned=planned, **vars(schedule.Attendance.of(counts)))
 
 
 # What a summary reads of its plan (plan_view, the signature, the diagnosis), in the plan's own

@@ -5,6 +5,7 @@ from sqlalchemy import bindparam, select, true
 
 from .. import clock, submissions
 from ..audit.trail import record
+from ..clinical import outcome_rule
 from ..clinical import outcomes as engine
 from ..extensions import db
 from ..patients.models import Patient
@@ -199,4 +200,5 @@ def outcomes():
 
 bp.add_app_template_filter(engine.percent_text, "pct")
 bp.add_app_template_filter(engine.number_text, "num")
+bp.add_app_template_filter(outcome_rule.outcome_change_text, "change")
 bp.add_app_template_filter(engine.signed_text, "signed")

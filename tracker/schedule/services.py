@@ -1,18 +1,20 @@
 """Scheduling rules: plan appointments, clashes with the next free slot, regeneration, actions,
 progress against the plan. Callers commit; nothing here needs a request."""
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, bindparam, delete, or_, select
 from sqlalchemy.orm import joinedload
 
+from ..clinical.outcomes import rate
 from ..clock import day_bounds, local_date, now, today, zone  # the clinic clock (tracker/clock.py)
 from ..extensions import db
 from ..plans.models import TreatmentPlan
 from ..timeutil import as_utc
 from . import recurrence
-from .models import BOOKED, CANCELLED, Appointment, ClosureDay, WorkingHours
+from .models import BOOKED, CANCELLED, STATUSES, Appointment, ClosureDay, WorkingHours
 
 # When a practitioner has not set working hours: weekdays 08:00-18:00.
 DEFAULT_HOURS = {d: [(time(8, 0), time(18, 0))] for d in range(5)}
@@ -310,17 +312,79 @@ def remove_future(plan: TreatmentPlan) -> int:
     return len(future)
 
 
+# A course's appointments that reached their date, in the clinic's words: the one declaration
+# the plan page, the treatment summary (both versions), the patient page and the dashboard
+# count and name them by. Cancellations with notice (by the patient or the clinic) are told
+# apart from late ones: a late cancellation, like a no-show, is a visit the patient missed.
+# (key, statuses, one, several); the words are the appointment statuses' own (models.STATUSES).
+ATTENDANCE_CATEGORIES = (
+    ("attended", ("attended",), "attended", "attended"),
+    ("cancelled", tuple(s for s in CANCELLED if s != "late_cancel"), "cancelled with notice",
+     "cancelled with notice"),
+    ("late_cancel", ("late_cancel",), STATUSES["late_cancel"].lower(),
+     STATUSES["late_cancel"].lower() + "s"),
+    ("no_show", ("no_show",), STATUSES["no_show"].lower(), STATUSES["no_show"].lower() + "s"),
+)
+# The attendance rate, as every page that shows one says it.
+ATTENDANCE_RULE = ("attended ÷ (attended + no-shows + late cancellations); cancellations with "
+                   "notice are not counted")
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """Appointments counted by ATTENDANCE_CATEGORIES, and the one attendance rule."""
+    attended: int = 0
+    cancelled: int = 0      # with notice, by the patient or the clinic
+    late_cancel: int = 0
+    no_show: int = 0
+
+    @classmethod
+    def of(cls, counts: Mapping[str, int]) -> "Attendance":
+        """From appointment status -> how many."""
+        return cls(**{key: sum(int(counts.get(s) or 0) for s in statuses)
+                      for key, statuses, _, _ in ATTENDANCE_CATEGORIES})
+
+    @property
+    def counted(self) -> int:
+        """The rate's denominator: attended, missed without notice or cancelled late."""
+        return self.attended + self.no_show + self.late_cancel
+
+    @property
+    def rate(self) -> float | None:
+        return rate(self.attended, self.counted)
+
+    @property
+    def no_show_rate(self) -> float | None:
+        return rate(self.no_show, self.counted)
+
+    rule = ATTENDANCE_RULE
+
+    def items(self) -> list[tuple[int, str]]:
+        """(how many, words) for every category, zeros too: "1 late cancellation"."""
+        out = []
+        for key, _, one, several in ATTENDANCE_CATEGORIES:
+            n = getattr(self, key)
+            out.append((n, one if n == 1 else several))
+        return out
+
+    @property
+    def missed(self) -> list[str]:
+        """The categories other than attended that happened: ["1 late cancellation", ...]."""
+        return [f"{n} {words}" for n, words in self.items()[1:] if n]
+
+
 @dataclass
 class Progress:
     planned: int
     booked: int
     attended: int
     upcoming: int
-    cancelled: int
+    cancelled: int  # every cancellation, with notice or late (the appointment page's "so far")
     no_show: int
     next_appointment: Appointment | None
     next_reeval: Appointment | None
     ending_soon: bool
+    attendance: Attendance = field(default_factory=Attendance)
 
     @property
     def to_book(self) -> int:
@@ -341,7 +405,8 @@ def progress(plan: TreatmentPlan, appointments: list[Appointment] | None = None)
                     attended=counts["attended"], upcoming=len(upcoming),
                     cancelled=sum(counts[s] for s in CANCELLED), no_show=counts["no_show"],
                     next_appointment=upcoming[0] if upcoming else None,
-                    next_reeval=reevals[0] if reevals else None, ending_soon=ending)
+                    next_reeval=reevals[0] if reevals else None, ending_soon=ending,
+                    attendance=Attendance.of(counts))
 
 
 def reeval_at(number: int | None, every: int | None, status: str,
