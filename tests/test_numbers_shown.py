@@ -162,6 +162,7 @@ def test_dashboard_chart_and_table_show_the_same_whole_percent():
     step = str(curve.step_chart([(4, 42.9)], 10, "Responded", "k"))
     assert "by visit 4: 43 %" in step
     assert dashboard.interval_text((35.9, 91.8)) == "36–92 %"
+    assert dashboard.interval_text((9.5, 90.6)) == "10–91 %"  # no threshold decimal here
     assert dashboard.interval_text(None) == ""
 
 

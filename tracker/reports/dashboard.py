@@ -38,7 +38,7 @@ from sqlalchemy import Integer, and_, bindparam, case, func, or_, select
 
 from ..accounts.models import User
 from ..clinical import statistics
-from ..clinical.outcome_rule import percent_text
+from ..clinical.instruments import half_up
 from ..clinical.outcomes import per_100, rate
 from ..extensions import db
 from ..permissions import treating_staff
@@ -113,10 +113,13 @@ class Evidence:
 
 
 def interval_text(pair: tuple[float, float] | None) -> str:
-    """'36–92 %': a 95 % interval at the precision of the share it goes with (percent_text)."""
+    """'36–92 %': a 95 % interval in whole percent, as the share it goes with (percent_text
+    keeps a decimal only so a share never seems to reach a threshold; an interval's bounds are
+    not compared with one)."""
     if pair is None:
         return ""
-    return f"{percent_text(pair[0]).removesuffix(' %')}–{percent_text(pair[1])}"
+    low, high = (half_up(v, 0) for v in pair)
+    return f"{low:g}–{high:g} %"
 
 
 def _percent(pair: tuple[float, float] | None) -> tuple[float, float] | None:
