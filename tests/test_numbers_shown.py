@@ -16,6 +16,7 @@ from tracker.extensions import db
 from tracker.plans.models import TreatmentPlan
 from tracker.reports import chart, curve, dashboard
 from tracker.reports import demo as reports_demo
+from tracker.schedule.models import Appointment
 from tracker.schedule.services import Attendance
 
 
@@ -62,7 +63,7 @@ def close(app, course, status="discontinued"):
 # --- 1. Attendance: one set of categories, one set of words, one rate --------------------------
 
 def test_a_late_cancellation_reads_the_same_on_the_plan_page_summary_and_patient_page(
-        client, auth, course):
+        app, client, auth, course):
     auth.login("practitioner", "mei@example.org")
     plan_page = words(client.get(f"/plans/{course['plan_id']}").text)
     for shown in ("2 attended", "1 cancelled with notice", "1 late cancellation", "1 no-show"):
@@ -75,6 +76,12 @@ def test_a_late_cancellation_reads_the_same_on_the_plan_page_summary_and_patient
     patient_page = words(client.get(f"/patients/{course['patient_id']}").text)
     assert ("2 of 10 attended, 1 cancelled with notice, 1 late cancellation, 1 no-show"
             in patient_page)
+    with app.app_context():
+        visit = db.session.scalars(select(Appointment).where(
+            Appointment.plan_id == course["plan_id"]).order_by(Appointment.id)).first()
+    visit_page = words(client.get(f"/schedule/appointments/{visit.id}").text)
+    assert ("2 attended, 0 upcoming, 1 cancelled with notice, 1 late cancellation, 1 no-show"
+            in visit_page)
 
 
 def test_the_dashboard_counts_attendance_by_the_summarys_rule(app, client, auth, course):
