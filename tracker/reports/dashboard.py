@@ -12,8 +12,7 @@ Definitions (shown on the page too):
 - attendance and no-show rates: the schedule's one rule (schedule.services.Attendance, as the
   treatment summary counts them), over the appointments of the plans in the filter: attended
   or no-shows out of attended + no-shows + late cancellations; cancellations with notice are
-  not counted. Counted from the appointments themselves (grouped by status), not from
-  plan_outcome's attended/no_show/settled columns, which count every cancellation.
+  not counted (plan_outcome's settled column holds that denominator per plan).
 
 Outcome evidence ("how many improve within N visits", N chosen, default 10), on each course's
 evidence measure (plan_outcome.measure): average pain over the past 7 days where the course has
@@ -43,7 +42,6 @@ from ..clinical.outcomes import per_100, rate
 from ..extensions import db
 from ..permissions import treating_staff
 from ..plans.models import TreatmentPlan
-from ..schedule.models import Appointment
 from ..schedule.services import Attendance
 from . import chart as charts
 from . import curve, plan_outcomes
@@ -228,12 +226,7 @@ def _statements(shape: tuple[bool, bool, bool, bool]):
     curve = (select(time, _total(o.m_first.is_not(None)), _total(o.m_first.is_(None)))
              .join(TreatmentPlan, TreatmentPlan.id == o.plan_id).where(*where, measured)
              .group_by(time))
-    # The appointments of the plans in the filter, by status (the schedule's Attendance counts
-    # them): the one attendance rule, which plan_outcome's columns do not hold.
-    statuses = (select(Appointment.status, func.count())
-                .join(TreatmentPlan, TreatmentPlan.id == Appointment.plan_id).where(*where)
-                .group_by(Appointment.status))
-    return groups, shares, curve, statuses
+    return groups, shares, curve
 
 
 def compute(start: date | None = None, end: date | None = None, condition: str = "",
@@ -248,16 +241,17 @@ def compute(start: date | None = None, end: date | None = None, condition: str =
     statements = _statements((bool(start), bool(end), bool(condition), bool(practitioner_id)))
     groups = db.session.execute(statements[0], values).all()
     sums = [sum(int(g[i] or 0) for g in groups) for i in range(1, 14)]
-    (plans, scored, seen6, resp6, seen10, resp10, ended_n, ended_resp, _, _, _, sessions,
-     events) = sums
-    statuses = dict(db.session.execute(statements[3], values).all())
+    (plans, scored, seen6, resp6, seen10, resp10, ended_n, ended_resp, counted, attended,
+     no_show, sessions, events) = sums
     firsts = [int(g[0]) for g in groups if g[0] is not None for _ in range(int(g[1]))]
     return Dashboard(
         plans=plans, with_baseline=scored,
         responders=[Rate("Visit 6", resp6, seen6), Rate("Visit 10", resp10, seen10),
                     Rate("Discharge", ended_resp, ended_n)],
         median_to_response=float(median(firsts)) if firsts else None, responded=len(firsts),
-        attendance=Attendance.of(statuses), sessions=sessions,
+        # plan_outcome.settled counts what the rate counts: the rest are late cancellations.
+        attendance=Attendance(attended=attended, no_show=no_show,
+                              late_cancel=counted - attended - no_show), sessions=sessions,
         adverse_events=events, pending=pending,
         evidence=evidence(statements, values))
 

@@ -23,7 +23,7 @@ class PlanOutcome(db.Model):
     last_resp_n: Mapped[int | None]  # the last responding session number
     attended: Mapped[int] = mapped_column(default=0)
     no_show: Mapped[int] = mapped_column(default=0)
-    settled: Mapped[int] = mapped_column(default=0)  # appointments that reached their date
+    settled: Mapped[int] = mapped_column(default=0)  # what the attendance rate counts
     sessions: Mapped[int] = mapped_column(default=0)
     adverse_events: Mapped[int] = mapped_column(default=0)
     # The course's response on the measure its evidence is read from (dashboard.py): average

@@ -32,12 +32,15 @@ from ..measurements.models import Measurement
 from ..patients.models import Patient
 from ..plans.models import TreatmentPlan
 from ..schedule.models import Appointment
+from ..schedule.services import COUNTED
 from ..sessions.models import AdverseEvent, SessionRecord
 from ..settings.services import get_settings
 from ..timeutil import as_utc
 from .models import PlanOutcome
 
-SETTLED = ("attended", "no_show", "late_cancel", "cancelled_patient", "cancelled_clinic")
+# A plan's appointments as the attendance rate counts them (schedule.services.COUNTED): its
+# `settled` column is that rate's denominator.
+SETTLED = COUNTED
 TRACKED = (TreatmentPlan, Appointment, SessionRecord, AdverseEvent, Measurement)
 FIGURES = ("scored", "seen_6", "resp_6", "seen_10", "resp_10", "first_resp", "last_n",
            "last_resp_n", "attended", "no_show", "settled", "sessions", "adverse_events",

@@ -325,6 +325,9 @@ ATTENDANCE_CATEGORIES = (
      STATUSES["late_cancel"].lower() + "s"),
     ("no_show", ("no_show",), STATUSES["no_show"].lower(), STATUSES["no_show"].lower() + "s"),
 )
+# The appointments the rate counts (its denominator): all but cancellations with notice.
+COUNTED = tuple(s for key, statuses, _, _ in ATTENDANCE_CATEGORIES if key != "cancelled"
+                for s in statuses)
 # The attendance rate, as every page that shows one says it.
 ATTENDANCE_RULE = ("attended ÷ (attended + no-shows + late cancellations); cancellations with "
                    "notice are not counted")
