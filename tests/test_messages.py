@@ -693,6 +693,9 @@ def test_staff_are_told_when_email_is_not_set_up_or_the_sender_has_stopped(app, 
                        data={"email": "ana@example.net", "token": token}, follow_redirects=True)
     assert "is queued but cannot go out: email is not set up" in sent.text
     assert "on its way" not in sent.text
+    # The link is no longer shown: the way round is a new link, not "copy the link".
+    assert "create a new link (it continues the same answers)" in sent.text
+    assert "Copy the link or show the code instead" in share
     assert "Email is not set up" in client.get("/messages/").text
     with app.app_context():
         use_smtp(smtp)
