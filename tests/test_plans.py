@@ -377,3 +377,32 @@ def test_patient_page_queries_do_not_grow_with_the_number_of_plans(app, client, 
     four, page = statements()
     assert page.count("0 of 4 attended") == 4
     assert four == one
+
+
+def test_plan_page_says_how_many_visits_are_not_at_the_plans_time(app, client, auth):
+    """The frequency says 09:30; a visit moved around a clash is at 11:00: the page says so
+    rather than letting the two disagree silently. Cancelled visits do not count."""
+    from datetime import time as clock_time
+
+    from tracker import clock
+    from tracker.schedule.models import Appointment
+    user_id = login(auth)
+    pid = make_patient(app)
+    with app.app_context():
+        plan = factories.plan_row(pid, user_id, start_time=clock_time(9, 30))
+        day = clock.today() + timedelta(days=3)
+        at = [clock.to_utc(day + timedelta(days=7 * i), t) for i, t in enumerate(
+            (clock_time(9, 30), clock_time(11, 0), clock_time(14, 0)))]
+        for number, when in enumerate(at, start=1):
+            factories.appointment(pid, user_id, when, plan=plan, number=number)
+        db.session.commit()
+        plan_id = plan.id
+    page = text(client.get(f"/plans/{plan_id}"))
+    assert "2 of these are at another time than the plan's 09:30" in page
+    with app.app_context():
+        db.session.scalars(select(Appointment).where(
+            Appointment.plan_id == plan_id).order_by(Appointment.starts_at.desc())).first() \
+            .status = "cancelled_clinic"
+        db.session.commit()
+    assert "1 of these is at another time than the plan's 09:30" in text(
+        client.get(f"/plans/{plan_id}"))

@@ -123,12 +123,16 @@ def change_status(plan_id: int, status: str, reason: str, user_id: int | None) -
 class Course:
     appointments: list[Appointment]
     progress: schedule.Progress
+    off_time: int = 0  # booked or attended visits not at the plan's time (moved for a clash)
 
 
 def course(plan: TreatmentPlan) -> Course:
     """One plan's appointments in time order and its progress against the plan."""
     appointments = schedule.plan_appointments(plan.id)
-    return Course(appointments, schedule.progress(plan, appointments))
+    tz = clock.zone()
+    off = sum(1 for a in appointments if a.status in ("scheduled", "attended")
+              and clock.local(a.starts_at, tz).time() != plan.start_time)
+    return Course(appointments, schedule.progress(plan, appointments), off)
 
 
 def progress_of(items: list[TreatmentPlan]) -> list[tuple[TreatmentPlan, schedule.Progress]]:

@@ -192,7 +192,7 @@ def plan(plan_id: int):
         "plans/plan.html", plan=item, patient=item.patient, shown=shown, at=at, version=version,
         confirmed=confirmed, versions=versions, goals=goals,
         flags=flag_services.active_for(item.patient_id),
-        appointments=course.appointments, progress=course.progress,
+        appointments=course.appointments, progress=course.progress, off_time=course.off_time,
         status_form=StatusForm(), copy_form=EmptyForm(), tz=clock.zone())
     # A dated version is a read of what the plan said then: the audit names it.
     _audit_read("TreatmentPlan", item.id, item.patient_id,
