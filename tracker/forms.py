@@ -2,13 +2,14 @@
 one-time submission key of create and book forms."""
 import re
 import secrets
+from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import SelectField, SelectMultipleField
+from wtforms import DateField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, Select
 from wtforms.widgets import core as widgets_core
 
@@ -161,3 +162,22 @@ def submission_key_input() -> Markup:
     from .submissions import FIELD, posted_key
     key = posted_key() or secrets.token_urlsafe(24)
     return Markup('<input type="hidden" name="{}" value="{}">').format(FIELD, key)
+
+
+def plausible_date(form, field) -> None:
+    if field.data and not date(1900, 1, 1) <= field.data <= date(2200, 12, 31):
+        raise ValidationError("Enter a date between 1900 and 2200.")
+
+
+def not_before_since(form, field) -> None:
+    if form.since.data and field.data and form.since.data > field.data:
+        raise ValidationError("The end date must be on or after the start date.")
+
+
+class DateRangeFilter(FlaskForm):
+    """A list's From/to filter in the query string, in clinic days."""
+    class Meta:
+        csrf = False  # a GET that changes nothing; a token in the URL would leak into logs
+
+    since = DateField("From", validators=[Optional(), plausible_date])
+    until = DateField("to", validators=[Optional(), plausible_date, not_before_since])
