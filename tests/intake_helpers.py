@@ -43,6 +43,17 @@ def link_token(client, patient_id: int) -> str:
     return match.group(1)
 
 
+def reception_link(client, auth, patient_id: int, *, opened: bool = False) -> str:
+    """A link reception made (logged out again afterwards); `opened`: the patient's browser
+    has opened it, so the token is its cookie."""
+    auth.login("reception")
+    value = link_token(client, patient_id)
+    auth.logout()
+    if opened:
+        open_link(client, value)
+    return value
+
+
 def open_link(client, token: str):
     """Open the link as the patient's browser does: the token is swapped for a cookie and the
     form continues on /intake/<step>. Returns the redirect."""

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.conftest import make_user
-from tests.intake_helpers import answers, fill, link_token, open_link
+from tests.intake_helpers import answers, fill, link_token, open_link, reception_link
 from tests.test_fuzz import HOSTILE
 from tracker.clinical import body_regions, safety
 from tracker.extensions import db
@@ -31,11 +31,7 @@ def patient_id(app):
 
 @pytest.fixture
 def token(client, auth, patient_id):
-    auth.login("reception")
-    value = link_token(client, patient_id)
-    auth.logout()
-    open_link(client, value)  # the patient's browser: the token becomes a cookie
-    return value
+    return reception_link(client, auth, patient_id, opened=True)
 
 
 def count(app, model) -> int:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import Client
-from tests.intake_helpers import ORDER, answers, fill, link_token, open_link
+from tests.intake_helpers import ORDER, answers, fill, open_link, reception_link
 from tracker.extensions import db
 from tracker.intake.models import Intake, IntakeInvitation
 from tracker.timeutil import utcnow
@@ -29,10 +29,7 @@ def patient_id(app):
 
 @pytest.fixture
 def token(client, auth, patient_id):
-    auth.login("reception")
-    value = link_token(client, patient_id)
-    auth.logout()
-    return value
+    return reception_link(client, auth, patient_id)
 
 
 def phone(app, address):

@@ -9,7 +9,7 @@ import pytest
 from flask import render_template
 from sqlalchemy import select
 
-from tests.intake_helpers import answers, fill, link_token, open_link
+from tests.intake_helpers import answers, fill, reception_link
 from tracker.clinical import body_regions, safety
 from tracker.extensions import db
 from tracker.flags.models import SafetyFlag
@@ -36,11 +36,7 @@ def patient_id(app):
 
 @pytest.fixture
 def token(client, auth, patient_id):
-    auth.login("reception")
-    value = link_token(client, patient_id)
-    auth.logout()
-    open_link(client, value)
-    return value
+    return reception_link(client, auth, patient_id, opened=True)
 
 
 def text(response) -> str:

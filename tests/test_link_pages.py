@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import Client, make_user
-from tests.intake_helpers import ORDER, answers, fill, link_token, open_link
+from tests.intake_helpers import ORDER, answers, fill, open_link, reception_link
 from tracker.audit.models import AuditEntry
 from tracker.extensions import db
 from tracker.intake import services as intake_services
@@ -28,10 +28,7 @@ def patient_id(app):
 
 @pytest.fixture
 def token(client, auth, patient_id):
-    auth.login("reception")
-    value = link_token(client, patient_id)
-    auth.logout()
-    return value
+    return reception_link(client, auth, patient_id)
 
 
 def browser(app, address="10.0.0.3"):
