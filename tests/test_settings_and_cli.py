@@ -2,6 +2,7 @@
 import html
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from tracker.extensions import db
@@ -100,3 +101,29 @@ def test_first_run_hint(app, runner):
 def test_optimize_db_command(runner):
     result = runner.invoke(args=["optimize-db"])
     assert result.exit_code == 0 and "statistics refreshed" in result.output
+
+
+def test_a_mail_password_typed_on_a_form_sent_back_is_said_to_be_not_saved(app, client, auth):
+    """A password field is never filled back in: the owner is told beside it to enter it
+    again, rather than finding out when reminders do not arrive."""
+    auth.login("admin")
+    response = client.post("/settings/", data=SETTINGS | {
+        "smtp_host": "mail.example.org", "smtp_port": "99999", "smtp_password": "s3cret-pass"})
+    text = html.unescape(response.data.decode())
+    assert response.status_code == 400
+    assert "The new password was not saved because of the problems on this page" in text
+    assert "s3cret-pass" not in text
+
+
+@pytest.mark.parametrize(("port", "tls", "said"), [
+    ("465", "starttls", "Port 465 starts with TLS"), ("587", "ssl", "Port 587 uses STARTTLS")])
+def test_a_port_and_encryption_that_never_connect_are_refused_beside_the_field(
+        app, client, auth, port, tls, said):
+    auth.login("admin")
+    response = client.post("/settings/", data=SETTINGS | {
+        "smtp_host": "mail.example.org", "smtp_port": port, "smtp_tls": tls})
+    assert response.status_code == 400 and said in html.unescape(response.data.decode())
+    ok = client.post("/settings/", data=SETTINGS | {
+        "smtp_host": "mail.example.org", "smtp_port": port,
+        "smtp_tls": "ssl" if tls == "starttls" else "starttls"})
+    assert ok.status_code == 302

@@ -12,7 +12,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ..forms import FixedSelectField, LongSelect, choices, phone_check, strip
 from ..messages.mail import TLS_MODES
@@ -64,6 +72,17 @@ class SettingsForm(FlaskForm):
         Optional(), NumberRange(1, 65535, "Enter a port between 1 and 65535.")],
         description="Empty keeps the current port (587 unless changed).")
     smtp_tls = SelectField("Encryption", choices=choices(TLS_MODES.items()), default="starttls")
+
+    def validate_smtp_tls(self, field) -> None:
+        # The two ports whose encryption is fixed by convention (RFC 8314): a mismatch never
+        # connects, and would only show as reminders that never arrive.
+        port = self.smtp_port.data
+        if field.data == "starttls" and port == 465:
+            raise ValidationError("Port 465 starts with TLS: choose “Implicit TLS (port 465)”, "
+                                  "or port 587 for STARTTLS.")
+        if field.data == "ssl" and port == 587:
+            raise ValidationError("Port 587 uses STARTTLS: choose “STARTTLS (port 587)”, or "
+                                  "port 465 for implicit TLS.")
     smtp_username = StringField("Mail server user name", filters=S,
                                 validators=[Length(max=254)])
     smtp_password = PasswordField(

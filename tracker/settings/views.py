@@ -22,6 +22,10 @@ def edit():
         db.session.commit()
         flash("Clinic settings saved.", "success")
         return redirect(url_for(".edit"))
+    if form.errors and form.smtp_password.data:
+        # A password field is never filled back in: say it was not kept, beside it.
+        form.smtp_password.errors.append("The new password was not saved because of the "
+                                         "problems on this page: enter it again.")
     return _page(form), 200 if not form.errors else 400
 
 
@@ -45,7 +49,7 @@ def logo_upload():
         else:
             db.session.commit()
             flash("Logo saved: it now heads summaries and referral letters.", "success")
-            return redirect(url_for(".edit") + "#logo")
+            return redirect(url_for(".edit") + "#logo-settings")
     return _page(SettingsForm(obj=get_settings(), formdata=None), form), 400
 
 
@@ -56,4 +60,4 @@ def logo_remove():
         logo.remove()
         db.session.commit()
         flash("Logo removed.", "success")
-    return redirect(url_for(".edit") + "#logo")
+    return redirect(url_for(".edit") + "#logo-settings")
