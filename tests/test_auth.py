@@ -184,3 +184,26 @@ def test_create_user_cli(app, runner):
     again = runner.invoke(args=["create-user", "--email", "cli@example.org", "--name", "X",
                                 "--password", PASSWORD])
     assert again.exit_code != 0 and "already has an account" in again.output
+
+
+def test_a_receptionist_keeps_no_clinical_credentials(app, client, auth):
+    """Typed on the staff form, a licence and credentials would print after a receptionist's
+    name ("Rita Reception, L.Ac."): a role that does not treat keeps none."""
+    auth.login("admin")
+    response = client.post("/users/new", data={
+        "display_name": "Rita Reception", "email": "rita@example.org", "role": "reception",
+        "credentials": "L.Ac.", "licence_number": "AC-999", "years_in_practice": "3",
+        "default_needle": "0.25 x 40", "password": PASSWORD, "confirm": PASSWORD})
+    assert response.status_code == 302
+    with app.app_context():
+        rita = db.session.execute(select(User).where(User.email == "rita@example.org")
+                                  ).scalar_one()
+        assert (rita.credentials, rita.licence_number, rita.years_in_practice,
+                rita.default_needle, rita.signature_name) == ("", "", None, "", "Rita Reception")
+        rita_id = rita.id
+    assert "Rita Reception, L.Ac." not in client.get("/users/").text
+    client.post(f"/users/{rita_id}", data={"display_name": "Rita Reception", "active": "y",
+                                           "email": "rita@example.org", "role": "practitioner",
+                                           "credentials": "L.Ac."})
+    with app.app_context():
+        assert db.session.get(User, rita_id).signature_name == "Rita Reception, L.Ac."

@@ -33,7 +33,8 @@ class ProfileFields(FlaskForm):
     display_name = StringField("Full name", filters=S, validators=[
         DataRequired("Enter the person's name."), Length(max=120)])
     credentials = StringField("Credentials", filters=S, validators=[Length(max=60)],
-                              description="Printed after the name, e.g. L.Ac., MD, PT.")
+                              description="Printed after the name, e.g. L.Ac., MD, PT; "
+                                          "not kept for reception, who do not treat.")
     licence_number = StringField("Licence number", filters=S, validators=[Length(max=60)])
     years_in_practice = IntegerField("Years in practice", validators=[
         Optional(), NumberRange(0, 70, "Enter a number of years between 0 and 70.")])

@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit.trail import record
 from ..extensions import db
+from ..permissions import role_can
 from . import login_throttle, sessions
 from .models import FirstRun, User
 from .passwords import burn_time, hash_password, needs_rehash, verify_password
@@ -34,21 +35,32 @@ def email_taken(email: str, except_id: int | None = None) -> bool:
 
 PROFILE_FIELDS = ("display_name", "credentials", "licence_number", "years_in_practice",
                   "role", "default_needle")
+# What only someone who treats has: it prints after their name on notes and letters.
+CLINICAL_PROFILE = {"credentials": "", "licence_number": "", "years_in_practice": None,
+                    "default_needle": ""}
+
+
+def _profile(data: dict, role: str | None) -> dict:
+    """The profile fields to store: a role that does not treat (reception) keeps no clinical
+    credentials, whatever the form sent."""
+    kept = {k: v for k, v in data.items() if k in PROFILE_FIELDS}
+    return kept if role_can(role, "clinical.view") else kept | CLINICAL_PROFILE
 
 
 def create_user(email: str, password: str, **profile) -> User:
     """Add a user; the caller commits."""
     user = User(email=normalize_email(email), password_hash=hash_password(password),
-                **{k: v for k, v in profile.items() if k in PROFILE_FIELDS})
+                **_profile(profile, profile.get("role")))
     db.session.add(user)
     db.session.flush()
     return user
 
 
 def update_user(user: User, data: dict) -> None:
-    for key in PROFILE_FIELDS + ("active",):
-        if key in data:
-            setattr(user, key, data[key])
+    for key, value in _profile(data, data.get("role", user.role)).items():
+        setattr(user, key, value)
+    if "active" in data:
+        user.active = data["active"]
     if "email" in data:
         user.email = normalize_email(data["email"])
     if not user.active:
