@@ -127,3 +127,27 @@ def test_a_port_and_encryption_that_never_connect_are_refused_beside_the_field(
         "smtp_host": "mail.example.org", "smtp_port": port,
         "smtp_tls": "ssl" if tls == "starttls" else "starttls"})
     assert ok.status_code == 302
+
+
+def test_changing_the_time_zone_says_what_it_does_to_booked_appointments(app, client, auth):
+    from datetime import UTC, datetime
+
+    from tests import factories
+    from tracker import clock
+    auth.login("admin")
+    assert client.post("/settings/", data=SETTINGS).status_code == 302  # Europe/London
+    with app.app_context(), clock.freeze(datetime(2026, 12, 1, 12, 0, tzinfo=UTC)):
+        mei = factories.practitioner()
+        visit_at = datetime(2026, 12, 8, 9, 30, tzinfo=UTC)  # 09:30 in London in winter
+        factories.appointment(factories.patient(), mei, visit_at)
+        db.session.commit()
+    with clock.freeze(datetime(2026, 12, 1, 12, 0, tzinfo=UTC)):
+        saved = client.post("/settings/", data=SETTINGS | {"time_zone": "America/New_York"},
+                            follow_redirects=True)
+    text = html.unescape(saved.data.decode())
+    assert ("The time zone is now America/New_York. Booked appointments (1) keep their "
+            "moment in time") in text
+    assert "08 Dec 09:30 in Europe/London, now shows as 08 Dec 04:30" in text
+    again = client.post("/settings/", data=SETTINGS | {"time_zone": "America/New_York"},
+                        follow_redirects=True)
+    assert "The time zone is now" not in again.data.decode()  # said only when it changes

@@ -4,12 +4,20 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, delete, or_, select
+from sqlalchemy import and_, bindparam, delete, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..clinical.outcomes import rate
-from ..clock import day_bounds, local_date, now, today, zone  # the clinic clock (tracker/clock.py)
+from ..clock import (  # the clinic clock (tracker/clock.py)
+    day_bounds,
+    local,
+    local_date,
+    now,
+    today,
+    zone,
+)
 from ..extensions import db
 from ..plans.models import TreatmentPlan
 from ..timeutil import as_utc
@@ -611,3 +619,19 @@ def reevals_due(practitioner_id: int | None, days: int = 7) -> list[Appointment]
     if practitioner_id:
         stmt = stmt.where(Appointment.practitioner_id == practitioner_id)
     return list(db.session.execute(stmt).scalars())
+
+
+def time_zone_moves(before: str, after: str) -> str:
+    """What a change of the clinic's time zone does to the diary, said once as it is saved:
+    appointments are stored as moments, so each booked one now shows at another clock time."""
+    if before == after:
+        return ""
+    count, first = db.session.execute(select(func.count(), func.min(Appointment.starts_at)).where(
+        Appointment.status == "scheduled", Appointment.starts_at >= now())).one()
+    if not count:
+        return ""
+    was, shown = local(first, ZoneInfo(before)), local(first, ZoneInfo(after))
+    return (f"The time zone is now {after}. Booked appointments ({count}) keep their moment in "
+            f"time, so the clock times shown change: the next one, {was:%d %b %H:%M} in "
+            f"{before}, now shows as {shown:%d %b %H:%M}. If they were booked for clock times "
+            f"in the new zone, move them in the schedule.")

@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ..extensions import db
 from ..forms import EmptyForm
 from ..permissions import require
+from ..schedule import services as schedule
 from . import logo
 from .forms import LogoForm, SettingsForm
 from .services import get_settings, update
@@ -18,9 +19,13 @@ def edit():
     row = get_settings()
     form = SettingsForm(obj=row)
     if form.validate_on_submit():
+        before = row.time_zone
         update(row, form.data)
+        moved = schedule.time_zone_moves(before, row.time_zone)
         db.session.commit()
         flash("Clinic settings saved.", "success")
+        if moved:
+            flash(moved, "warning")
         return redirect(url_for(".edit"))
     if form.errors and form.smtp_password.data:
         # A password field is never filled back in: say it was not kept, beside it.
