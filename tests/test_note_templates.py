@@ -9,6 +9,7 @@ from tests.test_sessions import open_record, payload
 from tests.test_sessions import world as world  # noqa: F401  (the fixture)
 from tracker.audit.models import AuditEntry
 from tracker.extensions import db
+from tracker.note_templates import services as note_services
 from tracker.note_templates.models import NoteTemplate
 from tracker.note_templates.services import insert
 from tracker.sessions.models import SessionRecord
@@ -114,3 +115,14 @@ def test_a_practitioner_inserts_a_phrase_without_script_and_keeps_the_typing(
         page, action="phrase:version")).status_code == 400
     with app.app_context():
         assert db.session.get(SessionRecord, session_id).subjective == ""
+
+
+def test_a_new_phrase_left_without_an_order_goes_last_in_its_section(app, client, auth):
+    auth.login("admin")
+    for label in ("Zeal", "Apple"):  # added in this order; the alphabet would say otherwise
+        assert client.post(URL, data={
+            "section": "subjective", "label": label, "text": f"{label} phrase."}
+        ).status_code == 302
+    with app.app_context():
+        shown = [t.label for t in note_services.by_section()["subjective"]]
+    assert shown[-2:] == ["Zeal", "Apple"]

@@ -15,6 +15,7 @@ class NoteTemplateForm(FlaskForm):
     text = TextAreaField("Phrase", filters=[strip], description="The words put into the note.",
                          validators=[InputRequired("Write the phrase to insert."),
                                      Length(max=2000)])
-    position = IntegerField("Order", default=0, description="Lower numbers come first.",
+    position = IntegerField("Order", description="Lower numbers come first; empty puts it "
+                            "last in its section.",
                             validators=[Optional(), NumberRange(
                                 0, 999, "Enter a number between 0 and 999.")])

@@ -1,6 +1,6 @@
 """Note templates: the clinic's list (kept in settings) and a phrase put into a note section.
 The caller commits; every change is audited by the model's flush events."""
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from .models import SECTIONS, NoteTemplate
@@ -25,7 +25,13 @@ def by_section() -> dict[str, list[NoteTemplate]]:
 def save(row: NoteTemplate | None, data: dict) -> NoteTemplate:
     row = row or NoteTemplate()
     row.section, row.label, row.text = data["section"], data["label"], data["text"]
-    row.position = data.get("position") or 0
+    position = data.get("position")
+    if position is None and row.id is not None:
+        position = row.position  # left empty on an edit: where it was
+    elif position is None:  # a new phrase: last in its section
+        position = 1 + (db.session.scalar(select(func.max(NoteTemplate.position)).where(
+            NoteTemplate.section == row.section)) or 0)
+    row.position = position
     db.session.add(row)
     db.session.flush()
     return row
