@@ -1,6 +1,7 @@
 """Clinical content never reaches reception by any path, not only by the endpoints it may not
 open: reopening, new links on a draft or a reopened intake, holding a link, resubmitting, and
 the pages reception may open (patient page panels, search, dashboard, schedule, ICS, exports)."""
+import re
 from datetime import date
 
 import pytest
@@ -164,6 +165,39 @@ def test_a_clinicians_link_on_a_reopened_intake_shows_the_answers_to_change(
     phone = other_browser(app)
     open_link(phone, token)
     assert COMPLAINT in phone.get("/intake/pain").text
+
+
+def test_reception_cannot_send_a_clinicians_link_again_to_an_address_of_its_own(
+        app, client, auth, patient_id, smtp):
+    """The reopen-and-new-link road, by email: a clinician's link opens every answer, so
+    reception's "send it again" (to any address) would read them. Only a clinician may."""
+    from tests.mail_server import use_smtp
+    from tracker.messages.models import OutboundMessage
+    with app.app_context():
+        use_smtp(smtp)
+        db.session.commit()
+    intake_id = submitted(app, patient_id)
+    auth.login("practitioner")
+    client.post(f"/intakes/{intake_id}/reopen")
+    share_url = client.post(f"/patients/{patient_id}/intake-links").headers["Location"]
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"',
+                      client.get(share_url).text).group(1)
+    client.post(share_url + "/email", data={"email": "amelie@example.net", "token": token})
+    auth.logout()
+    auth.login("reception")
+    page = client.get(share_url).text
+    assert "Send it again" not in page
+    sent = client.post(share_url + "/email", data={"email": "desk.private@example.com",
+                                                  "token": ""})
+    assert sent.status_code == 400
+    assert "Only a clinician can send this link again" in sent.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(OutboundMessage).where(
+            OutboundMessage.recipient == "desk.private@example.com")) == 0
+    auth.logout()
+    auth.login("practitioner")  # the clinician may, to the address they choose
+    assert client.post(share_url + "/email", data={"email": "amelie.new@example.net",
+                                                   "token": ""}).status_code == 302
 
 
 # -- resubmission ---------------------------------------------------------------------------------

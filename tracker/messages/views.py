@@ -10,7 +10,7 @@ from ..forms import EmptyForm
 from ..intake import services as intake_services
 from ..intake.models import IntakeInvitation
 from ..patients.models import Patient
-from ..permissions import require
+from ..permissions import can, require
 from ..security import public_url, query_int
 from ..settings.services import get_settings
 from . import delivery, notify
@@ -30,7 +30,13 @@ def intake_email_panel(invitation: IntakeInvitation, token: str | None = None,
     sent = notify.intake_link_sent(invitation.id)
     return {"form": form, "sent": sent, "delivery": delivery.state(),
             "can_resend": any(m.body_sealed for m in sent)
-            and invitation.state() in ("open", "started")}
+            and invitation.state() in ("open", "started") and not _resend_refused(invitation)}
+
+
+def _resend_refused(invitation: IntakeInvitation) -> bool:
+    """A clinician's link opens every answer so far: only a clinician sends it again (sent to
+    an address of someone else's choosing it would read them by another road)."""
+    return intake_services.sees_all(invitation) and not can(current_user, "clinical.view")
 
 
 @bp.app_template_global()
@@ -52,6 +58,9 @@ def email_intake_link(invitation_id: int):
     if form.validate_on_submit():
         if invitation.state() not in ("open", "started"):
             form.email.errors.append("This link no longer opens the form: create a new link.")
+        elif not fresh and _resend_refused(invitation):
+            form.email.errors.append("Only a clinician can send this link again, because it "
+                                     "shows the patient's answers so far.")
         else:
             sent = (notify.intake_link(invitation, token, form.email.data, current_user.id)
                     if fresh else notify.resend_intake_link(invitation, form.email.data,
