@@ -216,3 +216,19 @@ def test_autosave_from_b_keeps_what_a_typed(app, token):
         "saved": True}
     goals = draft(app)["goals"]
     assert goals["goals"] == ["Walk the dog for an hour"] and goals["what_helped"] == ["rest"]
+
+
+def test_a_send_from_b_never_spells_out_a_answers_in_its_messages(app, token):
+    """Walls review: B (say reception, who saw the token) typed worst pain 0 over A's hidden
+    answers and pressed Send; the messages were written from every answer ("your least pain
+    (3) is higher than your worst pain (0)"). B is told to check its answer, not A's values."""
+    a, b = phone(app, "10.0.0.5"), phone(app, "10.0.0.6")
+    fill(a, token, answers(), upto="consent")  # least 3, average 6, worst 8 on A
+    open_link(b, token)
+    b.post("/intake/pain", data={"nrs_worst_week": "0"})  # kept, as anything typed is
+    sent = b.post("/intake/review")
+    assert sent.status_code == 400
+    assert "(3)" not in sent.text and "(6)" not in sent.text
+    assert "it does not fit" in sent.text
+    with app.app_context():
+        assert db.session.scalars(select(Intake)).one().status != "submitted"

@@ -25,6 +25,10 @@ from . import answering, body_map, conditional, forms, readback, services, steps
 from .models import IntakeInvitation
 
 bp = Blueprint("intake_public", __name__)
+# Said beside an answer that does not fit with answers given on another device, which this
+# browser is not shown: the message must not repeat them.
+HIDDEN_CHECK = ("Please check this answer: together with answers given on another device (not "
+                "shown here) it does not fit. Change it here, or on the device that gave them.")
 csrf.exempt(bp)
 COOKIE = "intake_link"
 # How long the cookie lasts after the patient's last page (each page renews it); the link's own
@@ -218,9 +222,11 @@ def review():
         if (posted.code not in services.visible_draft(invitation, by)
                 or services.hidden_answers(invitation, by, posted.code)):
             shown = _shown(invitation, by, posted.code)
+            # The messages were written from every answer, hidden ones too ("your least pain
+            # (3) is higher than..."): here each says only that the answer needs a look.
             for name, errors in posted.form.errors.items():
                 if name in shown._fields and all(isinstance(e, str) for e in errors):
-                    shown[name].errors = list(errors)
+                    shown[name].errors = [HIDDEN_CHECK]
         return _page(invitation, posted.code, shown, incomplete=True), 400
     if posted.outcome in ("submitted", "already"):
         return redirect(url_for(".done"))
