@@ -141,12 +141,33 @@ def test_reception_switches_nothing_on_and_a_clinicians_own_change_needs_no_conf
         assert not portal.has_page(patient_id)
 
 
-def test_a_change_while_no_link_is_live_holds_nothing(app, client, auth, smtp):
-    """No check-ins, no own page: reception edits the address as any front desk does."""
+def test_a_change_while_no_link_is_live_asks_nothing_until_check_ins_are_switched_on(
+        app, client, auth, smtp):
+    """No check-ins, no own page: reception edits the address as any front desk does and
+    nobody is asked anything. Switched on later, the check-in link still waits for a clinician
+    to confirm the address reception typed (walls review: it went to it)."""
     auth.login("reception")
     with app.app_context():
-        patient_id = factories.patient("Ana", "Silva", email="ana@example.org").id
+        patient = factories.patient("Ana", "Silva", email="ana@example.org", sex="female")
         db.session.commit()
+        patient_id = patient.id
     assert client.post(f"/patients/{patient_id}/edit", data=edit_data(THIEF)).status_code == 302
+    auth.logout()
+    user_id = auth.login("practitioner")
+    assert "Confirm the new address" not in client.get(f"/patients/{patient_id}").text
     with app.app_context():
-        assert db.session.get(ContactCheck, patient_id) is None
+        plan = course(db.session.get(factories.Patient, patient_id), user_id, [6], days_ago=3,
+                      average=7)
+        today = clock.today()
+        checkins.set_schedule(plan, today.weekday(), checkins.default_measures(), True,
+                              db.session.get(factories.User, user_id))
+        db.session.commit()
+        due = clock.to_utc(today, checkins.SEND_HOUR) + timedelta(hours=1)
+    assert "Confirm the new address" in client.get(f"/patients/{patient_id}").text
+    with clock.freeze(due):
+        run(app, smtp)
+    assert links_to(smtp, THIEF) == []
+    client.post(f"/patients/{patient_id}/contact/confirm")
+    with clock.freeze(due):
+        assert run(app, smtp).sent == 1
+    assert len(links_to(smtp, THIEF)) == 1  # the clinician vouched for it

@@ -3,10 +3,12 @@
 A check-in link opens the patient's answers and, with their own page on, their progress in plain
 words: a key to clinical content. Reception edits email and phone (front-desk work), so without
 this rule it could point the next check-in at an address of its choosing. When someone without
-clinical.view changes the email or phone of a patient whose check-ins or own page are on, a
-ContactCheck opens; the sender holds messages of LINK_KINDS for that patient until a clinician
-confirms the address. Bookings, reminders and intake links carry nothing clinical and go as
-before. Watched at the flush, so every way of editing a patient is covered."""
+clinical.view changes the email or phone of a patient, a ContactCheck opens (whether or not
+links are live yet: check-ins switched on later must not go to that address either); the sender
+holds messages of LINK_KINDS for that patient until a clinician confirms the address, and the
+patient page asks for it while links are live. Bookings, reminders and intake links carry
+nothing clinical and go as before. Watched at the flush, so every way of editing a patient is
+covered."""
 from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy import event, inspect, select, update
@@ -62,7 +64,7 @@ def _watch(session: Session, flush_context, instances) -> None:
     with session.no_autoflush:
         for patient in patients:
             fields = _changed(patient)
-            if fields and links_live(session, patient.id):
+            if fields:
                 _open(session, patient.id, fields)
 
 
@@ -88,6 +90,13 @@ def pending(patient_id: int | None) -> ContactCheck | None:
         return None
     check = db.session.get(ContactCheck, patient_id)
     return check if check is not None and check.pending else None
+
+
+def to_confirm(patient_id: int) -> ContactCheck | None:
+    """The pending check while it matters: a link could go to the address (its own page or
+    check-ins on). Without live links the front desk's edit asks nobody for anything yet."""
+    check = pending(patient_id)
+    return check if check is not None and links_live(db.session, patient_id) else None
 
 
 def holds(row: OutboundMessage) -> bool:

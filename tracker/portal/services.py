@@ -49,7 +49,7 @@ def panel(patient: Patient, user) -> dict | None:
             "requests": list(open_requests_by_appointment(patient.id).values())
             if can(user, "schedule.view") else [],
             "next_checkin": checkins.next_due(patient.id) if clinical else None,
-            "contact": hold.pending(patient.id), "can_confirm": clinical}
+            "contact": hold.to_confirm(patient.id), "can_confirm": clinical}
 
 
 def upcoming(patient_id: int) -> list[schedule.CalendarEntry]:
